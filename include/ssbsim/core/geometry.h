@@ -1,0 +1,40 @@
+#pragma once
+
+#include <deal.II/base/types.h>
+#include <deal.II/distributed/tria.h>
+
+#include <ssbsim/core/parameters.h>
+
+namespace ssbsim
+{
+  /// Material and boundary ids every mesh must carry (meshes/README.md).
+  namespace ids
+  {
+    constexpr dealii::types::material_id particle    = 1;
+    constexpr dealii::types::material_id electrolyte = 2;
+
+    constexpr dealii::types::boundary_id other             = 0;
+    constexpr dealii::types::boundary_id li_side           = 1;
+    constexpr dealii::types::boundary_id current_collector = 2;
+
+    constexpr dealii::types::manifold_id interface_sphere = 1;
+    constexpr dealii::types::manifold_id transfinite      = 2;
+  } // namespace ids
+
+  /**
+   * Builds the mesh described by @p geometry (coarse mesh, then global
+   * refinement) with the ids above, in metres, and checks that it carries
+   * both materials and a Li-side boundary on the electrolyte; throws
+   * UserError naming the parameter otherwise.
+   */
+  template <int dim>
+  void
+  create_geometry(const parameters::Geometry                    &geometry,
+                  dealii::parallel::distributed::Triangulation<dim> &tria);
+
+  /// The particle's centre: where the built-in sphere sits, else the
+  /// centroid of the particle cells.
+  template <int dim>
+  dealii::Point<dim>
+  particle_centre(const dealii::Triangulation<dim> &tria, MPI_Comm comm);
+} // namespace ssbsim

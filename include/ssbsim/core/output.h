@@ -1,0 +1,79 @@
+#pragma once
+
+#include <deal.II/base/mpi.h>
+
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ssbsim
+{
+  template <int dim>
+  class Electrochemistry;
+
+  /// Writes @p content to @p path through a temporary file and a rename, so
+  /// that a reader never sees a half-written file.
+  void
+  write_file_atomically(const std::string &path, const std::string &content);
+
+  /**
+   * A table of numbers with named columns, written as CSV (atomically,
+   * rewritten whole each time so that a running job can be plotted).
+   */
+  class CsvTable
+  {
+  public:
+    explicit CsvTable(std::vector<std::string> columns);
+
+    void
+    add_row(const std::vector<double> &values);
+
+    /// Writes the whole table (atomically).
+    void
+    write(const std::string &path) const;
+
+    /// Appends the newest row to @p path and flushes (the first row writes
+    /// the file anew), so that a running job can be watched cheaply.
+    void
+    append_last_row(const std::string &path) const;
+
+    std::size_t
+    n_rows() const
+    {
+      return rows.size();
+    }
+
+    double
+    value(const std::size_t row, const std::string &column) const;
+
+  private:
+    void
+    write_header(std::ostream &out) const;
+
+    void
+    write_row(std::ostream &out, const std::size_t row) const;
+
+    std::vector<std::string>         columns;
+    std::vector<std::vector<double>> rows;
+  };
+
+  /**
+   * Writes solution/solution-NNNNN.pvtu (one .vtu per MPI rank) and
+   * rewrites solution.pvd in the output directory at each call.
+   */
+  template <int dim>
+  class SolutionWriter
+  {
+  public:
+    SolutionWriter(const std::string &output_directory, MPI_Comm comm);
+
+    void
+    write(const Electrochemistry<dim> &electrochemistry, const double time);
+
+  private:
+    std::string                              directory;
+    MPI_Comm                                 mpi_communicator;
+    std::vector<std::pair<double, std::string>> records;
+  };
+} // namespace ssbsim

@@ -1,0 +1,190 @@
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <array>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ssbsim
+{
+  /**
+   * A mistake in the user's input: bad file, unknown parameter, value out of
+   * range, impossible combination. The message is one line that names the
+   * parameter and what is allowed; the command line prints it and exits 1.
+   */
+  class UserError : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /**
+   * Parameters, one small struct per topic (step-44 style). Every value is
+   * stored in SI units; the parameter file uses the units named in each
+   * entry's documentation (um, MPa, kJ/mol, S/cm, ...) and parse() converts.
+   */
+  namespace parameters
+  {
+    struct Geometry
+    {
+      enum class Type
+      {
+        sphere_in_box,
+        layered,
+        gmsh_file
+      };
+      unsigned int dimension;
+      Type         type;
+      double       particle_radius;      // m
+      double       box_size;             // m
+      double       separator_thickness;  // m
+      double       layer_thickness;      // m
+      unsigned int global_refinements;
+      std::string  mesh_file;
+      double       mesh_length_unit;     // m per mesh unit
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm,
+                        const std::string        &input_directory);
+    };
+
+    struct OperatingConditions
+    {
+      double       temperature;           // K
+      double       c_rate;                // 1/h
+      double       lower_cutoff_voltage;  // V
+      double       upper_cutoff_voltage;  // V
+      unsigned int number_of_cycles;
+      double       rest_time;             // s
+      double       maximum_half_cycle_time; // s
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
+    struct Electrolyte
+    {
+      double conductivity;           // S/m at the reference temperature
+      double activation_energy;      // J/mol
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
+    struct Particle
+    {
+      double                density;              // kg/m^3
+      double                molar_mass;           // kg/mol
+      unsigned int          electrons;            // per formula unit
+      double                initial_li_content;   // theta
+      double                d_pristine;           // m^2/s
+      double                d_converted;          // m^2/s
+      double                diffusion_activation_energy; // J/mol
+      std::array<double, 3> axis_factors;
+      std::array<double, 3> euler_angles;         // degrees
+      double                blocking_factor;
+      double                blocking_onset;
+      double                blocking_width;
+      double                li_partial_molar_volume; // m^3/mol
+
+      /// mol/m^3 of Li at theta = 1
+      double
+      max_li_concentration() const
+      {
+        return electrons * density / molar_mass;
+      }
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
+    struct Kinetics
+    {
+      double      exchange_current_density; // A/m^2 at the reference T
+      double      activation_energy;        // J/mol
+      double      anodic_transfer_coefficient;
+      double      cathodic_transfer_coefficient;
+      std::string discharge_table;
+      std::string discharge_file;
+      std::string charge_table;
+      std::string charge_file;
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm,
+                        const std::string        &input_directory);
+    };
+
+    struct TimeStepping
+    {
+      double initial_time_step;    // s
+      double minimum_time_step;    // s
+      double maximum_time_step;    // s
+      double target_voltage_change; // V
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
+    struct Solver
+    {
+      double       newton_tolerance;
+      unsigned int max_newton_iterations;
+      double       linear_tolerance;
+      unsigned int max_linear_iterations;
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
+    struct Output
+    {
+      std::string  directory;
+      unsigned int solution_interval; // steps; 0: only at half-cycle ends
+      bool         write_solution;
+      unsigned int progress_interval; // steps
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+  } // namespace parameters
+
+  struct Parameters
+  {
+    parameters::Geometry            geometry;
+    parameters::OperatingConditions operating;
+    parameters::Electrolyte         electrolyte;
+    parameters::Particle            particle;
+    parameters::Kinetics            kinetics;
+    parameters::TimeStepping        time_stepping;
+    parameters::Solver              solver;
+    parameters::Output              output;
+    double                          reference_temperature; // K
+
+    static void declare(dealii::ParameterHandler &prm);
+
+    /// Reads every value from @p prm, converts to SI units and checks the
+    /// combinations; throws UserError naming the parameter.
+    void parse(dealii::ParameterHandler &prm,
+               const std::string        &input_directory);
+  };
+
+  /**
+   * Reads @p filename into @p prm (declared with Parameters::declare), then
+   * applies the overrides "Section/Sub/Name=value" in order. Every deal.II
+   * error is turned into a one-line UserError.
+   */
+  void
+  read_parameter_file(dealii::ParameterHandler       &prm,
+                      const std::string              &filename,
+                      const std::vector<std::string> &overrides);
+} // namespace ssbsim
+
+namespace ssbsim
+{
+  /// The essential text of an exception (deal.II's "additional information"
+  /// or what()) on one line.
+  std::string
+  one_line_message(const std::exception &e);
+} // namespace ssbsim

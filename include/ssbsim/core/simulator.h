@@ -1,0 +1,112 @@
+#pragma once
+
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/distributed/tria.h>
+
+#include <ssbsim/core/output.h>
+#include <ssbsim/core/parameters.h>
+#include <ssbsim/physics/electrochemistry.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace ssbsim
+{
+  /// A run that cannot go on (Newton fails at the minimum time step). The
+  /// results written so far stay; the command line exits with code 2.
+  class RunFailure : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /**
+   * Owns the mesh and the physics, runs the galvanostatic cycling protocol
+   * (discharge to the lower cutoff, charge to the upper, optional rests,
+   * N cycles) with adaptive time steps, and writes statistics.csv,
+   * cycles.csv and the field output.
+   */
+  template <int dim>
+  class Simulator
+  {
+  public:
+    /// @p output false: nothing is written (tests that only need numbers).
+    Simulator(const Parameters &parameters,
+              MPI_Comm          comm,
+              const bool        output = true);
+
+    void
+    run();
+
+    const CsvTable &
+    statistics() const
+    {
+      return statistics_table;
+    }
+
+    const CsvTable &
+    cycles() const
+    {
+      return cycles_table;
+    }
+
+    const Electrochemistry<dim> &
+    electrochemistry() const
+    {
+      return *chemistry;
+    }
+
+  private:
+    struct HalfCycle
+    {
+      double capacity;         // mAh/g
+      double mean_voltage;     // V
+      double contact_fraction; // at the end
+      double resistance;       // Ohm cm^2 at the end
+    };
+
+    enum HalfCycleId : unsigned int
+    {
+      rest      = 0,
+      discharge = 1,
+      charge    = 2
+    };
+
+    HalfCycle
+    run_half_cycle(const unsigned int cycle, const HalfCycleId kind);
+
+    void
+    record(const unsigned int cycle,
+           const HalfCycleId  kind,
+           const double       current,
+           const double       capacity,
+           const typename Electrochemistry<dim>::StepResult &result);
+
+    void
+    progress(const unsigned int cycle, const HalfCycleId kind,
+             const double capacity,
+             const typename Electrochemistry<dim>::StepResult &result) const;
+
+    void
+    write_solution();
+
+    const Parameters                                  &parameters;
+    MPI_Comm                                           mpi_communicator;
+    const bool                                         output;
+    dealii::ConditionalOStream                         pcout;
+    dealii::parallel::distributed::Triangulation<dim>  triangulation;
+    std::unique_ptr<Electrochemistry<dim>>             chemistry;
+    std::unique_ptr<SolutionWriter<dim>>               writer;
+    CsvTable                                           statistics_table;
+    CsvTable                                           cycles_table;
+
+    double       time             = 0;
+    double       last_time_step   = 0;
+    double       charge_passed    = 0; // C, net, positive on discharge
+    double       initial_li       = 0; // mol
+    unsigned int step             = 0;
+    unsigned int last_output_step = 0;
+    Branch       branch           = Branch::discharge;
+  };
+} // namespace ssbsim

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <deal.II/base/symmetric_tensor.h>
+#include <deal.II/base/tensor.h>
+
+#include <array>
+
+namespace ssbsim::materials
+{
+  /**
+   * Rotation matrix Q from the crystal frame to the sample frame for Bunge
+   * Euler angles (phi1, Phi, phi2) in degrees (z-x-z convention): a vector
+   * with crystal components v_c has sample components Q v_c.
+   */
+  dealii::Tensor<2, 3>
+  crystal_rotation(const std::array<double, 3> &euler_angles_deg);
+
+  /**
+   * Li diffusivity in the converting particle (PHYSICS.md section 2):
+   *
+   *   D(theta) = g(theta) b(theta) Q diag(f_a, f_b, f_c) Q^T,
+   *   g(theta) = D_p (D_c / D_p)^theta          (log-linear: sharp front),
+   *   b(theta) = 1 - (1 - beta) S((theta - theta_b) / w)  (dense Fe shell),
+   *
+   * with S the cubic smoothstep from 0 to 1 on [0,1], beta the blocking
+   * factor, theta clamped to [0,1]. D_p, D_c are the pristine and converted
+   * diffusivities (m^2/s) along the crystal a axis at the reference
+   * temperature; the caller applies Arrhenius and stress factors.
+   */
+  template <int dim>
+  class LiDiffusivity
+  {
+  public:
+    struct Data
+    {
+      double                d_pristine     = 1e-17; // m^2/s
+      double                d_converted    = 1e-14; // m^2/s
+      std::array<double, 3> axis_factors   = {{1., 1., 1.}};
+      std::array<double, 3> euler_angles   = {{0., 0., 0.}}; // degrees
+      double                blocking_factor = 1.;   // 1: no blocking
+      double                blocking_onset  = 0.9;  // theta
+      double                blocking_width  = 0.05; // theta
+    };
+
+    LiDiffusivity() = default;
+    explicit LiDiffusivity(const Data &data);
+
+    /// Scalar factor g(theta) b(theta), m^2/s.
+    double
+    scalar(const double theta) const;
+
+    /// d(g b)/d theta, m^2/s.
+    double
+    scalar_derivative(const double theta) const;
+
+    /// Dimensionless orientation tensor Q diag(f) Q^T (dim x dim block).
+    const dealii::SymmetricTensor<2, dim> &
+    orientation_tensor() const
+    {
+      return anisotropy;
+    }
+
+    dealii::SymmetricTensor<2, dim>
+    tensor(const double theta) const
+    {
+      return scalar(theta) * anisotropy;
+    }
+
+  private:
+    double
+    blocking(const double theta, double &derivative) const;
+
+    Data                            data;
+    dealii::SymmetricTensor<2, dim> anisotropy;
+  };
+} // namespace ssbsim::materials

@@ -1,0 +1,271 @@
+#pragma once
+
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/hp/fe_collection.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <ssbsim/core/parameters.h>
+#include <ssbsim/materials/butler_volmer.h>
+#include <ssbsim/materials/diffusivity.h>
+#include <ssbsim/materials/open_circuit.h>
+
+#include <string>
+#include <vector>
+
+namespace ssbsim
+{
+  /// Which open-circuit branch the interface reaction follows.
+  enum class Branch
+  {
+    discharge,
+    charge
+  };
+
+  /**
+   * Li transport in the particle, ionic conduction in the electrolyte and
+   * Butler-Volmer kinetics on their interface, under galvanostatic control
+   * (PHYSICS.md section 2, doc/model.md).
+   *
+   * Unknowns: the Li content theta on particle cells and the electrolyte
+   * potential phi_e on electrolyte cells (step-46: one hp::FECollection,
+   * FE_Nothing where a field does not live), plus the particle's electronic
+   * potential phi_s, a single number fixed by the total current. Each Newton
+   * step solves the bordered system [J b; c^T d] by two sparse solves with
+   * the same AMG preconditioner.
+   *
+   * Hooks for the mechanics: the hydrostatic stress at each particle
+   * quadrature point (stress factor on the diffusivity) and the contact
+   * factor at each interface quadrature point (multiplies the reaction).
+   */
+  template <int dim>
+  class Electrochemistry
+  {
+  public:
+    static constexpr unsigned int li_content_component            = 0;
+    static constexpr unsigned int electrolyte_potential_component = 1;
+
+    Electrochemistry(const Parameters                                &parameters,
+                     dealii::parallel::distributed::Triangulation<dim> &tria,
+                     dealii::ConditionalOStream                        &pcout);
+
+    /// Distributes dofs, builds sparsity and the interface face list,
+    /// and sets the initial state.
+    void
+    setup();
+
+    struct StepResult
+    {
+      bool         converged          = false;
+      unsigned int newton_iterations  = 0;
+      unsigned int linear_iterations  = 0;
+      std::string  failure;
+    };
+
+    /**
+     * Advances from the last accepted state by @p time_step (s) with the
+     * total current @p current (A; per metre of depth in 2D; negative on
+     * discharge). The new state is kept until accept_step() or
+     * reject_step().
+     */
+    StepResult
+    solve_time_step(const double time_step,
+                    const double current,
+                    const Branch branch);
+
+    void
+    accept_step();
+
+    void
+    reject_step();
+
+    /// Cell voltage phi_s - 0 (V vs Li).
+    double
+    cell_voltage() const
+    {
+      return particle_potential;
+    }
+
+    /// Li in the particle, mol (per metre in 2D).
+    double
+    li_stored() const;
+
+    /// Mean Li content of the particle.
+    double
+    conversion_fraction() const
+    {
+      return li_stored() / (max_li_concentration * particle_volume);
+    }
+
+    /// Integral of the contact factor over the interface / interface area.
+    double
+    contact_fraction() const;
+
+    /// Area-specific resistance of the linearised kinetics over the
+    /// contact area, Ohm m^2.
+    double
+    interfacial_resistance() const;
+
+    /// Charge of the particle at full conversion, C (per metre in 2D).
+    double
+    theoretical_capacity() const;
+
+    /// Particle mass, kg (per metre in 2D).
+    double
+    particle_mass() const
+    {
+      return parameters.particle.density * particle_volume;
+    }
+
+    double
+    get_particle_volume() const
+    {
+      return particle_volume;
+    }
+
+    double
+    get_interface_area() const
+    {
+      return interface_area;
+    }
+
+    /// Total reaction current over the interface of the current state, A.
+    double
+    total_current() const;
+
+    const dealii::DoFHandler<dim> &
+    get_dof_handler() const
+    {
+      return dof_handler;
+    }
+
+    /// The current state with ghost values, for output and evaluation.
+    const dealii::TrilinosWrappers::MPI::Vector &
+    get_solution() const
+    {
+      return relevant_solution;
+    }
+
+    const materials::LiDiffusivity<dim> &
+    get_diffusivity() const
+    {
+      return diffusivity;
+    }
+
+    /// Arrhenius factor applied to the diffusivity.
+    double
+    diffusivity_temperature_factor() const
+    {
+      return diffusivity_arrhenius;
+    }
+
+    double
+    get_max_li_concentration() const
+    {
+      return max_li_concentration;
+    }
+
+    /// Hook for the mechanics: contact factor a in [0,1] at each interface
+    /// quadrature point, in the order of the interface face list.
+    std::vector<double> &
+    contact_factors()
+    {
+      return contact_factor;
+    }
+
+    /// Hook for the mechanics: hydrostatic stress (Pa) at each quadrature
+    /// point of each locally owned particle cell, in active-cell order.
+    std::vector<double> &
+    hydrostatic_stresses()
+    {
+      return hydrostatic_stress;
+    }
+
+    dealii::types::global_dof_index
+    n_dofs() const
+    {
+      return dof_handler.n_dofs();
+    }
+
+  private:
+    struct InterfaceFace
+    {
+      typename dealii::DoFHandler<dim>::active_cell_iterator cell;
+      unsigned int                                           face;
+    };
+
+    struct Assembly;
+
+    void
+    setup_dofs();
+
+    void
+    setup_interface();
+
+    void
+    assemble(const double time_step, const double current, Assembly &out);
+
+    /// Scalar Newton for phi_s with the fields frozen: a cheap predictor
+    /// for the start of a step.
+    void
+    predict_particle_potential(const double current);
+
+    /// Calls f(q_index_global, JxW, theta, phi_e) at every interface
+    /// quadrature point of the locally owned particle cells.
+    template <typename F>
+    void
+    for_each_interface_point(const F &f) const;
+
+    const materials::OpenCircuitCurve &
+    open_circuit() const
+    {
+      return branch == Branch::discharge ? ocv_discharge : ocv_charge;
+    }
+
+    const Parameters                                  &parameters;
+    dealii::parallel::distributed::Triangulation<dim> &triangulation;
+    dealii::ConditionalOStream                        &pcout;
+    MPI_Comm                                           mpi_communicator;
+
+    dealii::hp::FECollection<dim> fe_collection;
+    dealii::DoFHandler<dim>       dof_handler;
+    dealii::QGauss<dim>           cell_quadrature;
+    dealii::QGauss<dim - 1>       face_quadrature;
+
+    dealii::IndexSet                  locally_owned_dofs;
+    dealii::IndexSet                  locally_relevant_dofs;
+    dealii::AffineConstraints<double> update_constraints;
+
+    dealii::TrilinosWrappers::SparseMatrix jacobian;
+    dealii::TrilinosWrappers::MPI::Vector  solution;          // owned
+    dealii::TrilinosWrappers::MPI::Vector  old_solution;      // owned
+    dealii::TrilinosWrappers::MPI::Vector  relevant_solution; // ghosted
+    dealii::TrilinosWrappers::MPI::Vector  relevant_old_solution;
+    double                                 particle_potential     = 0;
+    double                                 old_particle_potential = 0;
+
+    std::vector<InterfaceFace> interface_faces;
+    std::vector<double>        contact_factor;
+    std::vector<double>        hydrostatic_stress;
+
+    materials::LiDiffusivity<dim> diffusivity;
+    materials::ButlerVolmer       kinetics;
+    materials::OpenCircuitCurve   ocv_discharge;
+    materials::OpenCircuitCurve   ocv_charge;
+    Branch                        branch = Branch::discharge;
+
+    double temperature;
+    double max_li_concentration;   // mol/m^3
+    double conductivity;           // S/m at the cell temperature
+    double exchange_current;       // A/m^2 at the cell temperature
+    double diffusivity_arrhenius;  // factor
+    double particle_volume = 0;    // m^3
+    double interface_area  = 0;    // m^2
+  };
+} // namespace ssbsim

@@ -1,0 +1,228 @@
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/grid/tria.h>
+
+#include <ssbsim/core/command_line.h>
+#include <ssbsim/core/geometry.h>
+#include <ssbsim/core/output.h>
+#include <ssbsim/core/parameters.h>
+#include <ssbsim/core/simulator.h>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ssbsim
+{
+  using namespace dealii;
+
+  namespace
+  {
+    const char *usage =
+      "usage: ssbsim [options] FILE.prm\n"
+      "\n"
+      "Simulates a converting FeS2 particle in a Li7P3S11 solid electrolyte\n"
+      "(electrochemistry; see doc/model.md) under galvanostatic cycling.\n"
+      "\n"
+      "options:\n"
+      "  --print-parameters      print every parameter with its default,\n"
+      "                          unit and allowed values, then exit\n"
+      "  --validate FILE.prm     check FILE.prm (values, combinations, mesh\n"
+      "                          ids) and exit; writes nothing\n"
+      "  --set \"Section/Name=value\"\n"
+      "                          override a value after FILE.prm is read\n"
+      "                          (repeatable), e.g. --set \"Operating "
+      "conditions/C rate=0.5\"\n"
+      "  --help                  this text\n"
+      "  --version               the version\n"
+      "\n"
+      "Run in parallel with: mpirun -np N ssbsim FILE.prm\n"
+      "Exit codes: 0 success, 1 bad input, 2 run stopped (results so far\n"
+      "kept), 3 internal error.\n";
+
+    struct Options
+    {
+      bool                     help             = false;
+      bool                     version          = false;
+      bool                     print_parameters = false;
+      bool                     validate         = false;
+      std::string              input;
+      std::vector<std::string> overrides;
+    };
+
+    Options
+    parse_arguments(int argc, char **argv)
+    {
+      Options                  o;
+      std::vector<std::string> args(argv + 1, argv + argc);
+      for (std::size_t k = 0; k < args.size(); ++k)
+        {
+          const std::string &a = args[k];
+          auto value_of = [&](const std::string &option) {
+            if (k + 1 >= args.size())
+              throw UserError("option '" + option + "' needs a value");
+            return args[++k];
+          };
+          if (a == "--help" || a == "-h")
+            o.help = true;
+          else if (a == "--version")
+            o.version = true;
+          else if (a == "--print-parameters")
+            o.print_parameters = true;
+          else if (a == "--validate")
+            {
+              o.validate = true;
+              o.input    = value_of(a);
+            }
+          else if (a == "--set")
+            o.overrides.push_back(value_of(a));
+          else if (a.rfind("--set=", 0) == 0)
+            o.overrides.push_back(a.substr(6));
+          else if (!a.empty() && a[0] == '-')
+            throw UserError("unknown option '" + a +
+                            "'; allowed: --print-parameters, --validate, "
+                            "--set, --help, --version");
+          else if (o.input.empty())
+            o.input = a;
+          else
+            throw UserError("more than one input file given ('" + o.input +
+                            "', '" + a + "')");
+        }
+      return o;
+    }
+
+    template <int dim>
+    void
+    check_geometry(const parameters::Geometry &geometry)
+    {
+      // the coarse mesh carries all ids; no need to refine it
+      parameters::Geometry coarse = geometry;
+      coarse.global_refinements   = 0;
+      parallel::distributed::Triangulation<dim> tria(MPI_COMM_SELF);
+      create_geometry(coarse, tria);
+    }
+
+    /// Creates the output directory (rank 0) and removes the field output
+    /// of an earlier run in it, so that solution.pvd never mixes runs.
+    void
+    prepare_output_directory(const std::string &directory, MPI_Comm comm)
+    {
+      namespace fs = std::filesystem;
+      std::string error;
+      if (Utilities::MPI::this_mpi_process(comm) == 0)
+        {
+          try
+            {
+              fs::create_directories(fs::path(directory) / "solution");
+              for (const auto &entry :
+                   fs::directory_iterator(fs::path(directory) / "solution"))
+                if (entry.path().filename().string().rfind("solution-", 0) ==
+                    0)
+                  fs::remove(entry.path());
+            }
+          catch (const fs::filesystem_error &e)
+            {
+              error = e.what();
+            }
+        }
+      error = Utilities::MPI::broadcast(comm, error, 0);
+      if (!error.empty())
+        throw UserError("parameter 'Output/Output directory': cannot create '" +
+                        directory + "': " + error);
+    }
+
+    template <int dim>
+    void
+    run(const Parameters &parameters, const std::string &used_parameters)
+    {
+      MPI_Comm comm = MPI_COMM_WORLD;
+      prepare_output_directory(parameters.output.directory, comm);
+      if (Utilities::MPI::this_mpi_process(comm) == 0)
+        write_file_atomically(parameters.output.directory + "/parameters.prm",
+                              used_parameters);
+      Simulator<dim> simulator(parameters, comm);
+      simulator.run();
+    }
+  } // namespace
+
+  int
+  run_command_line(int argc, char **argv)
+  {
+    MPI_Comm   comm = MPI_COMM_WORLD;
+    const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
+    auto       error = [&](const std::string &message, const int code) {
+      if (root)
+        std::cerr << "ssbsim: error: " << message << std::endl;
+      return code;
+    };
+
+    try
+      {
+        const Options options = parse_arguments(argc, argv);
+        if (options.help)
+          {
+            if (root)
+              std::cout << usage;
+            return 0;
+          }
+        if (options.version)
+          {
+            if (root)
+              std::cout << "ssbsim " << SSBSIM_VERSION << " (deal.II "
+                        << DEAL_II_PACKAGE_VERSION << ")" << std::endl;
+            return 0;
+          }
+
+        ParameterHandler prm;
+        Parameters::declare(prm);
+        if (options.print_parameters)
+          {
+            if (root)
+              prm.print_parameters(std::cout, ParameterHandler::PRM);
+            return 0;
+          }
+        if (options.input.empty())
+          throw UserError("no input file given; usage: ssbsim [options] "
+                          "FILE.prm (see ssbsim --help)");
+
+        read_parameter_file(prm, options.input, options.overrides);
+        Parameters parameters;
+        parameters.parse(
+          prm, std::filesystem::path(options.input).parent_path().string());
+        if (parameters.geometry.dimension == 2)
+          check_geometry<2>(parameters.geometry);
+        else
+          check_geometry<3>(parameters.geometry);
+
+        if (options.validate)
+          {
+            if (root)
+              std::cout << "ssbsim: " << options.input << " is valid"
+                        << std::endl;
+            return 0;
+          }
+
+        std::ostringstream used;
+        prm.print_parameters(used, ParameterHandler::ShortPRM);
+        if (parameters.geometry.dimension == 2)
+          run<2>(parameters, used.str());
+        else
+          run<3>(parameters, used.str());
+        return 0;
+      }
+    catch (const UserError &e)
+      {
+        return error(e.what(), 1);
+      }
+    catch (const RunFailure &e)
+      {
+        return error(e.what(), 2);
+      }
+    catch (const std::exception &e)
+      {
+        return error("internal error: " + one_line_message(e), 3);
+      }
+  }
+} // namespace ssbsim

@@ -1,0 +1,235 @@
+#include <deal.II/base/utilities.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/data_postprocessor.h>
+
+#include <ssbsim/core/geometry.h>
+#include <ssbsim/core/output.h>
+#include <ssbsim/physics/electrochemistry.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ssbsim
+{
+  using namespace dealii;
+
+  void
+  write_file_atomically(const std::string &path, const std::string &content)
+  {
+    const std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << content;
+      out.close();
+      if (!out)
+        throw std::runtime_error("cannot write '" + tmp + "'");
+    }
+    std::filesystem::rename(tmp, path);
+  }
+
+  CsvTable::CsvTable(std::vector<std::string> columns_)
+    : columns(std::move(columns_))
+  {}
+
+  void
+  CsvTable::add_row(const std::vector<double> &values)
+  {
+    AssertThrow(values.size() == columns.size(),
+                ExcDimensionMismatch(values.size(), columns.size()));
+    rows.push_back(values);
+  }
+
+  double
+  CsvTable::value(const std::size_t row, const std::string &column) const
+  {
+    const auto it = std::find(columns.begin(), columns.end(), column);
+    AssertThrow(it != columns.end(), ExcMessage("no column " + column));
+    return rows.at(row)[std::distance(columns.begin(), it)];
+  }
+
+  void
+  CsvTable::write_header(std::ostream &out) const
+  {
+    for (std::size_t k = 0; k < columns.size(); ++k)
+      out << (k ? "," : "") << columns[k];
+    out << '\n';
+  }
+
+  void
+  CsvTable::write_row(std::ostream &out, const std::size_t row) const
+  {
+    char buffer[32];
+    for (std::size_t k = 0; k < rows[row].size(); ++k)
+      {
+        std::snprintf(buffer, sizeof(buffer), "%.10g", rows[row][k]);
+        out << (k ? "," : "") << buffer;
+      }
+    out << '\n';
+  }
+
+  void
+  CsvTable::write(const std::string &path) const
+  {
+    std::ostringstream out;
+    write_header(out);
+    for (std::size_t row = 0; row < rows.size(); ++row)
+      write_row(out, row);
+    write_file_atomically(path, out.str());
+  }
+
+  void
+  CsvTable::append_last_row(const std::string &path) const
+  {
+    AssertThrow(!rows.empty(), ExcMessage("no row to append"));
+    if (rows.size() == 1)
+      {
+        write(path);
+        return;
+      }
+    std::ofstream out(path, std::ios::app);
+    write_row(out, rows.size() - 1);
+    out.flush();
+    AssertThrow(out, ExcMessage("cannot append to '" + path + "'"));
+  }
+
+  namespace
+  {
+    /// Conversion extent and Li flux -c_max D grad(theta) in the particle.
+    template <int dim>
+    class ParticleFields : public DataPostprocessor<dim>
+    {
+    public:
+      explicit ParticleFields(const Electrochemistry<dim> &chemistry)
+        : chemistry(chemistry)
+      {}
+
+      void
+      evaluate_vector_field(
+        const DataPostprocessorInputs::Vector<dim> &inputs,
+        std::vector<Vector<double>> &computed) const override
+      {
+        const bool in_particle =
+          inputs.template get_cell<dim>()->material_id() == ids::particle;
+        const auto  &D = chemistry.get_diffusivity();
+        const double c = chemistry.get_max_li_concentration();
+        const double f = chemistry.diffusivity_temperature_factor();
+        for (unsigned int q = 0; q < computed.size(); ++q)
+          {
+            computed[q] = 0;
+            if (!in_particle)
+              continue;
+            const double theta = inputs.solution_values[q][0];
+            computed[q][0]     = std::clamp(theta, 0., 1.);
+            const Tensor<1, dim> flux =
+              -c * f * (D.tensor(theta) * inputs.solution_gradients[q][0]);
+            for (unsigned int d = 0; d < dim; ++d)
+              computed[q][1 + d] = flux[d];
+          }
+      }
+
+      std::vector<std::string>
+      get_names() const override
+      {
+        std::vector<std::string> names(1, "conversion_extent");
+        for (unsigned int d = 0; d < dim; ++d)
+          names.emplace_back("li_flux");
+        return names;
+      }
+
+      std::vector<DataComponentInterpretation::DataComponentInterpretation>
+      get_data_component_interpretation() const override
+      {
+        std::vector<DataComponentInterpretation::DataComponentInterpretation>
+          kinds(1, DataComponentInterpretation::component_is_scalar);
+        for (unsigned int d = 0; d < dim; ++d)
+          kinds.push_back(
+            DataComponentInterpretation::component_is_part_of_vector);
+        return kinds;
+      }
+
+      UpdateFlags
+      get_needed_update_flags() const override
+      {
+        return update_values | update_gradients;
+      }
+
+    private:
+      const Electrochemistry<dim> &chemistry;
+    };
+  } // namespace
+
+  template <int dim>
+  SolutionWriter<dim>::SolutionWriter(const std::string &output_directory,
+                                      MPI_Comm           comm)
+    : directory(output_directory)
+    , mpi_communicator(comm)
+  {}
+
+  template <int dim>
+  void
+  SolutionWriter<dim>::write(const Electrochemistry<dim> &chemistry,
+                             const double                 time)
+  {
+    const auto &dof_handler = chemistry.get_dof_handler();
+    DataOut<dim> data_out;
+    data_out.attach_dof_handler(dof_handler);
+    const std::vector<std::string> names = {"li_content",
+                                            "electrolyte_potential"};
+    data_out.add_data_vector(chemistry.get_solution(),
+                             names,
+                             DataOut<dim>::type_dof_data);
+    ParticleFields<dim> particle_fields(chemistry);
+    data_out.add_data_vector(chemistry.get_solution(), particle_fields);
+
+    const auto &tria = dof_handler.get_triangulation();
+    Vector<float> material(tria.n_active_cells()), rank(tria.n_active_cells());
+    const unsigned int my_rank =
+      Utilities::MPI::this_mpi_process(mpi_communicator);
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          material(cell->active_cell_index()) = cell->material_id();
+          rank(cell->active_cell_index())     = my_rank;
+        }
+    data_out.add_data_vector(material, "material_id");
+    data_out.add_data_vector(rank, "mpi_rank");
+    data_out.build_patches();
+
+    const unsigned int index = records.size();
+    const std::string  base  = "solution-" + Utilities::int_to_string(index, 5);
+    const std::string  sub   = directory + "/solution/";
+    auto piece_name = [&](const unsigned int r) {
+      return base + "." + Utilities::int_to_string(r, 4) + ".vtu";
+    };
+    {
+      std::ofstream out(sub + piece_name(my_rank) + ".tmp");
+      data_out.write_vtu(out);
+    }
+    std::filesystem::rename(sub + piece_name(my_rank) + ".tmp",
+                            sub + piece_name(my_rank));
+    MPI_Barrier(mpi_communicator);
+
+    records.emplace_back(time, "solution/" + base + ".pvtu");
+    if (my_rank == 0)
+      {
+        std::vector<std::string> pieces;
+        for (unsigned int r = 0;
+             r < Utilities::MPI::n_mpi_processes(mpi_communicator);
+             ++r)
+          pieces.push_back(piece_name(r));
+        std::ostringstream pvtu;
+        data_out.write_pvtu_record(pvtu, pieces);
+        write_file_atomically(sub + base + ".pvtu", pvtu.str());
+        std::ostringstream pvd;
+        DataOutBase::write_pvd_record(pvd, records);
+        write_file_atomically(directory + "/solution.pvd", pvd.str());
+      }
+  }
+
+  template class SolutionWriter<2>;
+  template class SolutionWriter<3>;
+} // namespace ssbsim

@@ -1,0 +1,542 @@
+#include <deal.II/base/exceptions.h>
+#include <deal.II/base/utilities.h>
+
+#include <ssbsim/core/parameters.h>
+#include <ssbsim/materials/constants.h>
+#include <ssbsim/materials/open_circuit.h>
+
+#include <filesystem>
+#include <sstream>
+#include <vector>
+
+namespace ssbsim
+{
+  using dealii::ParameterHandler;
+  using dealii::Patterns::Anything;
+  using dealii::Patterns::Bool;
+  using dealii::Patterns::Double;
+  using dealii::Patterns::FileName;
+  using dealii::Patterns::Integer;
+  using dealii::Patterns::List;
+  using dealii::Patterns::Selection;
+
+  namespace
+  {
+    constexpr double micrometre = 1e-6;
+
+    [[noreturn]] void
+    fail(const std::string &parameter, const std::string &message)
+    {
+      throw UserError("parameter '" + parameter + "': " + message);
+    }
+
+    std::array<double, 3>
+    three_doubles(ParameterHandler &prm,
+                  const std::string &name,
+                  const std::string &path)
+    {
+      const auto v = dealii::Utilities::string_to_double(
+        dealii::Utilities::split_string_list(prm.get(name)));
+      if (v.size() != 3)
+        fail(path + name, "needs exactly three comma-separated numbers, got '" +
+                            prm.get(name) + "'");
+      return {{v[0], v[1], v[2]}};
+    }
+
+    /// A relative path is taken relative to the current directory if the
+    /// file is there, else relative to the directory of the input file.
+    std::string
+    resolve_path(const std::string &name, const std::string &input_directory)
+    {
+      namespace fs = std::filesystem;
+      if (name.empty() || fs::path(name).is_absolute() || fs::exists(name))
+        return name;
+      const fs::path beside_input = fs::path(input_directory) / name;
+      return fs::exists(beside_input) ? beside_input.string() : name;
+    }
+
+    void
+    check_open_circuit(const std::string &path,
+                       const std::string &table,
+                       const std::string &file)
+    {
+      try
+        {
+          if (!file.empty())
+            materials::OpenCircuitCurve::from_csv_file(file);
+          else
+            materials::OpenCircuitCurve::from_string(table);
+        }
+      catch (const std::invalid_argument &e)
+        {
+          fail(path, e.what());
+        }
+    }
+  } // namespace
+
+  namespace parameters
+  {
+    void
+    Geometry::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Geometry");
+      prm.declare_entry("Dimension", "3", Integer(2, 3),
+                        "Space dimension. In 2D the particle is a disk, i.e. "
+                        "a cylinder of unit depth.");
+      prm.declare_entry("Type", "sphere in box",
+                        Selection("sphere in box|layered|gmsh file"),
+                        "sphere in box: one particle centred in an electrolyte "
+                        "cube with a separator layer towards the Li side; "
+                        "layered: a planar electrode film on an electrolyte "
+                        "slab (1D-like, for verification); gmsh file: read "
+                        "'Mesh file' (ids in meshes/README.md).");
+      prm.declare_entry("Particle radius", "2.5", Double(1e-3, 1e4),
+                        "Particle radius (um).");
+      prm.declare_entry("Box size", "8", Double(1e-3, 1e5),
+                        "Edge length of the electrolyte cube around the "
+                        "particle (um); for 'layered' the lateral width.");
+      prm.declare_entry("Separator thickness", "4", Double(0, 1e5),
+                        "Electrolyte layer between the particle's box and the "
+                        "Li counter electrode (um); for 'layered' the "
+                        "electrolyte slab thickness.");
+      prm.declare_entry("Layer thickness", "2.5", Double(1e-3, 1e5),
+                        "Electrode film thickness for 'layered' (um).");
+      prm.declare_entry("Global refinements", "3", Integer(0, 10),
+                        "Uniform refinements of the coarse mesh.");
+      prm.declare_entry("Mesh file", "", Anything(),
+                        "gmsh .msh file for Type = gmsh file; a relative path "
+                        "is looked up in the current directory, then beside "
+                        "the parameter file.");
+      prm.declare_entry("Mesh length unit", "1e-6", Double(1e-12, 1e3),
+                        "Length of one mesh-file unit (m); 1e-6: the mesh is "
+                        "in micrometres.");
+      prm.leave_subsection();
+    }
+
+    void
+    Geometry::parse(ParameterHandler &prm, const std::string &input_directory)
+    {
+      prm.enter_subsection("Geometry");
+      dimension = prm.get_integer("Dimension");
+      const std::string t = prm.get("Type");
+      type = (t == "sphere in box") ? Type::sphere_in_box :
+             (t == "layered")       ? Type::layered :
+                                      Type::gmsh_file;
+      particle_radius     = prm.get_double("Particle radius") * micrometre;
+      box_size            = prm.get_double("Box size") * micrometre;
+      separator_thickness = prm.get_double("Separator thickness") * micrometre;
+      layer_thickness     = prm.get_double("Layer thickness") * micrometre;
+      global_refinements  = prm.get_integer("Global refinements");
+      mesh_file = resolve_path(prm.get("Mesh file"), input_directory);
+      mesh_length_unit = prm.get_double("Mesh length unit");
+      const std::string box_size_text = prm.get("Box size");
+      prm.leave_subsection();
+
+      if (type == Type::sphere_in_box && box_size < 2.2 * particle_radius)
+        fail("Geometry/Box size",
+             "must be at least 2.2 x 'Particle radius' so that electrolyte "
+             "surrounds the particle (got " + box_size_text + " um)");
+      if (type == Type::layered && separator_thickness <= 0)
+        fail("Geometry/Separator thickness",
+             "must be > 0 for Type = layered (it is the electrolyte slab)");
+      if (type == Type::gmsh_file)
+        {
+          if (mesh_file.empty())
+            fail("Geometry/Mesh file",
+                 "must name a gmsh .msh file when Type = gmsh file");
+          if (!std::filesystem::exists(mesh_file))
+            fail("Geometry/Mesh file",
+                 "file '" + mesh_file + "' does not exist");
+        }
+    }
+
+    void
+    OperatingConditions::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Operating conditions");
+      prm.declare_entry("Temperature", "298.15", Double(150, 500),
+                        "Cell temperature (K).");
+      prm.declare_entry("C rate", "0.1", Double(1e-6, 1e3),
+                        "Galvanostatic current as a multiple of the "
+                        "theoretical capacity per hour (1/h); 0.1 is C/10.");
+      prm.declare_entry("Lower cutoff voltage", "1.0", Double(0, 6),
+                        "Discharge ends below this cell voltage (V vs Li).");
+      prm.declare_entry("Upper cutoff voltage", "3.0", Double(0, 6),
+                        "Charge ends above this cell voltage (V vs Li).");
+      prm.declare_entry("Number of cycles", "1", Integer(1, 100000),
+                        "Discharge/charge cycles, starting with a discharge.");
+      prm.declare_entry("Rest time", "0", Double(0, 1e9),
+                        "Open-circuit rest after each half cycle (s).");
+      prm.declare_entry("Maximum half cycle time", "0", Double(0, 1e12),
+                        "A half cycle that has not reached its cutoff after "
+                        "this time ends anyway (s); 0: 2 / C rate hours.");
+      prm.leave_subsection();
+    }
+
+    void
+    OperatingConditions::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Operating conditions");
+      temperature          = prm.get_double("Temperature");
+      c_rate               = prm.get_double("C rate");
+      lower_cutoff_voltage = prm.get_double("Lower cutoff voltage");
+      upper_cutoff_voltage = prm.get_double("Upper cutoff voltage");
+      number_of_cycles     = prm.get_integer("Number of cycles");
+      rest_time            = prm.get_double("Rest time");
+      maximum_half_cycle_time = prm.get_double("Maximum half cycle time");
+      prm.leave_subsection();
+      if (maximum_half_cycle_time == 0)
+        maximum_half_cycle_time =
+          2. / c_rate * constants::seconds_per_hour;
+      if (!(lower_cutoff_voltage < upper_cutoff_voltage))
+        fail("Operating conditions/Lower cutoff voltage",
+             "must be below 'Upper cutoff voltage'");
+    }
+
+    void
+    Electrolyte::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Electrolyte");
+      prm.declare_entry("Conductivity", "1.27e-4", Double(1e-12, 1e3),
+                        "Ionic conductivity of Li7P3S11 at the reference "
+                        "temperature (S/cm).");
+      prm.declare_entry("Conductivity activation energy", "9.493",
+                        Double(0, 500),
+                        "Arrhenius activation energy of the conductivity "
+                        "(kJ/mol).");
+      prm.leave_subsection();
+    }
+
+    void
+    Electrolyte::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Electrolyte");
+      conductivity      = prm.get_double("Conductivity") * 100.; // S/cm->S/m
+      activation_energy = prm.get_double("Conductivity activation energy") * 1e3;
+      prm.leave_subsection();
+    }
+
+    void
+    Particle::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Particle");
+      prm.declare_entry("Density", "5.01", Double(0.1, 30),
+                        "FeS2 density (g/cm^3).");
+      prm.declare_entry("Molar mass", "119.98", Double(1, 1000),
+                        "FeS2 molar mass (g/mol).");
+      prm.declare_entry("Electrons per formula unit", "4", Integer(1, 10),
+                        "Li (and electrons) per FeS2 at full conversion.");
+      prm.declare_entry("Initial Li content", "0", Double(0, 1),
+                        "Normalised Li content theta at the start.");
+      prm.declare_entry("Diffusivity pristine", "1e-17", Double(1e-25, 1e-6),
+                        "Li diffusivity of unconverted FeS2 at the reference "
+                        "temperature, times the axis factor (m^2/s).");
+      prm.declare_entry("Diffusivity converted", "1e-14", Double(1e-25, 1e-6),
+                        "Li diffusivity of converted Fe + 2 Li2S at the "
+                        "reference temperature, times the axis factor (m^2/s). "
+                        "A ratio to the pristine value >= 1e2 makes a sharp "
+                        "conversion front.");
+      prm.declare_entry("Diffusivity activation energy", "30", Double(0, 500),
+                        "Arrhenius activation energy of the Li diffusivity "
+                        "(kJ/mol).");
+      prm.declare_entry("Anisotropy factors", "0.1, 0.1, 1",
+                        List(Double(1e-6, 1e6), 3, 3),
+                        "Multipliers of the diffusivity along the crystal "
+                        "axes a, b, c (dimensionless).");
+      prm.declare_entry("Euler angles", "0, 0, 0",
+                        List(Double(-360, 360), 3, 3),
+                        "Crystal orientation, Bunge z-x-z Euler angles "
+                        "(phi1, Phi, phi2) in degrees; in 2D only the xy block "
+                        "of the rotated tensor is used.");
+      prm.declare_entry("Blocking factor", "1", Double(1e-6, 1),
+                        "Factor on the diffusivity in the dense converted "
+                        "Fe-rich shell (dimensionless; 1: no blocking).");
+      prm.declare_entry("Blocking onset", "0.9", Double(0, 1),
+                        "Li content above which the blocking factor starts "
+                        "to act (theta).");
+      prm.declare_entry("Blocking width", "0.05", Double(1e-4, 1),
+                        "Li content range over which blocking switches on "
+                        "fully (theta).");
+      prm.declare_entry("Li partial molar volume", "9.6e-6", Double(0, 1e-3),
+                        "Omega_Li in the stress factor exp(Omega sigma_h / R T) "
+                        "on the diffusivity (m^3/mol); (7.09 + 2 x 27.68 - "
+                        "23.95) / 4 cm^3/mol for the conversion.");
+      prm.leave_subsection();
+    }
+
+    void
+    Particle::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Particle");
+      density            = prm.get_double("Density") * 1e3;     // g/cm3->kg/m3
+      molar_mass         = prm.get_double("Molar mass") * 1e-3; // g/mol->kg/mol
+      electrons          = prm.get_integer("Electrons per formula unit");
+      initial_li_content = prm.get_double("Initial Li content");
+      d_pristine         = prm.get_double("Diffusivity pristine");
+      d_converted        = prm.get_double("Diffusivity converted");
+      diffusion_activation_energy =
+        prm.get_double("Diffusivity activation energy") * 1e3;
+      axis_factors    = three_doubles(prm, "Anisotropy factors", "Particle/");
+      euler_angles    = three_doubles(prm, "Euler angles", "Particle/");
+      blocking_factor = prm.get_double("Blocking factor");
+      blocking_onset  = prm.get_double("Blocking onset");
+      blocking_width  = prm.get_double("Blocking width");
+      li_partial_molar_volume = prm.get_double("Li partial molar volume");
+      prm.leave_subsection();
+    }
+
+    void
+    Kinetics::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Kinetics");
+      prm.declare_entry("Exchange current density", "0.1", Double(1e-12, 1e6),
+                        "Butler-Volmer exchange current density at the "
+                        "reference temperature (A/m^2).");
+      prm.declare_entry("Exchange current activation energy", "30",
+                        Double(0, 500),
+                        "Arrhenius activation energy of the exchange current "
+                        "(kJ/mol).");
+      prm.declare_entry("Anodic transfer coefficient", "0.5", Double(0.01, 1),
+                        "alpha_a (dimensionless).");
+      prm.declare_entry("Cathodic transfer coefficient", "0.5", Double(0.01, 1),
+                        "alpha_c (dimensionless).");
+      prm.declare_entry(
+        "Discharge open circuit table",
+        "0:2.20, 0.01:1.80, 0.04:1.66, 0.15:1.61, 0.5:1.58, 0.85:1.55, "
+        "0.95:1.50, 0.985:1.38, 0.995:1.10, 1:0.80",
+        Anything(),
+        "Open-circuit potential on discharge (lithiation) as theta:U pairs "
+        "(U in V vs Li/Li+), theta increasing.");
+      prm.declare_entry("Discharge open circuit file", "", Anything(),
+                        "CSV file theta,U (V) replacing the discharge table.");
+      prm.declare_entry(
+        "Charge open circuit table",
+        "0:2.70, 0.01:2.45, 0.05:2.25, 0.2:2.12, 0.35:1.85, 0.6:1.80, "
+        "0.9:1.77, 0.97:1.72, 0.99:1.60, 1:1.30",
+        Anything(),
+        "Open-circuit potential on charge (delithiation) as theta:U pairs "
+        "(U in V vs Li/Li+), theta increasing.");
+      prm.declare_entry("Charge open circuit file", "", Anything(),
+                        "CSV file theta,U (V) replacing the charge table.");
+      prm.leave_subsection();
+    }
+
+    void
+    Kinetics::parse(ParameterHandler &prm, const std::string &input_directory)
+    {
+      prm.enter_subsection("Kinetics");
+      exchange_current_density = prm.get_double("Exchange current density");
+      activation_energy =
+        prm.get_double("Exchange current activation energy") * 1e3;
+      anodic_transfer_coefficient =
+        prm.get_double("Anodic transfer coefficient");
+      cathodic_transfer_coefficient =
+        prm.get_double("Cathodic transfer coefficient");
+      discharge_table = prm.get("Discharge open circuit table");
+      discharge_file =
+        resolve_path(prm.get("Discharge open circuit file"), input_directory);
+      charge_table = prm.get("Charge open circuit table");
+      charge_file =
+        resolve_path(prm.get("Charge open circuit file"), input_directory);
+      prm.leave_subsection();
+      check_open_circuit(discharge_file.empty() ?
+                           "Kinetics/Discharge open circuit table" :
+                           "Kinetics/Discharge open circuit file",
+                         discharge_table,
+                         discharge_file);
+      check_open_circuit(charge_file.empty() ?
+                           "Kinetics/Charge open circuit table" :
+                           "Kinetics/Charge open circuit file",
+                         charge_table,
+                         charge_file);
+    }
+
+    void
+    TimeStepping::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Time stepping");
+      prm.declare_entry("Initial time step", "1", Double(1e-9, 1e6),
+                        "First time step of each half cycle (s).");
+      prm.declare_entry("Minimum time step", "1e-3", Double(1e-12, 1e6),
+                        "A step that must be cut below this fails the run "
+                        "(s).");
+      prm.declare_entry("Maximum time step", "120", Double(1e-9, 1e8),
+                        "Upper bound of the adaptive time step (s).");
+      prm.declare_entry("Target voltage change", "0.01", Double(1e-6, 1),
+                        "The time step adapts so that the cell voltage "
+                        "changes by about this much per step (V).");
+      prm.leave_subsection();
+    }
+
+    void
+    TimeStepping::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Time stepping");
+      initial_time_step     = prm.get_double("Initial time step");
+      minimum_time_step     = prm.get_double("Minimum time step");
+      maximum_time_step     = prm.get_double("Maximum time step");
+      target_voltage_change = prm.get_double("Target voltage change");
+      prm.leave_subsection();
+      if (!(minimum_time_step <= initial_time_step &&
+            initial_time_step <= maximum_time_step))
+        fail("Time stepping/Initial time step",
+             "must lie between 'Minimum time step' and 'Maximum time step'");
+    }
+
+    void
+    Solver::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Solver");
+      prm.declare_entry("Newton tolerance", "1e-8", Double(1e-14, 1e-2),
+                        "Newton stops when the largest update of Li content "
+                        "(dimensionless) and potentials (V) is below this.");
+      prm.declare_entry("Maximum Newton iterations", "12", Integer(1, 200),
+                        "More iterations than this cut the time step back.");
+      prm.declare_entry("Linear solver tolerance", "1e-10", Double(1e-16, 1e-2),
+                        "Relative residual reduction of the Krylov solver.");
+      prm.declare_entry("Maximum linear iterations", "1000",
+                        Integer(1, 100000),
+                        "Krylov iterations per solve before it is declared "
+                        "failed (the time step is then cut back).");
+      prm.leave_subsection();
+    }
+
+    void
+    Solver::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Solver");
+      newton_tolerance      = prm.get_double("Newton tolerance");
+      max_newton_iterations = prm.get_integer("Maximum Newton iterations");
+      linear_tolerance      = prm.get_double("Linear solver tolerance");
+      max_linear_iterations = prm.get_integer("Maximum linear iterations");
+      prm.leave_subsection();
+    }
+
+    void
+    Output::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Output");
+      prm.declare_entry("Output directory", "results", Anything(),
+                        "Directory for statistics.csv, cycles.csv, "
+                        "parameters.prm and solution/ (created if missing).");
+      prm.declare_entry("Solution output interval", "20", Integer(0, 1000000),
+                        "Write solution/solution-NNNNN.pvtu every this many "
+                        "time steps (0: only at the start and at the end of "
+                        "each half cycle).");
+      prm.declare_entry("Write solution", "true", Bool(),
+                        "Write the field output (pvtu) at all.");
+      prm.declare_entry("Progress interval", "10", Integer(1, 1000000),
+                        "Print a progress line every this many time steps.");
+      prm.leave_subsection();
+    }
+
+    void
+    Output::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Output");
+      directory         = prm.get("Output directory");
+      solution_interval = prm.get_integer("Solution output interval");
+      write_solution    = prm.get_bool("Write solution");
+      progress_interval = prm.get_integer("Progress interval");
+      prm.leave_subsection();
+      if (directory.empty())
+        fail("Output/Output directory", "must not be empty");
+    }
+  } // namespace parameters
+
+  void
+  Parameters::declare(ParameterHandler &prm)
+  {
+    parameters::Geometry::declare(prm);
+    parameters::OperatingConditions::declare(prm);
+    parameters::Electrolyte::declare(prm);
+    parameters::Particle::declare(prm);
+    parameters::Kinetics::declare(prm);
+    parameters::TimeStepping::declare(prm);
+    parameters::Solver::declare(prm);
+    parameters::Output::declare(prm);
+    prm.enter_subsection("Materials");
+    prm.declare_entry("Reference temperature", "298.15", Double(150, 500),
+                      "Temperature at which conductivity, diffusivities and "
+                      "exchange current are given (K).");
+    prm.leave_subsection();
+  }
+
+  void
+  Parameters::parse(ParameterHandler &prm, const std::string &input_directory)
+  {
+    geometry.parse(prm, input_directory);
+    operating.parse(prm);
+    electrolyte.parse(prm);
+    particle.parse(prm);
+    kinetics.parse(prm, input_directory);
+    time_stepping.parse(prm);
+    solver.parse(prm);
+    output.parse(prm);
+    prm.enter_subsection("Materials");
+    reference_temperature = prm.get_double("Reference temperature");
+    prm.leave_subsection();
+  }
+
+  std::string
+  one_line_message(const std::exception &e)
+  {
+    std::ostringstream text;
+    if (const auto *d = dynamic_cast<const dealii::ExceptionBase *>(&e))
+      d->print_info(text);
+    else
+      text << e.what();
+    // collapse the multi-line deal.II text into one line
+    std::string line, word;
+    std::istringstream words(text.str());
+    while (words >> word)
+      line += (line.empty() ? "" : " ") + word;
+    return line;
+  }
+
+  void
+  read_parameter_file(ParameterHandler               &prm,
+                      const std::string              &filename,
+                      const std::vector<std::string> &overrides)
+  {
+    if (!std::filesystem::is_regular_file(filename))
+      throw UserError("input file '" + filename + "' does not exist");
+    try
+      {
+        prm.parse_input(filename);
+      }
+    catch (const std::exception &e)
+      {
+        throw UserError(one_line_message(e));
+      }
+
+    for (const std::string &assignment : overrides)
+      {
+        const auto equal = assignment.find('=');
+        if (equal == std::string::npos)
+          throw UserError("--set '" + assignment +
+                          "': expected \"Section/Name=value\"");
+        const auto path = dealii::Utilities::split_string_list(
+          assignment.substr(0, equal), '/');
+        const std::string value =
+          dealii::Utilities::trim(assignment.substr(equal + 1));
+        if (path.empty())
+          throw UserError("--set '" + assignment + "': no parameter named");
+        for (unsigned int k = 0; k + 1 < path.size(); ++k)
+          prm.enter_subsection(path[k]);
+        std::string error;
+        try
+          {
+            prm.set(path.back(), value);
+          }
+        catch (const std::exception &e)
+          {
+            error = one_line_message(e);
+          }
+        for (unsigned int k = 0; k + 1 < path.size(); ++k)
+          prm.leave_subsection();
+        if (!error.empty())
+          throw UserError("--set '" + assignment + "': " + error);
+      }
+  }
+} // namespace ssbsim

@@ -1,0 +1,278 @@
+#include <deal.II/base/utilities.h>
+
+#include <ssbsim/core/geometry.h>
+#include <ssbsim/core/simulator.h>
+#include <ssbsim/materials/constants.h>
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+namespace ssbsim
+{
+  using namespace dealii;
+
+  template <int dim>
+  Simulator<dim>::Simulator(const Parameters &parameters,
+                            MPI_Comm          comm,
+                            const bool        output)
+    : parameters(parameters)
+    , mpi_communicator(comm)
+    , output(output)
+    , pcout(std::cout, Utilities::MPI::this_mpi_process(comm) == 0)
+    , triangulation(comm)
+    , statistics_table({"time_s",
+                        "cycle",
+                        "half_cycle",
+                        "step",
+                        "time_step_s",
+                        "voltage_V",
+                        "current_A",
+                        "capacity_mAh_g",
+                        "conversion_fraction",
+                        "contact_fraction",
+                        "interfacial_resistance_ohm_cm2",
+                        "li_stored_mol",
+                        "charge_passed_C",
+                        "newton_iterations",
+                        "linear_iterations"})
+    , cycles_table({"cycle",
+                    "discharge_capacity_mAh_g",
+                    "charge_capacity_mAh_g",
+                    "coulombic_efficiency",
+                    "mean_discharge_voltage_V",
+                    "mean_charge_voltage_V",
+                    "hysteresis_V",
+                    "contact_fraction_end_discharge",
+                    "interfacial_resistance_end_discharge_ohm_cm2"})
+  {
+    create_geometry(parameters.geometry, triangulation);
+    pcout << "ssbsim: " << dim << "D, " << triangulation.n_global_active_cells()
+          << " cells on " << Utilities::MPI::n_mpi_processes(comm)
+          << " MPI rank(s)" << std::endl;
+    chemistry =
+      std::make_unique<Electrochemistry<dim>>(parameters, triangulation, pcout);
+    chemistry->setup();
+    initial_li = chemistry->li_stored();
+    if (output)
+      writer = std::make_unique<SolutionWriter<dim>>(
+        parameters.output.directory, comm);
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::run()
+  {
+    const auto &chem = *chemistry;
+    pcout << "   particle: volume " << chem.get_particle_volume()
+          << (dim == 3 ? " m^3" : " m^2") << ", mass " << chem.particle_mass()
+          << (dim == 3 ? " kg" : " kg/m") << ", capacity "
+          << chem.theoretical_capacity() << (dim == 3 ? " C" : " C/m")
+          << ", interface area " << chem.get_interface_area()
+          << (dim == 3 ? " m^2" : " m^2/m") << std::endl;
+
+    typename Electrochemistry<dim>::StepResult initial;
+    initial.converged = true;
+    record(0, rest, 0., 0., initial);
+    write_solution();
+
+    const auto &op = parameters.operating;
+    for (unsigned int cycle = 1; cycle <= op.number_of_cycles; ++cycle)
+      {
+        const HalfCycle d = run_half_cycle(cycle, discharge);
+        if (op.rest_time > 0)
+          run_half_cycle(cycle, rest);
+        const HalfCycle c = run_half_cycle(cycle, charge);
+        if (op.rest_time > 0)
+          run_half_cycle(cycle, rest);
+
+        cycles_table.add_row({double(cycle),
+                              d.capacity,
+                              c.capacity,
+                              d.capacity > 0 ? c.capacity / d.capacity : 0.,
+                              d.mean_voltage,
+                              c.mean_voltage,
+                              c.mean_voltage - d.mean_voltage,
+                              d.contact_fraction,
+                              d.resistance});
+        if (output && Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+          cycles_table.write(parameters.output.directory + "/cycles.csv");
+        pcout << "cycle " << cycle << ": discharge " << std::fixed
+              << std::setprecision(1) << d.capacity << " mAh/g, charge "
+              << c.capacity << " mAh/g, efficiency " << std::setprecision(3)
+              << (d.capacity > 0 ? c.capacity / d.capacity : 0.)
+              << ", hysteresis " << c.mean_voltage - d.mean_voltage << " V"
+              << std::defaultfloat << std::endl;
+      }
+    if (output)
+      pcout << "ssbsim: results in " << parameters.output.directory
+            << "/ (statistics.csv, cycles.csv, solution.pvd)" << std::endl;
+  }
+
+  template <int dim>
+  typename Simulator<dim>::HalfCycle
+  Simulator<dim>::run_half_cycle(const unsigned int cycle,
+                                 const HalfCycleId  kind)
+  {
+    const auto &op  = parameters.operating;
+    const auto &ts  = parameters.time_stepping;
+    auto       &chem = *chemistry;
+
+    if (kind != rest)
+      branch = (kind == discharge) ? Branch::discharge : Branch::charge;
+    const double sign    = (kind == discharge) ? -1. : (kind == charge) ? 1. : 0.;
+    const double current = sign * op.c_rate * chem.theoretical_capacity() /
+                           constants::seconds_per_hour;
+    const double duration =
+      (kind == rest) ? op.rest_time : op.maximum_half_cycle_time;
+    const double cutoff =
+      (kind == discharge) ? op.lower_cutoff_voltage : op.upper_cutoff_voltage;
+    const double cutoff_tolerance = 0.5 * ts.target_voltage_change;
+    const double grams            = 1e3 * chem.particle_mass();
+
+    double time_step = ts.initial_time_step;
+    double elapsed = 0, moved = 0, energy = 0; // s, C, J
+    double voltage_before = chem.cell_voltage();
+    bool   reached_cutoff = false;
+    typename Electrochemistry<dim>::StepResult result;
+
+    while (!reached_cutoff && elapsed < duration * (1. - 1e-12))
+      {
+        time_step = std::min(time_step, duration - elapsed);
+        result    = chem.solve_time_step(time_step, current, branch);
+        if (!result.converged)
+          {
+            chem.reject_step();
+            if (time_step <= ts.minimum_time_step * (1. + 1e-12))
+              throw RunFailure(
+                "the run stopped at t = " + std::to_string(time) + " s (cycle " +
+                std::to_string(cycle) + "): " + result.failure +
+                " at the minimum time step " +
+                std::to_string(ts.minimum_time_step) +
+                " s ('Time stepping/Minimum time step'); results so far are in '" +
+                parameters.output.directory + "'");
+            time_step = std::max(0.5 * time_step, ts.minimum_time_step);
+            pcout << "   step " << step + 1 << ": " << result.failure
+                  << ", time step cut to " << time_step << " s" << std::endl;
+            continue;
+          }
+
+        const double voltage = chem.cell_voltage();
+        if (kind != rest &&
+            ((kind == discharge && voltage < cutoff) ||
+             (kind == charge && voltage > cutoff)))
+          {
+            if (std::abs(voltage - cutoff) > cutoff_tolerance &&
+                time_step > 2. * ts.minimum_time_step)
+              {
+                // land on the cutoff: shorten the step by linear interpolation
+                chem.reject_step();
+                const double fraction =
+                  (voltage_before - cutoff) / (voltage_before - voltage);
+                time_step = std::max(ts.minimum_time_step,
+                                     time_step *
+                                       std::clamp(fraction, 0.05, 0.9));
+                continue;
+              }
+            reached_cutoff = true;
+          }
+
+        chem.accept_step();
+        ++step;
+        time += time_step;
+        elapsed += time_step;
+        last_time_step = time_step;
+        moved += std::abs(current) * time_step;
+        energy += 0.5 * (voltage + voltage_before) * std::abs(current) * time_step;
+        charge_passed -= current * time_step;
+
+        record(cycle, kind, current, moved / 3.6 / grams, result);
+        if (step % parameters.output.progress_interval == 0)
+          progress(cycle, kind, moved / 3.6 / grams, result);
+        if (parameters.output.solution_interval > 0 &&
+            step % parameters.output.solution_interval == 0)
+          write_solution();
+
+        // aim at the target voltage change per step
+        const double change = std::abs(voltage - voltage_before);
+        const double factor =
+          change > 0 ? std::clamp(0.9 * ts.target_voltage_change / change, 0.5, 1.5) :
+                       1.5;
+        time_step = std::min(ts.maximum_time_step, time_step * factor);
+        voltage_before = voltage;
+      }
+
+    progress(cycle, kind, moved / 3.6 / grams, result);
+    if (kind != rest && !reached_cutoff)
+      pcout << "   warning: half cycle ended after 'Maximum half cycle time' = "
+            << duration << " s without reaching the cutoff " << cutoff << " V"
+            << std::endl;
+    if (last_output_step != step)
+      write_solution();
+
+    return {moved / 3.6 / grams,
+            moved > 0 ? energy / moved : chem.cell_voltage(),
+            chem.contact_fraction(),
+            chem.interfacial_resistance() * 1e4};
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::record(
+    const unsigned int                                cycle,
+    const HalfCycleId                                 kind,
+    const double                                      current,
+    const double                                      capacity,
+    const typename Electrochemistry<dim>::StepResult &result)
+  {
+    const auto &chem = *chemistry;
+    statistics_table.add_row({time,
+                              double(cycle),
+                              double(kind),
+                              double(step),
+                              last_time_step,
+                              chem.cell_voltage(),
+                              current,
+                              capacity,
+                              chem.conversion_fraction(),
+                              chem.contact_fraction(),
+                              chem.interfacial_resistance() * 1e4,
+                              chem.li_stored(),
+                              charge_passed,
+                              double(result.newton_iterations),
+                              double(result.linear_iterations)});
+    if (output && Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+      statistics_table.append_last_row(parameters.output.directory +
+                                       "/statistics.csv");
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::progress(
+    const unsigned int                                cycle,
+    const HalfCycleId                                 kind,
+    const double                                      capacity,
+    const typename Electrochemistry<dim>::StepResult &result) const
+  {
+    static const char *names[] = {"rest", "discharge", "charge"};
+    pcout << "step " << std::setw(5) << step << "  t = " << std::setw(9)
+          << std::fixed << std::setprecision(1) << time << " s  cycle " << cycle
+          << " " << std::setw(9) << names[kind] << "  V = "
+          << std::setprecision(4) << chemistry->cell_voltage() << " V  Q = "
+          << std::setprecision(1) << std::setw(6) << capacity
+          << " mAh/g  Newton " << result.newton_iterations << "  linear "
+          << result.linear_iterations << std::defaultfloat << std::endl;
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::write_solution()
+  {
+    last_output_step = step;
+    if (output && parameters.output.write_solution)
+      writer->write(*chemistry, time);
+  }
+
+  template class Simulator<2>;
+  template class Simulator<3>;
+} // namespace ssbsim

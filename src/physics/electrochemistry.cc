@@ -1,0 +1,744 @@
+#include <deal.II/base/utilities.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_nothing.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/solver_gmres.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <ssbsim/core/geometry.h>
+#include <ssbsim/materials/constants.h>
+#include <ssbsim/physics/electrochemistry.h>
+
+#include <Epetra_CrsMatrix.h>
+#include <Epetra_Vector.h>
+
+#include <cmath>
+
+namespace ssbsim
+{
+  using namespace dealii;
+
+  namespace
+  {
+    const FEValuesExtractors::Scalar li_content(0);
+    const FEValuesExtractors::Scalar electrolyte_potential(1);
+
+    enum FeIndex : unsigned int
+    {
+      particle_fe    = 0,
+      electrolyte_fe = 1
+    };
+  } // namespace
+
+  template <int dim>
+  struct Electrochemistry<dim>::Assembly
+  {
+    TrilinosWrappers::MPI::Vector residual;
+    TrilinosWrappers::MPI::Vector d_residual_d_phi_s; // b
+    TrilinosWrappers::MPI::Vector d_current_d_u;      // c
+    double                        current_residual  = 0; // g
+    double                        d_current_d_phi_s = 0; // d
+  };
+
+  template <int dim>
+  Electrochemistry<dim>::Electrochemistry(
+    const Parameters                          &parameters,
+    parallel::distributed::Triangulation<dim> &tria,
+    ConditionalOStream                        &pcout)
+    : parameters(parameters)
+    , triangulation(tria)
+    , pcout(pcout)
+    , mpi_communicator(tria.get_communicator())
+    , dof_handler(tria)
+    , cell_quadrature(2)
+    , face_quadrature(2)
+  {
+    fe_collection.push_back(
+      FESystem<dim>(FE_Q<dim>(1), 1, FE_Nothing<dim>(), 1));
+    fe_collection.push_back(
+      FESystem<dim>(FE_Nothing<dim>(), 1, FE_Q<dim>(1), 1));
+
+    const auto  &p     = parameters;
+    const double T     = p.operating.temperature;
+    const double T_ref = p.reference_temperature;
+    temperature        = T;
+    max_li_concentration = p.particle.max_li_concentration();
+    conductivity = p.electrolyte.conductivity *
+                   materials::arrhenius_factor(p.electrolyte.activation_energy,
+                                               T,
+                                               T_ref);
+    exchange_current =
+      p.kinetics.exchange_current_density *
+      materials::arrhenius_factor(p.kinetics.activation_energy, T, T_ref);
+    diffusivity_arrhenius = materials::arrhenius_factor(
+      p.particle.diffusion_activation_energy, T, T_ref);
+
+    typename materials::LiDiffusivity<dim>::Data d;
+    d.d_pristine      = p.particle.d_pristine;
+    d.d_converted     = p.particle.d_converted;
+    d.axis_factors    = p.particle.axis_factors;
+    d.euler_angles    = p.particle.euler_angles;
+    d.blocking_factor = p.particle.blocking_factor;
+    d.blocking_onset  = p.particle.blocking_onset;
+    d.blocking_width  = p.particle.blocking_width;
+    diffusivity       = materials::LiDiffusivity<dim>(d);
+
+    kinetics.anodic_transfer_coefficient =
+      p.kinetics.anodic_transfer_coefficient;
+    kinetics.cathodic_transfer_coefficient =
+      p.kinetics.cathodic_transfer_coefficient;
+
+    ocv_discharge =
+      p.kinetics.discharge_file.empty() ?
+        materials::OpenCircuitCurve::from_string(p.kinetics.discharge_table) :
+        materials::OpenCircuitCurve::from_csv_file(p.kinetics.discharge_file);
+    ocv_charge =
+      p.kinetics.charge_file.empty() ?
+        materials::OpenCircuitCurve::from_string(p.kinetics.charge_table) :
+        materials::OpenCircuitCurve::from_csv_file(p.kinetics.charge_file);
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::setup()
+  {
+    setup_dofs();
+    setup_interface();
+
+    // initial state: uniform Li content, electrolyte at the Li potential,
+    // particle at open circuit
+    solution = 0;
+    std::vector<types::global_dof_index> dofs;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        {
+          dofs.resize(cell->get_fe().n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          for (const auto i : dofs)
+            if (locally_owned_dofs.is_element(i))
+              solution[i] = parameters.particle.initial_li_content;
+        }
+    solution.compress(VectorOperation::insert);
+    old_solution          = solution;
+    relevant_solution     = solution;
+    relevant_old_solution = solution;
+    branch                = Branch::discharge;
+    particle_potential =
+      ocv_discharge.value(parameters.particle.initial_li_content);
+    old_particle_potential = particle_potential;
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::setup_dofs()
+  {
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        cell->set_active_fe_index(cell->material_id() == ids::particle ?
+                                    particle_fe :
+                                    electrolyte_fe);
+    dof_handler.distribute_dofs(fe_collection);
+
+    locally_owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
+
+    update_constraints.clear();
+    update_constraints.reinit(locally_relevant_dofs);
+    DoFTools::make_hanging_node_constraints(dof_handler, update_constraints);
+    VectorTools::interpolate_boundary_values(
+      dof_handler,
+      ids::li_side,
+      Functions::ZeroFunction<dim>(2),
+      update_constraints,
+      fe_collection.component_mask(electrolyte_potential));
+    update_constraints.close();
+
+    solution.reinit(locally_owned_dofs, mpi_communicator);
+    old_solution.reinit(locally_owned_dofs, mpi_communicator);
+    relevant_solution.reinit(locally_owned_dofs,
+                             locally_relevant_dofs,
+                             mpi_communicator);
+    relevant_old_solution.reinit(locally_owned_dofs,
+                                 locally_relevant_dofs,
+                                 mpi_communicator);
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::setup_interface()
+  {
+    interface_faces.clear();
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        for (const unsigned int f : cell->face_indices())
+          if (!cell->at_boundary(f) &&
+              cell->neighbor(f)->material_id() == ids::electrolyte)
+            {
+              AssertThrow(!cell->neighbor_is_coarser(f) &&
+                            !cell->neighbor(f)->has_children(),
+                          ExcMessage("the particle/electrolyte interface "
+                                     "must be conforming (no hanging "
+                                     "nodes across it)"));
+              interface_faces.push_back({cell, f});
+            }
+
+    // sparsity: cell couplings plus theta (particle side) x phi_e
+    // (electrolyte side) on the interface faces; rows owned elsewhere are
+    // sent to their owners by distribute_sparsity_pattern
+    DynamicSparsityPattern dsp(locally_relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, update_constraints, false);
+    std::vector<types::global_dof_index> dofs;
+    for (const auto &face : interface_faces)
+      {
+        const auto neighbor = face.cell->neighbor(face.face);
+        std::vector<types::global_dof_index> cell_dofs(
+          face.cell->get_fe().n_dofs_per_cell());
+        std::vector<types::global_dof_index> neighbor_dofs(
+          neighbor->get_fe().n_dofs_per_cell());
+        face.cell->get_dof_indices(cell_dofs);
+        neighbor->get_dof_indices(neighbor_dofs);
+        dofs = cell_dofs;
+        dofs.insert(dofs.end(), neighbor_dofs.begin(), neighbor_dofs.end());
+        update_constraints.add_entries_local_to_global(dofs, dsp, false);
+      }
+    SparsityTools::distribute_sparsity_pattern(dsp,
+                                               locally_owned_dofs,
+                                               mpi_communicator,
+                                               locally_relevant_dofs);
+    jacobian.reinit(locally_owned_dofs,
+                    locally_owned_dofs,
+                    dsp,
+                    mpi_communicator);
+
+    const unsigned int nq_face = face_quadrature.size();
+    contact_factor.assign(interface_faces.size() * nq_face, 1.);
+    hydrostatic_stress.assign(triangulation.n_active_cells() *
+                                cell_quadrature.size(),
+                              0.);
+
+    // volume and interface area as the quadrature sees them, so that
+    // capacities and stored Li are consistent to round-off
+    FEValues<dim> fe_values(fe_collection[particle_fe],
+                            cell_quadrature,
+                            update_JxW_values);
+    double        volume = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        {
+          fe_values.reinit(cell);
+          for (unsigned int q = 0; q < cell_quadrature.size(); ++q)
+            volume += fe_values.JxW(q);
+        }
+    particle_volume = Utilities::MPI::sum(volume, mpi_communicator);
+
+    // the two sides must see the same quadrature points in the same order
+    FEFaceValues<dim> particle_face(fe_collection[particle_fe],
+                                    face_quadrature,
+                                    update_quadrature_points |
+                                      update_JxW_values);
+    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+                                       face_quadrature,
+                                       update_quadrature_points);
+    double            area = 0;
+    for (const auto &face : interface_faces)
+      {
+        particle_face.reinit(face.cell, face.face);
+        electrolyte_face.reinit(face.cell->neighbor(face.face),
+                                face.cell->neighbor_of_neighbor(face.face));
+        for (unsigned int q = 0; q < nq_face; ++q)
+          {
+            area += particle_face.JxW(q);
+            AssertThrow(particle_face.quadrature_point(q).distance(
+                          electrolyte_face.quadrature_point(q)) <
+                          1e-8 * face.cell->diameter(),
+                        ExcMessage("interface quadrature points do not "
+                                   "match across the particle surface"));
+          }
+      }
+    interface_area = Utilities::MPI::sum(area, mpi_communicator);
+
+    pcout << "   electrochemistry: " << dof_handler.n_dofs()
+          << " unknowns + 1 (particle potential), "
+          << Utilities::MPI::sum(interface_faces.size(), mpi_communicator)
+          << " interface faces" << std::endl;
+  }
+
+  template <int dim>
+  template <typename F>
+  void
+  Electrochemistry<dim>::for_each_interface_point(const F &f) const
+  {
+    FEFaceValues<dim> particle_face(fe_collection[particle_fe],
+                                    face_quadrature,
+                                    update_values | update_JxW_values);
+    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+                                       face_quadrature,
+                                       update_values);
+    const unsigned int  nq = face_quadrature.size();
+    std::vector<double> theta(nq), phi_e(nq);
+    for (unsigned int k = 0; k < interface_faces.size(); ++k)
+      {
+        const auto &face = interface_faces[k];
+        particle_face.reinit(face.cell, face.face);
+        electrolyte_face.reinit(face.cell->neighbor(face.face),
+                                face.cell->neighbor_of_neighbor(face.face));
+        particle_face[li_content].get_function_values(relevant_solution, theta);
+        electrolyte_face[electrolyte_potential].get_function_values(
+          relevant_solution, phi_e);
+        for (unsigned int q = 0; q < nq; ++q)
+          f(k * nq + q, particle_face.JxW(q), theta[q], phi_e[q]);
+      }
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::assemble(const double time_step,
+                                  const double current,
+                                  Assembly    &out)
+  {
+    jacobian = 0;
+    out.residual.reinit(locally_owned_dofs, mpi_communicator);
+    out.d_residual_d_phi_s.reinit(locally_owned_dofs, mpi_communicator);
+    out.d_current_d_u.reinit(locally_owned_dofs, mpi_communicator);
+    out.current_residual  = 0;
+    out.d_current_d_phi_s = 0;
+
+    const double c     = max_li_concentration;
+    const auto  &A     = diffusivity.orientation_tensor();
+    const double omega = parameters.particle.li_partial_molar_volume;
+    const double RT    = constants::gas_constant * temperature;
+
+    FEValues<dim> particle_values(fe_collection[particle_fe],
+                                  cell_quadrature,
+                                  update_values | update_gradients |
+                                    update_JxW_values);
+    FEValues<dim> electrolyte_values(fe_collection[electrolyte_fe],
+                                     cell_quadrature,
+                                     update_gradients | update_JxW_values);
+    const unsigned int nq = cell_quadrature.size();
+    std::vector<double>         theta(nq), theta_old(nq);
+    std::vector<Tensor<1, dim>> grad_theta(nq);
+
+    FullMatrix<double>                   cell_matrix;
+    Vector<double>                       cell_residual;
+    std::vector<types::global_dof_index> dofs;
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int n = cell->get_fe().n_dofs_per_cell();
+          cell_matrix.reinit(n, n);
+          cell_residual.reinit(n);
+          dofs.resize(n);
+          cell->get_dof_indices(dofs);
+
+          if (cell->active_fe_index() == particle_fe)
+            {
+              particle_values.reinit(cell);
+              const auto &fv = particle_values;
+              fv[li_content].get_function_values(relevant_solution, theta);
+              fv[li_content].get_function_values(relevant_old_solution,
+                                                 theta_old);
+              fv[li_content].get_function_gradients(relevant_solution,
+                                                    grad_theta);
+              for (unsigned int q = 0; q < nq; ++q)
+                {
+                  const double sigma_h =
+                    hydrostatic_stress[cell->active_cell_index() * nq + q];
+                  const double factor =
+                    diffusivity_arrhenius * std::exp(omega * sigma_h / RT);
+                  const double g  = factor * diffusivity.scalar(theta[q]);
+                  const double dg =
+                    factor * diffusivity.scalar_derivative(theta[q]);
+                  const Tensor<1, dim> A_grad = A * grad_theta[q];
+                  const double         JxW    = fv.JxW(q);
+                  for (unsigned int i = 0; i < n; ++i)
+                    {
+                      const double         w_i      = fv.shape_value(i, q);
+                      const Tensor<1, dim> grad_w_i = fv.shape_grad(i, q);
+                      cell_residual(i) +=
+                        (c * (theta[q] - theta_old[q]) / time_step * w_i +
+                         c * g * (A_grad * grad_w_i)) *
+                        JxW;
+                      for (unsigned int j = 0; j < n; ++j)
+                        {
+                          const double w_j = fv.shape_value(j, q);
+                          cell_matrix(i, j) +=
+                            (c / time_step * w_i * w_j +
+                             c * (dg * w_j * A_grad +
+                                  g * (A * fv.shape_grad(j, q))) *
+                               grad_w_i) *
+                            JxW;
+                        }
+                    }
+                }
+            }
+          else
+            {
+              electrolyte_values.reinit(cell);
+              const auto &fv = electrolyte_values;
+              fv[electrolyte_potential].get_function_gradients(
+                relevant_solution, grad_theta);
+              for (unsigned int q = 0; q < nq; ++q)
+                for (unsigned int i = 0; i < n; ++i)
+                  {
+                    cell_residual(i) += conductivity *
+                                        (grad_theta[q] * fv.shape_grad(i, q)) *
+                                        fv.JxW(q);
+                    for (unsigned int j = 0; j < n; ++j)
+                      cell_matrix(i, j) +=
+                        conductivity *
+                        (fv.shape_grad(j, q) * fv.shape_grad(i, q)) * fv.JxW(q);
+                  }
+            }
+          update_constraints.distribute_local_to_global(
+            cell_matrix, cell_residual, dofs, jacobian, out.residual);
+        }
+
+    // interface: Butler-Volmer, assembled once from the particle side
+    FEFaceValues<dim> particle_face(fe_collection[particle_fe],
+                                    face_quadrature,
+                                    update_values | update_JxW_values);
+    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+                                       face_quadrature,
+                                       update_values);
+    const unsigned int nqf = face_quadrature.size();
+    std::vector<double> phi_e(nqf);
+    const unsigned int  np = fe_collection[particle_fe].n_dofs_per_cell();
+    const unsigned int  ne = fe_collection[electrolyte_fe].n_dofs_per_cell();
+    const unsigned int  nt = np + ne;
+    FullMatrix<double>  face_matrix(nt, nt);
+    Vector<double>      face_residual(nt), face_b(nt), face_c(nt);
+    std::vector<types::global_dof_index> face_dofs(nt), particle_dofs(np),
+      neighbor_dofs(ne);
+    const auto          &ocv = open_circuit();
+    const double         F   = constants::faraday;
+
+    theta.resize(nqf);
+    for (unsigned int k = 0; k < interface_faces.size(); ++k)
+      {
+        const auto &face     = interface_faces[k];
+        const auto  neighbor = face.cell->neighbor(face.face);
+        particle_face.reinit(face.cell, face.face);
+        electrolyte_face.reinit(neighbor,
+                                face.cell->neighbor_of_neighbor(face.face));
+        particle_face[li_content].get_function_values(relevant_solution, theta);
+        electrolyte_face[electrolyte_potential].get_function_values(
+          relevant_solution, phi_e);
+
+        face_matrix   = 0;
+        face_residual = 0;
+        face_b        = 0;
+        face_c        = 0;
+        for (unsigned int q = 0; q < nqf; ++q)
+          {
+            const double a   = contact_factor[k * nqf + q];
+            const double dU  = ocv.derivative(theta[q]);
+            const double eta = particle_potential - phi_e[q] - ocv.value(theta[q]);
+            const auto   bv  = kinetics.evaluate(exchange_current, eta, temperature);
+            const double i   = a * bv.current;
+            const double di  = a * bv.d_current_d_eta;
+            const double JxW = particle_face.JxW(q);
+            out.current_residual += i * JxW;
+            out.d_current_d_phi_s += di * JxW;
+
+            // local shape values: first np particle (theta), then ne
+            // electrolyte (phi_e) functions; d eta/d theta = -dU,
+            // d eta/d phi_e = -1
+            auto shape = [&](const unsigned int m) {
+              return m < np ?
+                       particle_face[li_content].value(m, q) :
+                       electrolyte_face[electrolyte_potential].value(m - np, q);
+            };
+            for (unsigned int m = 0; m < nt; ++m)
+              {
+                const double s_m = shape(m);
+                // theta rows: +i/F w; phi_e rows: -i v
+                const double row = (m < np ? 1. / F : -1.) * s_m * JxW;
+                face_residual(m) += i * row;
+                face_b(m) += di * row;
+                const double d_eta_m = (m < np ? -dU : -1.) * s_m;
+                face_c(m) += di * d_eta_m * JxW;
+                for (unsigned int l = 0; l < nt; ++l)
+                  face_matrix(m, l) +=
+                    di * (l < np ? -dU : -1.) * shape(l) * row;
+              }
+          }
+        face.cell->get_dof_indices(particle_dofs);
+        std::copy(particle_dofs.begin(), particle_dofs.end(), face_dofs.begin());
+        neighbor->get_dof_indices(neighbor_dofs);
+        std::copy(neighbor_dofs.begin(),
+                  neighbor_dofs.end(),
+                  face_dofs.begin() + np);
+        update_constraints.distribute_local_to_global(
+          face_matrix, face_residual, face_dofs, jacobian, out.residual);
+        update_constraints.distribute_local_to_global(face_b,
+                                                      face_dofs,
+                                                      out.d_residual_d_phi_s);
+        update_constraints.distribute_local_to_global(face_c,
+                                                      face_dofs,
+                                                      out.d_current_d_u);
+      }
+
+    jacobian.compress(VectorOperation::add);
+    out.residual.compress(VectorOperation::add);
+    out.d_residual_d_phi_s.compress(VectorOperation::add);
+    out.d_current_d_u.compress(VectorOperation::add);
+    out.current_residual =
+      Utilities::MPI::sum(out.current_residual, mpi_communicator) - current;
+    out.d_current_d_phi_s =
+      Utilities::MPI::sum(out.d_current_d_phi_s, mpi_communicator);
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::predict_particle_potential(const double current)
+  {
+    const auto &ocv = open_circuit();
+    for (unsigned int it = 0; it < 50; ++it)
+      {
+        double g = 0, dg = 0;
+        for_each_interface_point([&](const unsigned int k,
+                                     const double       JxW,
+                                     const double       theta,
+                                     const double       phi_e) {
+          const auto bv = kinetics.evaluate(
+            exchange_current,
+            particle_potential - phi_e - ocv.value(theta),
+            temperature);
+          g += contact_factor[k] * bv.current * JxW;
+          dg += contact_factor[k] * bv.d_current_d_eta * JxW;
+        });
+        g  = Utilities::MPI::sum(g, mpi_communicator) - current;
+        dg = Utilities::MPI::sum(dg, mpi_communicator);
+        if (!(dg > 0))
+          return;
+        const double delta = std::clamp(-g / dg, -0.25, 0.25);
+        particle_potential += delta;
+        if (std::abs(delta) < 1e-12)
+          return;
+      }
+  }
+
+  template <int dim>
+  typename Electrochemistry<dim>::StepResult
+  Electrochemistry<dim>::solve_time_step(const double time_step,
+                                         const double current,
+                                         const Branch new_branch)
+  {
+    branch = new_branch;
+    StepResult result;
+
+    solution           = old_solution;
+    relevant_solution  = solution;
+    particle_potential = old_particle_potential;
+    predict_particle_potential(current);
+
+    const double tolerance = parameters.solver.newton_tolerance;
+    Assembly     system;
+    TrilinosWrappers::MPI::Vector scaling(locally_owned_dofs, mpi_communicator);
+    TrilinosWrappers::MPI::Vector x1(scaling), x2(scaling), rhs(scaling);
+
+    for (unsigned int it = 1; it <= parameters.solver.max_newton_iterations;
+         ++it)
+      {
+        result.newton_iterations = it;
+        assemble(time_step, current, system);
+
+        // symmetric Jacobi scaling S J S: theta rows (mol/s) and phi_e rows
+        // (A) differ by many orders of magnitude; AMG and GMRES's stopping
+        // test want them balanced
+        for (const auto i : locally_owned_dofs)
+          {
+            const double d = std::abs(jacobian.diag_element(i));
+            scaling[i]     = (d > 0 && std::isfinite(d)) ? 1. / std::sqrt(d) : 1.;
+          }
+        scaling.compress(VectorOperation::insert);
+        {
+          auto &epetra =
+            const_cast<Epetra_CrsMatrix &>(jacobian.trilinos_matrix());
+          const Epetra_Vector &s = *scaling.trilinos_vector()(0);
+          epetra.LeftScale(s);
+          epetra.RightScale(s);
+        }
+
+        TrilinosWrappers::PreconditionAMG                 amg;
+        TrilinosWrappers::PreconditionAMG::AdditionalData amg_data;
+        amg_data.elliptic              = true;
+        amg_data.higher_order_elements = false;
+        amg_data.smoother_sweeps       = 2;
+        amg_data.aggregation_threshold = 1e-4;
+        amg.initialize(jacobian, amg_data);
+
+        auto solve = [&](const TrilinosWrappers::MPI::Vector &b,
+                         TrilinosWrappers::MPI::Vector       &x) {
+          TrilinosWrappers::MPI::Vector scaled_b(b);
+          scaled_b.scale(scaling);
+          x = 0;
+          const double norm = scaled_b.l2_norm();
+          if (norm == 0)
+            return true;
+          SolverControl control(parameters.solver.max_linear_iterations,
+                                parameters.solver.linear_tolerance * norm);
+          SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(
+            control,
+            SolverGMRES<TrilinosWrappers::MPI::Vector>::AdditionalData(100));
+          try
+            {
+              gmres.solve(jacobian, x, scaled_b, amg);
+            }
+          catch (const SolverControl::NoConvergence &)
+            {
+              result.linear_iterations += control.last_step();
+              return false;
+            }
+          result.linear_iterations += control.last_step();
+          x.scale(scaling);
+          return true;
+        };
+
+        rhs = system.residual;
+        rhs *= -1.;
+        if (!solve(rhs, x1) || !solve(system.d_residual_d_phi_s, x2))
+          {
+            result.failure = "linear solver did not converge";
+            return result;
+          }
+
+        const double denominator =
+          system.d_current_d_phi_s - system.d_current_d_u * x2;
+        const double delta_phi_s =
+          (-system.current_residual - system.d_current_d_u * x1) / denominator;
+        x1.add(-delta_phi_s, x2); // x1 is now the field update
+        update_constraints.distribute(x1);
+
+        const double update_norm =
+          std::max(x1.linfty_norm(), std::abs(delta_phi_s));
+        if (!std::isfinite(update_norm) || !std::isfinite(denominator))
+          {
+            result.failure = "Newton update is not finite";
+            return result;
+          }
+        // damping: the kinetics are exponential in the overpotential
+        const double alpha =
+          std::min({1., 0.2 / std::max(std::abs(delta_phi_s), 1e-300),
+                    0.3 / std::max(x1.linfty_norm(), 1e-300)});
+        solution.add(alpha, x1);
+        particle_potential += alpha * delta_phi_s;
+        relevant_solution = solution;
+
+        if (alpha == 1. && update_norm < tolerance)
+          {
+            result.converged = true;
+            return result;
+          }
+      }
+    result.failure = "Newton did not converge in " +
+                     std::to_string(parameters.solver.max_newton_iterations) +
+                     " iterations";
+    return result;
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::accept_step()
+  {
+    old_solution           = solution;
+    relevant_old_solution  = solution;
+    old_particle_potential = particle_potential;
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::reject_step()
+  {
+    solution           = old_solution;
+    relevant_solution  = solution;
+    particle_potential = old_particle_potential;
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::li_stored() const
+  {
+    FEValues<dim> fe_values(fe_collection[particle_fe],
+                            cell_quadrature,
+                            update_values | update_JxW_values);
+    std::vector<double> theta(cell_quadrature.size());
+    double              sum = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        {
+          fe_values.reinit(cell);
+          fe_values[li_content].get_function_values(relevant_solution, theta);
+          for (unsigned int q = 0; q < theta.size(); ++q)
+            sum += theta[q] * fe_values.JxW(q);
+        }
+    return max_li_concentration * Utilities::MPI::sum(sum, mpi_communicator);
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::total_current() const
+  {
+    const auto &ocv = open_circuit();
+    double      sum = 0;
+    for_each_interface_point([&](const unsigned int k,
+                                 const double       JxW,
+                                 const double       theta,
+                                 const double       phi_e) {
+      sum += contact_factor[k] *
+             kinetics
+               .evaluate(exchange_current,
+                         particle_potential - phi_e - ocv.value(theta),
+                         temperature)
+               .current *
+             JxW;
+    });
+    return Utilities::MPI::sum(sum, mpi_communicator);
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::contact_fraction() const
+  {
+    double sum = 0;
+    for_each_interface_point(
+      [&](const unsigned int k, const double JxW, const double, const double) {
+        sum += contact_factor[k] * JxW;
+      });
+    return Utilities::MPI::sum(sum, mpi_communicator) / interface_area;
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::interfacial_resistance() const
+  {
+    // conductance of the linearised kinetics, summed over the contact area
+    const double conductance_per_area =
+      1. / kinetics.charge_transfer_resistance(exchange_current, temperature);
+    double sum = 0;
+    for_each_interface_point(
+      [&](const unsigned int k, const double JxW, const double, const double) {
+        sum += contact_factor[k] * conductance_per_area * JxW;
+      });
+    sum = Utilities::MPI::sum(sum, mpi_communicator);
+    return sum > 0 ? interface_area / sum :
+                     std::numeric_limits<double>::infinity();
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::theoretical_capacity() const
+  {
+    return constants::faraday * max_li_concentration * particle_volume;
+  }
+
+  template class Electrochemistry<2>;
+  template class Electrochemistry<3>;
+} // namespace ssbsim
