@@ -311,7 +311,7 @@ namespace ssbsim
                         "CSV file theta,U (V) replacing the discharge table.");
       prm.declare_entry(
         "Charge open circuit table",
-        "0:2.70, 0.01:2.45, 0.05:2.25, 0.2:2.12, 0.35:1.85, 0.6:1.80, "
+        "0:3.05, 0.01:2.45, 0.05:2.25, 0.2:2.12, 0.35:1.85, 0.6:1.80, "
         "0.9:1.77, 0.97:1.72, 0.99:1.60, 1:1.30",
         Anything(),
         "Open-circuit potential on charge (delithiation) as theta:U pairs "

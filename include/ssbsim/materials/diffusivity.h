@@ -15,6 +15,18 @@ namespace ssbsim::materials
   dealii::Tensor<2, 3>
   crystal_rotation(const std::array<double, 3> &euler_angles_deg);
 
+  /// Parameters of LiDiffusivity (independent of the dimension).
+  struct DiffusivityData
+  {
+    double                d_pristine      = 1e-17; // m^2/s
+    double                d_converted     = 1e-14; // m^2/s
+    std::array<double, 3> axis_factors    = {{1., 1., 1.}};
+    std::array<double, 3> euler_angles    = {{0., 0., 0.}}; // degrees
+    double                blocking_factor = 1.;   // 1: no blocking
+    double                blocking_onset  = 0.9;  // theta
+    double                blocking_width  = 0.05; // theta
+  };
+
   /**
    * Li diffusivity in the converting particle (PHYSICS.md section 2):
    *
@@ -31,16 +43,7 @@ namespace ssbsim::materials
   class LiDiffusivity
   {
   public:
-    struct Data
-    {
-      double                d_pristine     = 1e-17; // m^2/s
-      double                d_converted    = 1e-14; // m^2/s
-      std::array<double, 3> axis_factors   = {{1., 1., 1.}};
-      std::array<double, 3> euler_angles   = {{0., 0., 0.}}; // degrees
-      double                blocking_factor = 1.;   // 1: no blocking
-      double                blocking_onset  = 0.9;  // theta
-      double                blocking_width  = 0.05; // theta
-    };
+    using Data = DiffusivityData;
 
     LiDiffusivity() = default;
     explicit LiDiffusivity(const Data &data);

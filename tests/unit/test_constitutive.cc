@@ -1,0 +1,175 @@
+// Constitutive functions against closed forms and finite differences.
+#include <ssbsim/materials/butler_volmer.h>
+#include <ssbsim/materials/constants.h>
+#include <ssbsim/materials/diffusivity.h>
+#include <ssbsim/materials/open_circuit.h>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+using namespace ssbsim;
+
+TEST_CASE("Arrhenius factor")
+{
+  CHECK(materials::arrhenius_factor(9493., 298.15, 298.15) == 1.);
+  // LPS, seed values: 25 C -> 60 C
+  const double ratio = materials::arrhenius_factor(9493., 333.15, 298.15);
+  CHECK(ratio == Approx(std::exp(9493. / 8.314462618 *
+                                 (1. / 298.15 - 1. / 333.15)))
+                   .epsilon(1e-14));
+  CHECK(ratio == Approx(1.4967).epsilon(1e-3)); // hand value
+  // factors compose: (T1 -> T2) (T2 -> T3) = (T1 -> T3)
+  CHECK(materials::arrhenius_factor(3e4, 273.15, 298.15) *
+          materials::arrhenius_factor(3e4, 298.15, 333.15) ==
+        Approx(materials::arrhenius_factor(3e4, 273.15, 333.15)));
+}
+
+TEST_CASE("Butler-Volmer kinetics")
+{
+  materials::ButlerVolmer bv;
+  const double            T  = 298.15;
+  const double            f  = constants::faraday / (constants::gas_constant * T);
+  const double            i0 = 0.3;
+  for (const double eta : {-0.2, -0.01, 0., 0.003, 0.15})
+    {
+      const auto v = bv.evaluate(i0, eta, T);
+      // symmetric: i = 2 i0 sinh(f eta / 2)
+      CHECK(v.current == Approx(2 * i0 * std::sinh(0.5 * f * eta)).margin(1e-15));
+      const double h  = 1e-6;
+      const double fd = (bv.evaluate(i0, eta + h, T).current -
+                         bv.evaluate(i0, eta - h, T).current) /
+                        (2 * h);
+      CHECK(v.d_current_d_eta == Approx(fd).epsilon(1e-7));
+    }
+  // linearised resistance R T / (F i0) for alpha_a + alpha_c = 1
+  CHECK(bv.charge_transfer_resistance(i0, T) == Approx(1. / (f * i0)));
+  CHECK(1. / bv.evaluate(i0, 0., T).d_current_d_eta ==
+        Approx(bv.charge_transfer_resistance(i0, T)));
+
+  bv.anodic_transfer_coefficient   = 0.3;
+  bv.cathodic_transfer_coefficient = 0.7;
+  const auto v = bv.evaluate(i0, -0.1, T);
+  CHECK(v.current == Approx(i0 * (std::exp(0.3 * f * -0.1) -
+                                  std::exp(0.7 * f * 0.1))));
+}
+
+TEST_CASE("Open-circuit curve: interpolation, monotonicity, derivative")
+{
+  const auto u = materials::OpenCircuitCurve::from_string(
+    "0:2.2, 0.01:1.8, 0.1:1.62, 0.5:1.58, 0.9:1.55, 0.99:1.3, 1:0.8");
+  const std::vector<double> t = {0, 0.01, 0.1, 0.5, 0.9, 0.99, 1};
+  const std::vector<double> v = {2.2, 1.8, 1.62, 1.58, 1.55, 1.3, 0.8};
+  for (unsigned int k = 0; k < t.size(); ++k)
+    CHECK(u.value(t[k]) == Approx(v[k]).epsilon(1e-14));
+
+  double previous = u.value(0.);
+  for (double x = 1e-4; x <= 1.; x += 1e-4)
+    {
+      const double value = u.value(x);
+      CHECK(value <= previous + 1e-14); // the data decrease: so does U
+      previous        = value;
+      const double h  = 1e-7;
+      const double fd = (u.value(x + h) - u.value(x - h)) / (2 * h);
+      CHECK(u.derivative(x) == Approx(fd).epsilon(1e-4).margin(1e-6));
+    }
+  // linear continuation outside the table
+  CHECK(u.value(1.01) == Approx(0.8 + 0.01 * (0.8 - 1.3) / 0.01));
+  CHECK(u.derivative(-0.5) == Approx((1.8 - 2.2) / 0.01));
+  // a straight line is reproduced exactly
+  const auto line = materials::OpenCircuitCurve::from_string("0:2, 0.3:1.7, 1:1");
+  CHECK(line.value(0.77) == Approx(2. - 0.77).epsilon(1e-14));
+  CHECK(line.derivative(0.5) == Approx(-1.).epsilon(1e-14));
+}
+
+TEST_CASE("Open-circuit curve: CSV file and bad tables")
+{
+  const std::string file = "ocv_test.csv";
+  {
+    std::ofstream out(file);
+    out << "theta,U\n# comment\n0,2.0\n0.5,1.5\n1.0,1.0\n";
+  }
+  const auto u = materials::OpenCircuitCurve::from_csv_file(file);
+  CHECK(u.value(0.25) == Approx(1.75));
+  std::remove(file.c_str());
+
+  CHECK_THROWS_AS(materials::OpenCircuitCurve::from_string("0:1"),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(materials::OpenCircuitCurve::from_string("0:1, 0:2"),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(materials::OpenCircuitCurve::from_string("0:1, x"),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(materials::OpenCircuitCurve::from_csv_file("missing.csv"),
+                  std::invalid_argument);
+}
+
+TEST_CASE("Li diffusivity: log-linear front law, blocking, derivative")
+{
+  materials::LiDiffusivity<3>::Data data;
+  data.d_pristine  = 1e-17;
+  data.d_converted = 1e-14;
+  materials::LiDiffusivity<3> d(data);
+  CHECK(d.scalar(0.) == Approx(1e-17));
+  CHECK(d.scalar(1.) == Approx(1e-14));
+  CHECK(d.scalar(0.5) == Approx(std::sqrt(1e-17 * 1e-14)));
+  CHECK(d.scalar(-0.2) == Approx(1e-17)); // clamped
+  for (const double t : {0.1, 0.5, 0.93})
+    {
+      const double h = 1e-7;
+      CHECK(d.scalar_derivative(t) ==
+            Approx((d.scalar(t + h) - d.scalar(t - h)) / (2 * h)).epsilon(1e-6));
+    }
+
+  data.blocking_factor = 0.1;
+  data.blocking_onset  = 0.9;
+  data.blocking_width  = 0.05;
+  materials::LiDiffusivity<3> blocked(data);
+  CHECK(blocked.scalar(0.85) == Approx(d.scalar(0.85)));
+  CHECK(blocked.scalar(0.97) == Approx(0.1 * d.scalar(0.97)));
+  CHECK(blocked.scalar(0.925) == Approx(0.55 * d.scalar(0.925))); // mid-step
+  for (const double t : {0.91, 0.925, 0.94})
+    {
+      const double h = 1e-7;
+      CHECK(blocked.scalar_derivative(t) ==
+            Approx((blocked.scalar(t + h) - blocked.scalar(t - h)) / (2 * h))
+              .epsilon(1e-6));
+    }
+}
+
+TEST_CASE("Li diffusivity: crystal orientation")
+{
+  materials::LiDiffusivity<3>::Data data;
+  data.d_pristine   = 1.;
+  data.d_converted  = 1.;
+  data.axis_factors = {{1., 0.1, 0.01}};
+  const auto A0     = materials::LiDiffusivity<3>(data).orientation_tensor();
+  CHECK(A0[0][0] == Approx(1.));
+  CHECK(A0[1][1] == Approx(0.1));
+  CHECK(A0[2][2] == Approx(0.01));
+
+  // phi1 = 90 degrees about z swaps a and b
+  data.euler_angles = {{90., 0., 0.}};
+  const auto A1     = materials::LiDiffusivity<3>(data).orientation_tensor();
+  CHECK(A1[0][0] == Approx(0.1));
+  CHECK(A1[1][1] == Approx(1.));
+  CHECK(A1[0][1] == Approx(0.).margin(1e-14));
+
+  // a general rotation keeps trace and determinant, Q is orthogonal
+  data.euler_angles = {{31., 47., -12.}};
+  const auto A2     = materials::LiDiffusivity<3>(data).orientation_tensor();
+  CHECK(dealii::trace(A2) == Approx(1.11));
+  CHECK(dealii::determinant(A2) == Approx(1e-3));
+  const auto Q = materials::crystal_rotation(data.euler_angles);
+  const auto I = Q * dealii::transpose(Q);
+  for (unsigned int i = 0; i < 3; ++i)
+    for (unsigned int j = 0; j < 3; ++j)
+      CHECK(I[i][j] == Approx(i == j ? 1. : 0.).margin(1e-14));
+
+  // 2D: the xy block of the rotated tensor
+  data.euler_angles = {{90., 0., 0.}};
+  const auto A3     = materials::LiDiffusivity<2>(data).orientation_tensor();
+  CHECK(A3[0][0] == Approx(0.1));
+  CHECK(A3[1][1] == Approx(1.));
+}
