@@ -214,6 +214,10 @@ namespace ssbsim
                     locally_owned_dofs,
                     dsp,
                     mpi_communicator);
+    preconditioner_matrix.reinit(locally_owned_dofs,
+                                 locally_owned_dofs,
+                                 dsp,
+                                 mpi_communicator);
 
     const unsigned int nq_face = face_quadrature.size();
     contact_factor.assign(interface_faces.size() * nq_face, 1.);
@@ -301,7 +305,8 @@ namespace ssbsim
                                   const double current,
                                   Assembly    &out)
   {
-    jacobian = 0;
+    jacobian              = 0;
+    preconditioner_matrix = 0;
     out.residual.reinit(locally_owned_dofs, mpi_communicator);
     out.d_residual_d_phi_s.reinit(locally_owned_dofs, mpi_communicator);
     out.d_current_d_u.reinit(locally_owned_dofs, mpi_communicator);
@@ -398,6 +403,9 @@ namespace ssbsim
             }
           update_constraints.distribute_local_to_global(
             cell_matrix, cell_residual, dofs, jacobian, out.residual);
+          update_constraints.distribute_local_to_global(cell_matrix,
+                                                        dofs,
+                                                        preconditioner_matrix);
         }
 
     // interface: Butler-Volmer, assembled once from the particle side
@@ -477,6 +485,15 @@ namespace ssbsim
                   face_dofs.begin() + np);
         update_constraints.distribute_local_to_global(
           face_matrix, face_residual, face_dofs, jacobian, out.residual);
+        // the preconditioner sees each field on its own (block diagonal):
+        // AMG then never aggregates theta and phi_e nodes together
+        for (unsigned int m = 0; m < nt; ++m)
+          for (unsigned int l = 0; l < nt; ++l)
+            if ((m < np) != (l < np))
+              face_matrix(m, l) = 0;
+        update_constraints.distribute_local_to_global(face_matrix,
+                                                      face_dofs,
+                                                      preconditioner_matrix);
         update_constraints.distribute_local_to_global(face_b,
                                                       face_dofs,
                                                       out.d_residual_d_phi_s);
@@ -486,6 +503,7 @@ namespace ssbsim
       }
 
     jacobian.compress(VectorOperation::add);
+    preconditioner_matrix.compress(VectorOperation::add);
     out.residual.compress(VectorOperation::add);
     out.d_residual_d_phi_s.compress(VectorOperation::add);
     out.d_current_d_u.compress(VectorOperation::add);
@@ -559,13 +577,14 @@ namespace ssbsim
             scaling[i]     = (d > 0 && std::isfinite(d)) ? 1. / std::sqrt(d) : 1.;
           }
         scaling.compress(VectorOperation::insert);
-        {
-          auto &epetra =
-            const_cast<Epetra_CrsMatrix &>(jacobian.trilinos_matrix());
-          const Epetra_Vector &s = *scaling.trilinos_vector()(0);
-          epetra.LeftScale(s);
-          epetra.RightScale(s);
-        }
+        const Epetra_Vector &s = *scaling.trilinos_vector()(0);
+        for (auto *matrix : {&jacobian, &preconditioner_matrix})
+          {
+            auto &epetra =
+              const_cast<Epetra_CrsMatrix &>(matrix->trilinos_matrix());
+            epetra.LeftScale(s);
+            epetra.RightScale(s);
+          }
 
         TrilinosWrappers::PreconditionAMG                 amg;
         TrilinosWrappers::PreconditionAMG::AdditionalData amg_data;
@@ -573,7 +592,7 @@ namespace ssbsim
         amg_data.higher_order_elements = false;
         amg_data.smoother_sweeps       = 2;
         amg_data.aggregation_threshold = 1e-4;
-        amg.initialize(jacobian, amg_data);
+        amg.initialize(preconditioner_matrix, amg_data);
 
         auto solve = [&](const TrilinosWrappers::MPI::Vector &b,
                          TrilinosWrappers::MPI::Vector       &x) {

@@ -1,1 +1,112 @@
-exit 0
+#!/usr/bin/env bash
+# Every class of bad input: one line "ssbsim: error: ..." on stderr naming
+# the parameter, exit code 1, and no output of an earlier run touched.
+set -u
+: "${SSBSIM:?}" "${MPIRUN:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+mkdir -p out/solution
+echo sentinel > out/statistics.csv
+echo sentinel > out/solution/solution-00000.pvtu
+failures=0
+
+# expect NAME PATTERN COMMAND...: exit 1, exactly one stderr line matching
+expect() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" > stdout.txt 2> stderr.txt
+  local rc=$?
+  local lines
+  lines=$(wc -l < stderr.txt)
+  if [ "$rc" -ne 1 ] || [ "$lines" -ne 1 ] ||
+     ! grep -Eq "^ssbsim: error: .*${pattern}" stderr.txt; then
+    echo "FAIL ${name}: exit ${rc}, ${lines} stderr line(s):"
+    cat stderr.txt
+    failures=$((failures + 1))
+  else
+    echo "ok   ${name}: $(cat stderr.txt)"
+  fi
+  if [ "$(cat out/statistics.csv)" != sentinel ] ||
+     [ "$(cat out/solution/solution-00000.pvtu)" != sentinel ]; then
+    echo "FAIL ${name}: an earlier run's output was overwritten"
+    failures=$((failures + 1))
+  fi
+}
+
+prm() { # prm FILE LINES...: a parameter file writing to out/
+  local file=$1
+  shift
+  printf '%s\n' "$@" "subsection Output" "  set Output directory = out" "end" > "$file"
+}
+
+prm ok.prm "subsection Geometry" "  set Dimension = 2" "end"
+
+expect "missing file" "does not exist" "$SSBSIM" nowhere.prm
+expect "no input" "no input file" "$SSBSIM"
+expect "unknown option" "unknown option '--frobnicate'" "$SSBSIM" --frobnicate ok.prm
+prm unknown.prm "subsection Geometry" "  set Particle size = 3" "end"
+expect "unknown name" "Particle size" "$SSBSIM" unknown.prm
+prm range.prm "subsection Operating conditions" "  set Temperature = 1000" "end"
+expect "out of range" "Temperature.*150\.\.\.500" "$SSBSIM" range.prm
+prm type.prm "subsection Operating conditions" "  set Number of cycles = two" "end"
+expect "wrong type" "Number of cycles.*Integer" "$SSBSIM" type.prm
+prm selection.prm "subsection Geometry" "  set Type = cube" "end"
+expect "bad selection" "Type.*sphere in box\|layered\|gmsh file" "$SSBSIM" selection.prm
+prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
+expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
+prm cutoffs.prm "subsection Operating conditions" "  set Lower cutoff voltage = 3.5" "end"
+expect "impossible cutoffs" "Lower cutoff voltage.*Upper cutoff voltage" "$SSBSIM" cutoffs.prm
+prm box.prm "subsection Geometry" "  set Particle radius = 5" "  set Box size = 8" "end"
+expect "particle larger than box" "Box size" "$SSBSIM" box.prm
+prm steps.prm "subsection Time stepping" "  set Initial time step = 1000" "end"
+expect "time steps out of order" "Initial time step" "$SSBSIM" steps.prm
+prm ocv.prm "subsection Kinetics" "  set Discharge open circuit table = 0:2, 0:1" "end"
+expect "bad open-circuit table" "Discharge open circuit table" "$SSBSIM" ocv.prm
+prm ocvfile.prm "subsection Kinetics" "  set Charge open circuit file = none.csv" "end"
+expect "missing open-circuit file" "Charge open circuit file" "$SSBSIM" ocvfile.prm
+expect "--set out of range" "C rate.*Double" "$SSBSIM" ok.prm --set "Operating conditions/C rate=-1"
+expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/Colour=red"
+expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
+
+prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
+expect "missing mesh file" "Mesh file.*absent.msh" "$SSBSIM" nomesh.prm
+
+# a 2D mesh whose only cell carries material id 7
+cat > wrong_ids.msh <<'MSH'
+$MeshFormat
+2.2 0 8
+$EndMeshFormat
+$Nodes
+4
+1 0 0 0
+2 1 0 0
+3 1 1 0
+4 0 1 0
+$EndNodes
+$Elements
+1
+1 3 2 7 1 1 2 3 4
+$EndElements
+MSH
+prm ids.prm "subsection Geometry" "  set Dimension = 2" "  set Type = gmsh file" \
+  "  set Mesh file = wrong_ids.msh" "end"
+expect "mesh without material ids" "Mesh file.*material id 7" "$SSBSIM" ids.prm
+prm dim.prm "subsection Geometry" "  set Dimension = 3" "  set Type = gmsh file" \
+  "  set Mesh file = wrong_ids.msh" "end"
+expect "2D mesh read as 3D" "Mesh file.*Dimension" "$SSBSIM" dim.prm
+
+# under MPI: still one line, exit 1, no abort trace
+expect "bad input on 2 ranks" "Temperature" \
+  "$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" range.prm
+
+# --validate writes nothing
+rm -rf fresh
+prm fresh.prm "subsection Geometry" "  set Dimension = 2" "end"
+sed -i 's/= out$/= fresh/' fresh.prm
+"$SSBSIM" --validate fresh.prm > /dev/null || { echo "FAIL validate of a good file"; failures=$((failures + 1)); }
+[ -e fresh ] && { echo "FAIL --validate created the output directory"; failures=$((failures + 1)); }
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]

@@ -243,6 +243,7 @@ namespace ssbsim
     dealii::AffineConstraints<double> update_constraints;
 
     dealii::TrilinosWrappers::SparseMatrix jacobian;
+    dealii::TrilinosWrappers::SparseMatrix preconditioner_matrix;
     dealii::TrilinosWrappers::MPI::Vector  solution;          // owned
     dealii::TrilinosWrappers::MPI::Vector  old_solution;      // owned
     dealii::TrilinosWrappers::MPI::Vector  relevant_solution; // ghosted
