@@ -8,6 +8,10 @@
 #include <ssbsim/core/parameters.h>
 #include <ssbsim/core/simulator.h>
 
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
+
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -91,6 +95,62 @@ namespace ssbsim
                             "', '" + a + "')");
         }
       return o;
+    }
+
+    /// Undoes deal.II's mangling of names in its XML output ("_20" for ' ').
+    std::string
+    demangle(const std::string &s)
+    {
+      std::string out;
+      for (std::size_t k = 0; k < s.size(); ++k)
+        if (s[k] == '_' && k + 2 < s.size() &&
+            std::isxdigit(static_cast<unsigned char>(s[k + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[k + 2])))
+          {
+            out += static_cast<char>(std::stoi(s.substr(k + 1, 2), nullptr, 16));
+            k += 2;
+          }
+        else
+          out += s[k];
+      return out;
+    }
+
+    void
+    print_entries(const boost::property_tree::ptree &tree,
+                  std::ostream                      &out,
+                  const std::string                 &indent)
+    {
+      for (const auto &[key, node] : tree)
+        {
+          if (node.count("value") == 0)
+            {
+              out << indent << "subsection " << demangle(key) << '\n';
+              print_entries(node, out, indent + "  ");
+              out << indent << "end\n\n";
+              continue;
+            }
+          const std::string doc = node.get<std::string>("documentation", "");
+          if (!doc.empty())
+            out << indent << "# " << doc << '\n';
+          out << indent << "#   allowed: "
+              << node.get<std::string>("pattern_description", "") << '\n';
+          out << indent << "set " << demangle(key) << " = "
+              << node.get<std::string>("default_value", "") << "\n\n";
+        }
+    }
+
+    /// Every parameter with its documentation (unit), allowed values and
+    /// default, in parameter-file syntax.
+    void
+    print_parameter_reference(const ParameterHandler &prm, std::ostream &out)
+    {
+      std::stringstream xml;
+      prm.print_parameters(xml, ParameterHandler::XML);
+      boost::property_tree::ptree tree;
+      boost::property_tree::read_xml(xml, tree);
+      out << "# ssbsim " << SSBSIM_VERSION
+          << ": every parameter with its unit, allowed values and default\n\n";
+      print_entries(tree.get_child("ParameterHandler"), out, "");
     }
 
     template <int dim>
@@ -180,7 +240,7 @@ namespace ssbsim
         if (options.print_parameters)
           {
             if (root)
-              prm.print_parameters(std::cout, ParameterHandler::PRM);
+              print_parameter_reference(prm, std::cout);
             return 0;
           }
         if (options.input.empty())

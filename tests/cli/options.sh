@@ -1,1 +1,71 @@
-exit 0
+#!/usr/bin/env bash
+# The command line: --help, --version, --print-parameters (every required
+# name with unit and range), --validate of every shipped input, --set, and
+# the outputs a run must leave (columns, pvtu/pvd, parameters used).
+set -euo pipefail
+: "${SSBSIM:?}"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+"$SSBSIM" --help | grep -q -- "--print-parameters"
+"$SSBSIM" --version | grep -Eq "^ssbsim [0-9]+\.[0-9]+\.[0-9]+"
+
+"$SSBSIM" --print-parameters > params.txt
+for name in "Dimension" "Particle radius" "Type" "Mesh file" "Global refinements" \
+            "Temperature" "C rate" "Lower cutoff voltage" "Upper cutoff voltage" \
+            "Number of cycles" "Output directory"; do
+  grep -q "set ${name} *=" params.txt || { echo "missing parameter: ${name}"; exit 1; }
+done
+# units and ranges are printed with the entries
+grep -q "Particle radius (um)" params.txt
+grep -q "Cell temperature (K)" params.txt
+grep -q "Double 150...500" params.txt
+
+for input in "$root"/inputs/*.prm; do
+  "$SSBSIM" --validate "$input" | grep -q "is valid"
+done
+[ ! -e results ] || { echo "--validate wrote results/"; exit 1; }
+
+# a short run with overrides; the outputs a user plots
+cat > quick.prm <<'PRM'
+subsection Geometry
+  set Dimension = 2
+  set Type = layered
+  set Global refinements = 1
+end
+subsection Output
+  set Output directory = quick
+  set Solution output interval = 0
+end
+PRM
+"$SSBSIM" quick.prm --set "Operating conditions/C rate=5" \
+  --set "Operating conditions/Number of cycles=2" > run.log
+grep -q "set C rate *= 5" quick/parameters.prm
+grep -q "set Number of cycles *= 2" quick/parameters.prm
+head -1 quick/statistics.csv | grep -q \
+  "^time_s,cycle,half_cycle,.*voltage_V,current_A,capacity_mAh_g,conversion_fraction,contact_fraction,interfacial_resistance_ohm_cm2"
+[ "$(head -1 quick/cycles.csv)" = \
+  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2" ]
+[ "$(wc -l < quick/cycles.csv)" -eq 3 ]
+grep -q "progress\|step .* V = " run.log
+# every pvtu in the pvd exists, with its pieces; no temporary file is left
+for pvtu in $(grep -o 'solution/solution-[0-9]*\.pvtu' quick/solution.pvd); do
+  [ -f "quick/$pvtu" ]
+  for piece in $(grep -o 'solution-[0-9]*\.[0-9]*\.vtu' "quick/$pvtu"); do
+    [ -f "quick/solution/$piece" ]
+  done
+done
+[ "$(grep -c 'DataSet' quick/solution.pvd)" -ge 3 ]
+! find quick -name "*.tmp" | grep -q .
+grep -q 'Name="li_content"' quick/solution/solution-00000.0000.vtu
+grep -q 'Name="li_flux"' quick/solution/solution-00000.0000.vtu
+grep -q 'Name="mpi_rank"' quick/solution/solution-00000.0000.vtu
+
+# the gmsh example runs
+"$SSBSIM" "$root/inputs/fes2_gmsh_2d.prm" --set "Output/Output directory=gmsh" \
+  --set "Operating conditions/C rate=5" --set "Geometry/Global refinements=0" > gmsh.log
+[ "$(wc -l < gmsh/cycles.csv)" -eq 2 ]
+echo "command line: all checks passed"
