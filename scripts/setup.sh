@@ -6,6 +6,8 @@ set -euo pipefail
 
 SSBSIM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SSBSIM_BUILD="${SSBSIM_BUILD:-${SSBSIM_ROOT}/build}"
+# counted before OMP_NUM_THREADS is set below: nproc honours it
+SSBSIM_CORES="$(nproc)"
 
 ssbsim_packages=(
   cmake g++ ninja-build ccache pkg-config
@@ -43,7 +45,7 @@ ssbsim_build() {
   if [ ! -f "${SSBSIM_BUILD}/build.ninja" ]; then
     cmake -S "${SSBSIM_ROOT}" -B "${SSBSIM_BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=Release
   fi
-  cmake --build "${SSBSIM_BUILD}" -j "$(nproc)"
+  cmake --build "${SSBSIM_BUILD}" -j "${SSBSIM_CORES}"
 }
 
 # mpirun refuses to run as root unless told; tests and the default run use it.
