@@ -64,6 +64,22 @@ grep -q 'Name="li_content"' quick/solution/solution-00000.0000.vtu
 grep -q 'Name="li_flux"' quick/solution/solution-00000.0000.vtu
 grep -q 'Name="mpi_rank"' quick/solution/solution-00000.0000.vtu
 
+# the example's plot script makes its figures from these outputs
+/usr/bin/python3 "$root/examples/first_cycle/plot.py" quick > /dev/null
+[ -s quick/voltage_capacity.png ] && [ -s quick/state.png ]
+
+# a run that cannot converge: exit 2, one message, the results so far kept
+set +e
+"$SSBSIM" quick.prm --set "Output/Output directory=stuck" \
+  --set "Solver/Maximum Newton iterations=1" \
+  --set "Time stepping/Minimum time step=1" > stuck.log 2> stuck.err
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { echo "expected exit 2, got $rc"; exit 1; }
+[ "$(wc -l < stuck.err)" -eq 1 ]
+grep -q "^ssbsim: error: the run stopped at t = 0.*Minimum time step" stuck.err
+[ "$(wc -l < stuck/statistics.csv)" -eq 2 ] # header + the initial state
+
 # the gmsh example runs
 "$SSBSIM" "$root/inputs/fes2_gmsh_2d.prm" --set "Output/Output directory=gmsh" \
   --set "Operating conditions/C rate=5" --set "Geometry/Global refinements=0" > gmsh.log
