@@ -69,6 +69,45 @@ namespace
            (2 * D * t / (a * a) + r * r / (2 * a * a) - 0.25 - 2 * sum);
   }
 
+  /// Roots x_n of tan x = x (x > 0), the sphere's Neumann eigenvalues a alpha_n.
+  std::vector<double>
+  tan_roots(const unsigned int n)
+  {
+    std::vector<double> roots;
+    for (unsigned int k = 1; k <= n; ++k)
+      {
+        const double b = (k + 0.5) * M_PI;
+        double       x = b - 1. / b;
+        for (int it = 0; it < 50; ++it)
+          x -= (std::sin(x) - x * std::cos(x)) / (x * std::sin(x));
+        roots.push_back(x);
+      }
+    return roots;
+  }
+
+  /**
+   * Crank (1975), sphere of radius a under a constant influx F0:
+   * c - c0 = F0 a / D [3 D t/a^2 + r^2/(2a^2) - 3/10
+   *          - (2a/r) sum exp(-D x_n^2 t/a^2) sin(x_n r/a) / (x_n^2 sin x_n)]
+   */
+  double
+  crank_sphere(const double r,
+               const double t,
+               const double a,
+               const double D,
+               const double F0,
+               const std::vector<double> &roots)
+  {
+    double sum = 0;
+    for (const double x : roots)
+      {
+        const double s = (r > 1e-12 * a) ? a / r * std::sin(x * r / a) : x;
+        sum += std::exp(-D * x * x * t / (a * a)) * s / (x * x * std::sin(x));
+      }
+    return F0 * a / D *
+           (3 * D * t / (a * a) + r * r / (2 * a * a) - 0.3 - 2 * sum);
+  }
+
   ConditionalOStream quiet(std::cout, false);
 
   template <int dim>
@@ -161,6 +200,70 @@ TEST_CASE("Disk under constant flux converges to Crank's series solution")
   CHECK(std::log2(errors[1] / errors[2]) > 1.7);
   CHECK(std::log2(errors[0] / errors[1]) > 1.5);
   CHECK(errors.back() < 0.01);
+}
+
+TEST_CASE("Sphere under constant flux converges to Crank's series solution")
+{
+  const double R = 2.5e-6, D = 1e-14, theta0 = 0.1;
+  const double final_time = 0.05 * R * R / D;
+  const auto   roots      = tan_roots(80);
+
+  std::vector<double> errors;
+  for (unsigned int level = 1; level <= 3; ++level)
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = 3\n set Global refinements = " +
+        std::to_string(level) +
+        "\nend\n"
+        "subsection Electrolyte\n set Conductivity = 1e3\nend\n"
+        "subsection Particle\n set Diffusivity pristine = 1e-14\n"
+        " set Diffusivity converted = 1e-14\n set Anisotropy factors = 1,1,1\n"
+        " set Initial Li content = 0.1\nend\n"
+        "subsection Kinetics\n set Exchange current density = 100\n"
+        " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n"
+        "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+      parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+      create_geometry(p.geometry, tria);
+      Electrochemistry<3> chem(p, tria, quiet);
+      chem.setup();
+
+      const double current = -chem.theoretical_capacity() / 3600.;
+      const double influx =
+        -current / (constants::faraday * chem.get_interface_area());
+      const unsigned int n_steps = 1 << (2 * level);
+      run_steps(chem, current, final_time / n_steps, n_steps);
+
+      FEValues<3> fe_values(chem.get_dof_handler().get_fe_collection()[0],
+                            QGauss<3>(3),
+                            update_values | update_quadrature_points |
+                              update_JxW_values);
+      std::vector<double> theta(fe_values.n_quadrature_points);
+      double              error2 = 0, norm2 = 0;
+      for (const auto &cell : chem.get_dof_handler().active_cell_iterators())
+        if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+          {
+            fe_values.reinit(cell);
+            fe_values[FEValuesExtractors::Scalar(0)].get_function_values(
+              chem.get_solution(), theta);
+            for (unsigned int q = 0; q < theta.size(); ++q)
+              {
+                const double exact =
+                  crank_sphere(fe_values.quadrature_point(q).norm(),
+                               final_time, R, D, influx, roots) /
+                  chem.get_max_li_concentration();
+                error2 += std::pow(theta[q] - theta0 - exact, 2) * fe_values.JxW(q);
+                norm2 += exact * exact * fe_values.JxW(q);
+              }
+          }
+      errors.push_back(std::sqrt(Utilities::MPI::sum(error2, MPI_COMM_WORLD) /
+                                 Utilities::MPI::sum(norm2, MPI_COMM_WORLD)));
+    }
+  for (unsigned int k = 1; k < errors.size(); ++k)
+    std::cout << "Crank sphere: level " << k + 1 << " relative L2 error "
+              << errors[k] << ", order " << std::log2(errors[k - 1] / errors[k])
+              << std::endl;
+  CHECK(std::log2(errors[1] / errors[2]) > 1.7);
+  CHECK(errors.back() < 0.03);
 }
 
 TEST_CASE("Electrolyte slab: ohmic drop and its Arrhenius temperature scaling")
