@@ -173,3 +173,54 @@ TEST_CASE("Li diffusivity: crystal orientation")
   CHECK(A3[0][0] == Approx(0.1));
   CHECK(A3[1][1] == Approx(1.));
 }
+
+#include <ssbsim/materials/hyperelastic.h>
+
+TEST_CASE("Neo-Hookean with swelling: stress, tangent, stress-free swelling")
+{
+  const auto law = materials::NeoHookean<3>::from_young_poisson(200e9, 0.3);
+  CHECK(law.mu == Approx(200e9 / 2.6));
+  dealii::Tensor<2, 3> F;
+  F[0][0] = 1.1;
+  F[0][1] = 0.05;
+  F[1][0] = -0.02;
+  F[1][1] = 0.95;
+  F[1][2] = 0.03;
+  F[2][2] = 1.2;
+  F[2][0] = 0.01;
+  for (const double s : {1., 1.2})
+    {
+      const auto P = law.stress(F, s);
+      const auto A = law.tangent(F, s);
+      const double h = 1e-7;
+      for (unsigned int k = 0; k < 3; ++k)
+        for (unsigned int L = 0; L < 3; ++L)
+          {
+            auto Fp = F, Fm = F;
+            Fp[k][L] += h;
+            Fm[k][L] -= h;
+            // P = dW/dF
+            CHECK(P[k][L] == Approx((law.energy(Fp, s) - law.energy(Fm, s)) / (2 * h))
+                               .epsilon(1e-5).margin(1e-3 * law.mu * h));
+            // A = dP/dF
+            const auto dP = (law.stress(Fp, s) - law.stress(Fm, s)) / (2 * h);
+            for (unsigned int i = 0; i < 3; ++i)
+              for (unsigned int J = 0; J < 3; ++J)
+                CHECK(A[i][J][k][L] == Approx(dP[i][J]).epsilon(1e-5).margin(1e-6 * law.mu));
+          }
+    }
+  // free swelling: F = s I is stress free, volume x s^3
+  dealii::Tensor<2, 3> Fs;
+  const double         s = std::cbrt(2.61);
+  for (unsigned int d = 0; d < 3; ++d)
+    Fs[d][d] = s;
+  CHECK(law.stress(Fs, s).norm() == Approx(0.).margin(1e-6));
+  CHECK(law.energy(Fs, s) == Approx(0.).margin(1e-6));
+  // small strain limit: uniaxial strain e gives sigma_11 = (lambda + 2 mu) e
+  dealii::Tensor<2, 3> Fu;
+  const double         e = 1e-6;
+  Fu[0][0] = 1 + e;
+  Fu[1][1] = Fu[2][2] = 1;
+  CHECK(law.cauchy_stress(Fu)[0][0] == Approx((law.lambda + 2 * law.mu) * e).epsilon(1e-5));
+  CHECK(law.cauchy_stress(Fu)[1][1] == Approx(law.lambda * e).epsilon(1e-5));
+}
