@@ -1,0 +1,164 @@
+#pragma once
+
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/hp/fe_collection.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <ssbsim/materials/hyperelastic.h>
+
+#include <string>
+#include <vector>
+
+namespace ssbsim
+{
+  /**
+   * Quasi-static finite-strain mechanics of the swelling particle in the
+   * electrolyte (PHYSICS.md section 3; work in progress for issue 4).
+   *
+   * Two displacement fields, u_p on particle cells and u_e on electrolyte
+   * cells (step-46: hp::FECollection with FE_Nothing), so the displacement
+   * may jump across the interface; the interface carries springs of
+   * stiffness k (Pa/m) between the two sides (the intact cohesive zone).
+   * Total Lagrangian, F = I + grad u = F_e F_sw with F_sw from the
+   * conversion extent xi at each particle quadrature point, compressible
+   * neo-Hookean F_e with moduli mixed linearly in xi. Newton with
+   * backtracking line search; CG with ML AMG given the rigid-body modes of
+   * each body.
+   */
+  template <int dim>
+  class Mechanics
+  {
+  public:
+    struct Materials
+    {
+      materials::NeoHookean<dim> pristine;
+      materials::NeoHookean<dim> converted;
+      materials::NeoHookean<dim> electrolyte;
+      double swelling              = 1.61; ///< beta: volume x (1 + beta) at xi = 1
+      double interface_stiffness   = 1e17; ///< Pa/m
+    };
+
+    /// Boundary conditions: all components fixed, or only the normal one
+    /// (symmetry plane / roller; the face must be a plane normal to an axis).
+    struct Support
+    {
+      enum Kind
+      {
+        fixed,
+        normal_fixed
+      };
+      dealii::types::boundary_id boundary;
+      Kind                       kind;
+    };
+
+    Mechanics(const Materials                                   &materials,
+              dealii::parallel::distributed::Triangulation<dim> &tria,
+              dealii::ConditionalOStream                        &pcout);
+
+    /// @p length_scale (m) sets the absolute Newton tolerance on updates.
+    void
+    setup(const std::vector<Support> &supports, const double length_scale);
+
+    /// Dead-load pressure (Pa, compressive positive) on a boundary.
+    void
+    set_pressure(const dealii::types::boundary_id boundary, const double p)
+    {
+      pressure_boundary = boundary;
+      pressure          = p;
+    }
+
+    /// Conversion extent at each particle quadrature point, indexed
+    /// active_cell_index * n_q + q (the layout Electrochemistry uses).
+    std::vector<double> &
+    conversion_extent()
+    {
+      return xi;
+    }
+
+    struct SolveResult
+    {
+      bool         converged         = false;
+      unsigned int newton_iterations = 0;
+      unsigned int linear_iterations = 0;
+      std::string  failure;
+    };
+
+    SolveResult
+    solve(const bool use_rigid_body_modes = true);
+
+    /// Cauchy hydrostatic stress tr(sigma)/3 (Pa) at each particle
+    /// quadrature point, same layout as conversion_extent().
+    std::vector<double>
+    hydrostatic_stress() const;
+
+    /// Volume average of the Cauchy stress over the cells of @p material.
+    dealii::Tensor<2, dim>
+    mean_stress(const dealii::types::material_id material) const;
+
+    const dealii::DoFHandler<dim> &
+    get_dof_handler() const
+    {
+      return dof_handler;
+    }
+
+    const dealii::TrilinosWrappers::MPI::Vector &
+    get_solution() const
+    {
+      return relevant_solution;
+    }
+
+    dealii::types::global_dof_index
+    n_dofs() const
+    {
+      return dof_handler.n_dofs();
+    }
+
+  private:
+    struct InterfaceFace
+    {
+      typename dealii::DoFHandler<dim>::active_cell_iterator cell;
+      unsigned int                                           face;
+    };
+
+    void
+    assemble(const bool with_matrix, dealii::TrilinosWrappers::MPI::Vector &residual);
+
+    std::vector<double>
+    rigid_body_modes() const;
+
+    dealii::Tensor<2, dim>
+    deformation_gradient(const std::vector<dealii::Tensor<2, dim>> &grad,
+                         const unsigned int                          q) const;
+
+    Materials                                          materials;
+    dealii::parallel::distributed::Triangulation<dim> &triangulation;
+    dealii::ConditionalOStream                        &pcout;
+    MPI_Comm                                           mpi_communicator;
+
+    dealii::hp::FECollection<dim> fe_collection;
+    dealii::DoFHandler<dim>       dof_handler;
+    dealii::QGauss<dim>           cell_quadrature;
+    dealii::QGauss<dim - 1>       face_quadrature;
+
+    dealii::IndexSet                  locally_owned_dofs;
+    dealii::IndexSet                  locally_relevant_dofs;
+    dealii::AffineConstraints<double> constraints;
+
+    dealii::TrilinosWrappers::SparseMatrix matrix;
+    dealii::TrilinosWrappers::MPI::Vector  solution;
+    dealii::TrilinosWrappers::MPI::Vector  relevant_solution;
+
+    std::vector<InterfaceFace> interface_faces;
+    std::vector<double>        xi;
+    double                     tolerance        = 1e-14;
+    double                     length_scale     = 1.;
+    dealii::types::boundary_id pressure_boundary = 0;
+    double                     pressure          = 0;
+  };
+} // namespace ssbsim

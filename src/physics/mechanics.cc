@@ -1,0 +1,544 @@
+#include <deal.II/base/utilities.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_nothing.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <ssbsim/core/geometry.h>
+#include <ssbsim/physics/mechanics.h>
+
+#include <Teuchos_ParameterList.hpp>
+
+#include <cmath>
+
+namespace ssbsim
+{
+  using namespace dealii;
+
+  namespace
+  {
+    enum FeIndex : unsigned int
+    {
+      particle_fe    = 0,
+      electrolyte_fe = 1
+    };
+
+    template <int dim>
+    FEValuesExtractors::Vector
+    displacement_of(const unsigned int fe_index)
+    {
+      return FEValuesExtractors::Vector(fe_index == particle_fe ? 0 : dim);
+    }
+
+    /// The axis a planar, axis-aligned face is normal to.
+    template <typename FaceIterator>
+    unsigned int
+    normal_axis(const FaceIterator &face, const int dim)
+    {
+      for (int d = 0; d < dim; ++d)
+        {
+          double lo = face->vertex(0)[d], hi = lo;
+          for (unsigned int v = 1; v < face->n_vertices(); ++v)
+            {
+              lo = std::min(lo, face->vertex(v)[d]);
+              hi = std::max(hi, face->vertex(v)[d]);
+            }
+          if (hi - lo <= 1e-10 * face->diameter())
+            return d;
+        }
+      AssertThrow(false,
+                  ExcMessage("a normal-displacement support needs planar faces "
+                             "normal to a coordinate axis"));
+      return 0;
+    }
+  } // namespace
+
+  template <int dim>
+  Mechanics<dim>::Mechanics(const Materials                           &materials,
+                            parallel::distributed::Triangulation<dim> &tria,
+                            ConditionalOStream                        &pcout)
+    : materials(materials)
+    , triangulation(tria)
+    , pcout(pcout)
+    , mpi_communicator(tria.get_communicator())
+    , dof_handler(tria)
+    , cell_quadrature(2)
+    , face_quadrature(2)
+  {
+    fe_collection.push_back(
+      FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
+    fe_collection.push_back(
+      FESystem<dim>(FE_Nothing<dim>(), dim, FE_Q<dim>(1), dim));
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::setup(const std::vector<Support> &supports,
+                        const double                length_scale)
+  {
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        cell->set_active_fe_index(cell->material_id() == ids::particle ?
+                                    particle_fe :
+                                    electrolyte_fe);
+    dof_handler.distribute_dofs(fe_collection);
+    locally_owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
+
+    constraints.clear();
+    constraints.reinit(locally_relevant_dofs);
+    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+    std::vector<types::global_dof_index> face_dofs;
+    for (const auto &support : supports)
+      {
+        if (support.kind == Support::fixed)
+          {
+            VectorTools::interpolate_boundary_values(
+              dof_handler,
+              support.boundary,
+              Functions::ZeroFunction<dim>(2 * dim),
+              constraints);
+            continue;
+          }
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned() || cell->is_ghost())
+            for (const unsigned int f : cell->face_indices())
+              if (cell->at_boundary(f) &&
+                  cell->face(f)->boundary_id() == support.boundary)
+                {
+                  const auto        &fe   = cell->get_fe();
+                  const unsigned int axis = normal_axis(cell->face(f), dim);
+                  face_dofs.resize(fe.n_dofs_per_face(f));
+                  cell->face(f)->get_dof_indices(face_dofs,
+                                                 cell->active_fe_index());
+                  for (unsigned int i = 0; i < face_dofs.size(); ++i)
+                    if (fe.face_system_to_component_index(i, f).first % dim ==
+                          axis &&
+                        !constraints.is_constrained(face_dofs[i]) &&
+                        locally_relevant_dofs.is_element(face_dofs[i]))
+                      constraints.add_line(face_dofs[i]);
+                }
+      }
+    constraints.close();
+
+    interface_faces.clear();
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        for (const unsigned int f : cell->face_indices())
+          if (!cell->at_boundary(f) &&
+              cell->neighbor(f)->material_id() == ids::electrolyte)
+            interface_faces.push_back({cell, f});
+
+    DynamicSparsityPattern dsp(locally_relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+    std::vector<types::global_dof_index> dofs, neighbor_dofs;
+    for (const auto &face : interface_faces)
+      {
+        const auto neighbor = face.cell->neighbor(face.face);
+        dofs.resize(face.cell->get_fe().n_dofs_per_cell());
+        neighbor_dofs.resize(neighbor->get_fe().n_dofs_per_cell());
+        face.cell->get_dof_indices(dofs);
+        neighbor->get_dof_indices(neighbor_dofs);
+        dofs.insert(dofs.end(), neighbor_dofs.begin(), neighbor_dofs.end());
+        constraints.add_entries_local_to_global(dofs, dsp, false);
+      }
+    SparsityTools::distribute_sparsity_pattern(dsp,
+                                               locally_owned_dofs,
+                                               mpi_communicator,
+                                               locally_relevant_dofs);
+    matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
+    solution.reinit(locally_owned_dofs, mpi_communicator);
+    relevant_solution.reinit(locally_owned_dofs,
+                             locally_relevant_dofs,
+                             mpi_communicator);
+    xi.assign(triangulation.n_active_cells() * cell_quadrature.size(), 0.);
+    this->length_scale = length_scale;
+    tolerance          = 1e-10 * length_scale;
+    pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
+  }
+
+  template <int dim>
+  Tensor<2, dim>
+  Mechanics<dim>::deformation_gradient(const std::vector<Tensor<2, dim>> &grad,
+                                       const unsigned int                 q) const
+  {
+    Tensor<2, dim> F = grad[q];
+    for (unsigned int d = 0; d < dim; ++d)
+      F[d][d] += 1.;
+    return F;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::assemble(const bool                     with_matrix,
+                           TrilinosWrappers::MPI::Vector &residual)
+  {
+    if (with_matrix)
+      matrix = 0;
+    residual.reinit(locally_owned_dofs, mpi_communicator);
+
+    hp::QCollection<dim> q_collection(cell_quadrature, cell_quadrature);
+    FEValues<dim>        values[2] = {
+      FEValues<dim>(fe_collection[0], cell_quadrature,
+                    update_gradients | update_JxW_values),
+      FEValues<dim>(fe_collection[1], cell_quadrature,
+                    update_gradients | update_JxW_values)};
+    const unsigned int          nq = cell_quadrature.size();
+    std::vector<Tensor<2, dim>> grad(nq);
+    FullMatrix<double>          cell_matrix;
+    Vector<double>              cell_residual;
+    std::vector<types::global_dof_index> dofs;
+    std::vector<Tensor<2, dim>>          grad_N, B;
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int k  = cell->active_fe_index();
+          auto              &fv = values[k];
+          fv.reinit(cell);
+          const auto         u = displacement_of<dim>(k);
+          const unsigned int n = cell->get_fe().n_dofs_per_cell();
+          cell_matrix.reinit(n, n);
+          cell_residual.reinit(n);
+          grad_N.resize(n);
+          B.resize(n);
+          fv[u].get_function_gradients(relevant_solution, grad);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              const Tensor<2, dim> F = deformation_gradient(grad, q);
+              materials::NeoHookean<dim> law = materials.electrolyte;
+              double                     s   = 1.;
+              if (k == particle_fe)
+                {
+                  const double x = std::clamp(
+                    xi[cell->active_cell_index() * nq + q], 0., 1.);
+                  law.mu     = (1 - x) * materials.pristine.mu +
+                               x * materials.converted.mu;
+                  law.lambda = (1 - x) * materials.pristine.lambda +
+                               x * materials.converted.lambda;
+                  s = std::pow(1. + materials.swelling * x, 1. / dim);
+                }
+              const Tensor<2, dim> P   = law.stress(F, s);
+              const double         JxW = fv.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  grad_N[i] = fv[u].gradient(i, q);
+                  cell_residual(i) += scalar_product(P, grad_N[i]) * JxW;
+                }
+              if (!with_matrix)
+                continue;
+              const Tensor<4, dim> A = law.tangent(F, s);
+              for (unsigned int i = 0; i < n; ++i)
+                B[i] = double_contract<0, 0, 1, 1>(grad_N[i], A);
+              for (unsigned int i = 0; i < n; ++i)
+                for (unsigned int j = 0; j <= i; ++j)
+                  cell_matrix(i, j) += scalar_product(B[i], grad_N[j]) * JxW;
+            }
+          if (with_matrix)
+            for (unsigned int i = 0; i < n; ++i)
+              for (unsigned int j = i + 1; j < n; ++j)
+                cell_matrix(i, j) = cell_matrix(j, i);
+
+          // dead-load pressure: traction -p N on the reference face
+          if (pressure != 0 && cell->at_boundary())
+            for (const unsigned int f : cell->face_indices())
+              if (cell->at_boundary(f) &&
+                  cell->face(f)->boundary_id() == pressure_boundary)
+                {
+                  FEFaceValues<dim> ffv(cell->get_fe(), face_quadrature,
+                                        update_values | update_normal_vectors |
+                                          update_JxW_values);
+                  ffv.reinit(cell, f);
+                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                    for (unsigned int i = 0; i < n; ++i)
+                      cell_residual(i) += pressure * (ffv[u].value(i, q) *
+                                                      ffv.normal_vector(q)) *
+                                          ffv.JxW(q);
+                }
+
+          dofs.resize(n);
+          cell->get_dof_indices(dofs);
+          if (with_matrix)
+            constraints.distribute_local_to_global(
+              cell_matrix, cell_residual, dofs, matrix, residual);
+          else
+            constraints.distribute_local_to_global(cell_residual, dofs, residual);
+        }
+
+    // interface springs: energy k/2 |u_e - u_p|^2, from the particle side
+    FEFaceValues<dim> particle_face(fe_collection[particle_fe], face_quadrature,
+                                    update_values | update_JxW_values);
+    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+                                       face_quadrature, update_values);
+    const unsigned int np = fe_collection[particle_fe].n_dofs_per_cell();
+    const unsigned int ne = fe_collection[electrolyte_fe].n_dofs_per_cell();
+    const unsigned int nt = np + ne;
+    const auto         up = displacement_of<dim>(particle_fe);
+    const auto         ue = displacement_of<dim>(electrolyte_fe);
+    std::vector<Tensor<1, dim>> u_p(face_quadrature.size()),
+      u_e(face_quadrature.size()), N(nt);
+    FullMatrix<double>                   face_matrix(nt, nt);
+    Vector<double>                       face_residual(nt);
+    std::vector<types::global_dof_index> face_dofs(nt), p_dofs(np), e_dofs(ne);
+    const double                         k = materials.interface_stiffness;
+    for (const auto &face : interface_faces)
+      {
+        const auto neighbor = face.cell->neighbor(face.face);
+        particle_face.reinit(face.cell, face.face);
+        electrolyte_face.reinit(neighbor,
+                                face.cell->neighbor_of_neighbor(face.face));
+        particle_face[up].get_function_values(relevant_solution, u_p);
+        electrolyte_face[ue].get_function_values(relevant_solution, u_e);
+        face_matrix   = 0;
+        face_residual = 0;
+        for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+          {
+            const Tensor<1, dim> jump = u_e[q] - u_p[q];
+            const double         JxW  = particle_face.JxW(q);
+            for (unsigned int m = 0; m < nt; ++m)
+              N[m] = m < np ? -particle_face[up].value(m, q) :
+                              electrolyte_face[ue].value(m - np, q);
+            for (unsigned int m = 0; m < nt; ++m)
+              {
+                face_residual(m) += k * (jump * N[m]) * JxW;
+                if (with_matrix)
+                  for (unsigned int l = 0; l < nt; ++l)
+                    face_matrix(m, l) += k * (N[l] * N[m]) * JxW;
+              }
+          }
+        face.cell->get_dof_indices(p_dofs);
+        neighbor->get_dof_indices(e_dofs);
+        std::copy(p_dofs.begin(), p_dofs.end(), face_dofs.begin());
+        std::copy(e_dofs.begin(), e_dofs.end(), face_dofs.begin() + np);
+        if (with_matrix)
+          constraints.distribute_local_to_global(
+            face_matrix, face_residual, face_dofs, matrix, residual);
+        else
+          constraints.distribute_local_to_global(face_residual, face_dofs,
+                                                 residual);
+      }
+
+    if (with_matrix)
+      matrix.compress(VectorOperation::add);
+    residual.compress(VectorOperation::add);
+  }
+
+  template <int dim>
+  std::vector<double>
+  Mechanics<dim>::rigid_body_modes() const
+  {
+    // per body: dim translations and dim(dim-1)/2 rotations, restricted to
+    // that body's unknowns; coordinates scaled to O(1) for ML
+    const unsigned int per_body = dim == 2 ? 3 : 6;
+    const unsigned int n_local  = locally_owned_dofs.n_elements();
+    std::vector<double> modes(n_local * 2 * per_body, 0.);
+    const double scale = 1. / length_scale;
+
+    std::vector<types::global_dof_index> dofs;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto &fe = cell->get_fe();
+          dofs.resize(fe.n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            {
+              if (!locally_owned_dofs.is_element(dofs[i]))
+                continue;
+              const unsigned int c    = fe.system_to_component_index(i).first;
+              const unsigned int body = c / dim, axis = c % dim;
+              // Q1: the index within the base element is the vertex number
+              const Point<dim> x =
+                scale * cell->vertex(fe.system_to_base_index(i).second);
+              const auto row = locally_owned_dofs.index_within_set(dofs[i]);
+              auto set = [&](const unsigned int mode, const double v) {
+                modes[(body * per_body + mode) * n_local + row] = v;
+              };
+              set(axis, 1.);
+              if (dim == 2)
+                set(2, axis == 0 ? -x[1] : x[0]);
+              else
+                {
+                  // rotations about x, y, z: (0,-z,y), (z,0,-x), (-y,x,0)
+                  const double rx[3] = {0, -x[dim - 1], x[1]};
+                  const double ry[3] = {x[dim - 1], 0, -x[0]};
+                  const double rz[3] = {-x[1], x[0], 0};
+                  set(3, rx[axis]);
+                  set(4, ry[axis]);
+                  set(5, rz[axis]);
+                }
+            }
+        }
+    return modes;
+  }
+
+  template <int dim>
+  typename Mechanics<dim>::SolveResult
+  Mechanics<dim>::solve(const bool use_rigid_body_modes)
+  {
+    SolveResult                   result;
+    TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
+      trial(solution);
+    for (unsigned int it = 1; it <= 30; ++it)
+      {
+        result.newton_iterations = it;
+        assemble(true, residual);
+        const double residual_norm = residual.l2_norm();
+        if (!std::isfinite(residual_norm))
+          {
+            result.failure = "mechanics residual is not finite";
+            return result;
+          }
+
+        TrilinosWrappers::PreconditionAMG                 amg;
+        TrilinosWrappers::PreconditionAMG::AdditionalData data;
+        data.elliptic              = true;
+        data.higher_order_elements = false;
+        data.smoother_sweeps       = 2;
+        data.aggregation_threshold = 1e-4;
+        std::vector<double> modes;
+        if (use_rigid_body_modes)
+          {
+            modes = rigid_body_modes();
+            Teuchos::ParameterList              list;
+            std::unique_ptr<Epetra_MultiVector> unused;
+            data.set_parameters(list, unused, matrix);
+            list.set("null space: type", "pre-computed");
+            list.set("null space: dimension",
+                     int(modes.size() / std::max<std::size_t>(
+                                          1, locally_owned_dofs.n_elements())));
+            list.set("null space: vectors", modes.data());
+            list.set("PDE equations", dim);
+            amg.initialize(matrix, list);
+          }
+        else
+          amg.initialize(matrix, data);
+
+        SolverControl control(5000, 1e-10 * residual_norm);
+        SolverCG<TrilinosWrappers::MPI::Vector> cg(control);
+        update = 0;
+        residual *= -1.;
+        try
+          {
+            cg.solve(matrix, update, residual, amg);
+          }
+        catch (const SolverControl::NoConvergence &)
+          {
+            result.failure = "mechanics linear solver did not converge";
+            return result;
+          }
+        result.linear_iterations += control.last_step();
+        constraints.distribute(update);
+
+        // backtracking line search on the residual norm
+        double alpha = 1.;
+        for (; alpha > 1e-3; alpha *= 0.5)
+          {
+            trial = solution;
+            trial.add(alpha, update);
+            relevant_solution = trial;
+            assemble(false, trial_residual);
+            const double norm = trial_residual.l2_norm();
+            if (std::isfinite(norm) &&
+                (norm < (1. - 1e-4 * alpha) * residual_norm ||
+                 residual_norm < 1e-300))
+              break;
+          }
+        solution          = trial;
+        relevant_solution = solution;
+        if (alpha * update.linfty_norm() < tolerance)
+          {
+            result.converged = true;
+            return result;
+          }
+      }
+    result.failure = "mechanics Newton did not converge in 30 iterations";
+    return result;
+  }
+
+  template <int dim>
+  std::vector<double>
+  Mechanics<dim>::hydrostatic_stress() const
+  {
+    const unsigned int  nq = cell_quadrature.size();
+    std::vector<double> sigma_h(triangulation.n_active_cells() * nq, 0.);
+    FEValues<dim>       fv(fe_collection[particle_fe], cell_quadrature,
+                     update_gradients);
+    std::vector<Tensor<2, dim>> grad(nq);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        {
+          fv.reinit(cell);
+          fv[displacement_of<dim>(particle_fe)].get_function_gradients(
+            relevant_solution, grad);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              const unsigned int idx = cell->active_cell_index() * nq + q;
+              const double x = std::clamp(xi[idx], 0., 1.);
+              materials::NeoHookean<dim> law;
+              law.mu = (1 - x) * materials.pristine.mu + x * materials.converted.mu;
+              law.lambda = (1 - x) * materials.pristine.lambda +
+                           x * materials.converted.lambda;
+              const double s = std::pow(1. + materials.swelling * x, 1. / dim);
+              sigma_h[idx] =
+                trace(law.cauchy_stress(deformation_gradient(grad, q), s)) / 3.;
+            }
+        }
+    return sigma_h;
+  }
+
+  template <int dim>
+  Tensor<2, dim>
+  Mechanics<dim>::mean_stress(const types::material_id material) const
+  {
+    const unsigned int nq = cell_quadrature.size();
+    FEValues<dim>      values[2] = {
+      FEValues<dim>(fe_collection[0], cell_quadrature,
+                    update_gradients | update_JxW_values),
+      FEValues<dim>(fe_collection[1], cell_quadrature,
+                    update_gradients | update_JxW_values)};
+    std::vector<Tensor<2, dim>> grad(nq);
+    Tensor<2, dim>              sum;
+    double                      volume = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == material)
+        {
+          const unsigned int k = cell->active_fe_index();
+          values[k].reinit(cell);
+          values[k][displacement_of<dim>(k)].get_function_gradients(
+            relevant_solution, grad);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              materials::NeoHookean<dim> law = materials.electrolyte;
+              double                     s   = 1;
+              if (k == particle_fe)
+                {
+                  const double x =
+                    std::clamp(xi[cell->active_cell_index() * nq + q], 0., 1.);
+                  law.mu = (1 - x) * materials.pristine.mu +
+                           x * materials.converted.mu;
+                  law.lambda = (1 - x) * materials.pristine.lambda +
+                               x * materials.converted.lambda;
+                  s = std::pow(1. + materials.swelling * x, 1. / dim);
+                }
+              sum += law.cauchy_stress(deformation_gradient(grad, q), s) *
+                     values[k].JxW(q);
+              volume += values[k].JxW(q);
+            }
+        }
+    for (unsigned int i = 0; i < dim; ++i)
+      for (unsigned int j = 0; j < dim; ++j)
+        sum[i][j] = Utilities::MPI::sum(sum[i][j], mpi_communicator);
+    return sum / Utilities::MPI::sum(volume, mpi_communicator);
+  }
+
+  template class Mechanics<2>;
+  template class Mechanics<3>;
+} // namespace ssbsim

@@ -1,0 +1,190 @@
+// Verification of the finite-strain mechanics: stress-free swelling of a
+// free sphere, the Eshelby/Lame solution of a swelling sphere bonded in a
+// large matrix, and the effect of the rigid-body modes on AMG.
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/manifold_lib.h>
+
+#include <ssbsim/core/geometry.h>
+#include <ssbsim/physics/mechanics.h>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <iostream>
+
+#include "helpers.h"
+
+using namespace ssbsim;
+using namespace dealii;
+
+namespace
+{
+  ConditionalOStream quiet(std::cout, std::getenv("SSBSIM_VERBOSE") != nullptr);
+
+  Mechanics<3>::Materials
+  fes2_in_lps()
+  {
+    Mechanics<3>::Materials m;
+    m.pristine    = materials::NeoHookean<3>::from_young_poisson(300e9, 0.16);
+    m.converted   = materials::NeoHookean<3>::from_young_poisson(90e9, 0.28);
+    m.electrolyte = materials::NeoHookean<3>::from_young_poisson(20e9, 0.3);
+    return m;
+  }
+} // namespace
+
+TEST_CASE("A free sphere converting uniformly swells stress-free by 2.61^(1/3)")
+{
+  const double R = 2.5e-6;
+  parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+  GridGenerator::quarter_hyper_ball(tria, Point<3>(), R); // the octant x,y,z > 0
+  for (const auto &cell : tria.active_cell_iterators())
+    {
+      cell->set_material_id(ids::particle);
+      for (const unsigned int f : cell->face_indices())
+        if (cell->at_boundary(f))
+          {
+            // the flat faces lie in the planes x = 0, y = 0, z = 0
+            const auto c = cell->face(f)->center();
+            const bool flat = std::min({std::abs(c[0]), std::abs(c[1]), std::abs(c[2])}) < 1e-12 * R;
+            cell->face(f)->set_boundary_id(flat ? 1 : 0);
+          }
+    }
+  tria.refine_global(2);
+
+  Mechanics<3> mechanics(fes2_in_lps(), tria, quiet);
+  mechanics.setup({{1, Mechanics<3>::Support::normal_fixed}}, R);
+  // convert in four increments, as a simulation would
+  for (const double x : {0.25, 0.5, 0.75, 1.})
+    {
+      std::fill(mechanics.conversion_extent().begin(),
+                mechanics.conversion_extent().end(), x);
+      const auto r = mechanics.solve();
+      REQUIRE(r.converged);
+    }
+
+  // every vertex on the sphere moved to radius R 2.61^(1/3)
+  const double stretch = std::cbrt(2.61);
+  const auto  &dh      = mechanics.get_dof_handler();
+  std::vector<types::global_dof_index> dofs;
+  double worst = 0;
+  for (const auto &cell : dh.active_cell_iterators())
+    if (cell->is_locally_owned())
+      {
+        dofs.resize(cell->get_fe().n_dofs_per_cell());
+        cell->get_dof_indices(dofs);
+        for (unsigned int v = 0; v < cell->n_vertices(); ++v)
+          if (std::abs(cell->vertex(v).norm() - R) < 1e-9 * R)
+            {
+              Point<3> x = cell->vertex(v);
+              for (unsigned int d = 0; d < 3; ++d)
+                x[d] += mechanics.get_solution()[dofs[3 * v + d]];
+              worst = std::max(worst, std::abs(x.norm() / R - stretch));
+            }
+      }
+  worst = Utilities::MPI::max(worst, MPI_COMM_WORLD);
+  std::cout << "free swelling: radius ratio error " << worst << std::endl;
+  CHECK(worst < 1e-9);
+  const auto sigma = mechanics.mean_stress(ids::particle);
+  CHECK(sigma.norm() < 1e-6 * 90e9);
+}
+
+namespace
+{
+  struct CompositeResult
+  {
+    Tensor<2, 3> mean_particle_stress;
+    unsigned int iterations_per_newton_step;
+  };
+
+  /// Particle of radius a in a matrix shell out to b with a fixed outer
+  /// surface (both meshed with spherical manifolds), uniform conversion xi.
+  CompositeResult
+  composite_sphere(const Mechanics<3>::Materials &materials,
+                   const double a, const double b, const double xi,
+                   const unsigned int level, const bool rigid_body_modes)
+  {
+    Triangulation<3> ball, shell, coarse;
+    GridGenerator::hyper_ball(ball, Point<3>(), a);
+    GridGenerator::hyper_shell(shell, Point<3>(), a, b, 6);
+    GridGenerator::merge_triangulations(ball, shell, coarse, 1e-12 * a);
+    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+    tria.copy_triangulation(coarse);
+    for (const auto &cell : tria.active_cell_iterators())
+      {
+        cell->set_material_id(cell->center().norm() < a ? ids::particle :
+                                                          ids::electrolyte);
+        cell->set_all_manifold_ids(ids::transfinite);
+      }
+    for (const auto &cell : tria.active_cell_iterators())
+      for (const unsigned int f : cell->face_indices())
+        {
+          const auto face = cell->face(f);
+          const double r  = face->vertex(0).norm();
+          bool on_sphere  = std::abs(r - a) < 1e-9 * a || std::abs(r - b) < 1e-9 * a;
+          for (unsigned int v = 1; v < face->n_vertices(); ++v)
+            on_sphere &= std::abs(face->vertex(v).norm() - r) < 1e-9 * a;
+          if (on_sphere)
+            face->set_all_manifold_ids(ids::interface_sphere);
+          if (cell->at_boundary(f))
+            face->set_boundary_id(ids::li_side);
+        }
+    tria.set_manifold(ids::interface_sphere, SphericalManifold<3>());
+    TransfiniteInterpolationManifold<3> transfinite;
+    transfinite.initialize(tria);
+    tria.set_manifold(ids::transfinite, transfinite);
+    tria.refine_global(level);
+
+    Mechanics<3> mechanics(materials, tria, quiet);
+    mechanics.setup({{ids::li_side, Mechanics<3>::Support::fixed}}, a);
+    std::fill(mechanics.conversion_extent().begin(),
+              mechanics.conversion_extent().end(), xi);
+    const auto r = mechanics.solve(rigid_body_modes);
+    REQUIRE(r.converged);
+    return {mechanics.mean_stress(ids::particle),
+            r.linear_iterations / r.newton_iterations};
+  }
+} // namespace
+
+TEST_CASE("Swelling sphere bonded in a matrix: Lame/Eshelby pressure, AMG modes")
+{
+  const double a = 2.5e-6, b = 4 * a, xi = 0.003;
+  auto materials = fes2_in_lps();
+  materials.interface_stiffness = 1e3 * 20e9 / a; // bonded: stiff springs
+
+  // small strain: linear eigenstrain e, particle bulk modulus K1 at xi;
+  // matrix stiffness of a cavity in a shell fixed at b:
+  // p = S u(a)/a, S = (4 mu2 + 3 K2 (a/b)^3) / (1 - (a/b)^3)
+  const double e   = std::cbrt(1 + 1.61 * xi) - 1;
+  const double mu1 = (1 - xi) * materials.pristine.mu + xi * materials.converted.mu;
+  const double la1 =
+    (1 - xi) * materials.pristine.lambda + xi * materials.converted.lambda;
+  const double K1  = la1 + 2. / 3. * mu1;
+  const double mu2 = materials.electrolyte.mu;
+  const double K2  = materials.electrolyte.lambda + 2. / 3. * mu2;
+  const double c3  = std::pow(a / b, 3);
+  const double S   = (4 * mu2 + 3 * K2 * c3) / (1 - c3);
+  const double pressure = 3 * K1 * S * e / (3 * K1 + S);
+
+  const auto coarse = composite_sphere(materials, a, b, xi, 3, true);
+  const auto fine   = composite_sphere(materials, a, b, xi, 4, true);
+  const double p3 = -trace(coarse.mean_particle_stress) / 3;
+  const double p4 = -trace(fine.mean_particle_stress) / 3;
+  std::cout << "Lame/Eshelby: particle pressure " << p3 << ", " << p4
+            << " Pa at levels 3, 4; analytic " << pressure << " Pa; order "
+            << std::log2((p3 - pressure) / (p4 - pressure)) << std::endl;
+  CHECK(p4 == Approx(pressure).epsilon(0.02));
+  CHECK(std::log2((p3 - pressure) / (p4 - pressure)) > 1.5);
+  // the particle is under uniform hydrostatic pressure
+  const auto &sigma = fine.mean_particle_stress;
+  CHECK(std::abs(sigma[0][1]) < 0.01 * pressure);
+  CHECK(sigma[0][0] == Approx(sigma[2][2]).epsilon(0.01));
+
+  const auto no_modes = composite_sphere(materials, a, b, xi, 3, false);
+  std::cout << "AMG CG iterations per Newton step: with rigid-body modes "
+            << coarse.iterations_per_newton_step << ", without "
+            << no_modes.iterations_per_newton_step << std::endl;
+  CHECK(no_modes.iterations_per_newton_step >
+        1.5 * coarse.iterations_per_newton_step);
+}
