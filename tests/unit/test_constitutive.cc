@@ -224,3 +224,124 @@ TEST_CASE("Neo-Hookean with swelling: stress, tangent, stress-free swelling")
   CHECK(law.cauchy_stress(Fu)[0][0] == Approx((law.lambda + 2 * law.mu) * e).epsilon(1e-5));
   CHECK(law.cauchy_stress(Fu)[1][1] == Approx(law.lambda * e).epsilon(1e-5));
 }
+
+#include <ssbsim/materials/cohesive.h>
+
+namespace
+{
+  materials::CohesiveLaw
+  interface_law()
+  {
+    // LPS/FeS2-like: 20 MPa, 30 MPa, 1 J/m^2, 3 J/m^2, BK 2, K = 1e16 Pa/m
+    return {1e16, 20e6, 30e6, 1., 3., 2.};
+  }
+
+  /// Follows jump = lambda (cos a, sin a) from 0 to lambda_max and back to
+  /// lambda_back; returns the dissipated work integral t . d[[u]].
+  double
+  proportional_path(const materials::CohesiveLaw &law, const double angle,
+                    const double lambda_max, materials::CohesiveState &state,
+                    std::vector<std::pair<double, double>> *curve = nullptr)
+  {
+    const dealii::Tensor<1, 2> n({1., 0.});
+    const dealii::Tensor<1, 2> dir({std::cos(angle), std::sin(angle)});
+    const unsigned int         steps = 200000;
+    double                     work = 0, previous = 0;
+    for (unsigned int k = 1; k <= steps; ++k)
+      {
+        const double lambda = lambda_max * k / steps;
+        const double t      = law.traction<2>(lambda * dir, n, state) * dir;
+        work += 0.5 * (t + previous) * lambda_max / steps;
+        previous = t;
+        if (curve)
+          curve->emplace_back(lambda, t);
+      }
+    return work;
+  }
+} // namespace
+
+TEST_CASE("Cohesive law: mode I and mode II traction-separation and energy")
+{
+  const auto law = interface_law();
+  for (const auto &[angle, strength, energy] :
+       {std::tuple{0., 20e6, 1.}, std::tuple{M_PI / 2, 30e6, 3.}})
+    {
+      materials::CohesiveState             state;
+      std::vector<std::pair<double, double>> curve;
+      const double final_sep = 2 * energy / strength;
+      const double work =
+        proportional_path(law, angle, 1.2 * final_sep, state, &curve);
+      CHECK(work == Approx(energy).epsilon(1e-3)); // exactly G_c dissipated
+      CHECK(state.damage == 1.);
+      // point by point: elastic K delta up to the strength, then linear
+      // softening to zero at 2 G_c / strength
+      const double onset = strength / law.stiffness;
+      for (const auto &[lambda, t] : curve)
+        {
+          const double expected =
+            lambda <= onset ? law.stiffness * lambda :
+            lambda >= final_sep ?
+                              0. :
+                              strength * (final_sep - lambda) / (final_sep - onset);
+          CHECK(t == Approx(expected).margin(1e-6 * strength));
+        }
+    }
+}
+
+TEST_CASE("Cohesive law: unloading, compression, re-contact")
+{
+  const auto                 law = interface_law();
+  const dealii::Tensor<1, 2> n({1., 0.});
+  materials::CohesiveState   state;
+  const double onset = 20e6 / law.stiffness, final_sep = 2. / 20e6;
+  // load in mode I to half way down the softening branch
+  const double peak = 0.5 * (onset + final_sep);
+  law.traction<2>(dealii::Tensor<1, 2>({peak, 0.}), n, state);
+  const double d = state.damage;
+  CHECK(d == Approx(final_sep * (peak - onset) / (peak * (final_sep - onset))));
+  // unloading follows the damaged secant to the origin, damage frozen
+  for (const double x : {0.8, 0.5, 0.1})
+    {
+      const auto t = law.traction<2>(dealii::Tensor<1, 2>({x * peak, 0.}), n, state);
+      CHECK(t[0] == Approx((1 - d) * law.stiffness * x * peak));
+      CHECK(state.damage == d);
+    }
+  // compression: full penalty stiffness, no interpenetration, no new damage
+  const auto t = law.traction<2>(dealii::Tensor<1, 2>({-1e-9, 0.}), n, state);
+  CHECK(t[0] == Approx(-law.stiffness * 1e-9));
+  CHECK(state.damage == d);
+  // a pristine interface under any compression stays undamaged
+  materials::CohesiveState fresh;
+  law.traction<2>(dealii::Tensor<1, 2>({-1e-6, 0.}), n, fresh);
+  CHECK(fresh.damage == 0.);
+  // secant matrix: (1-d)K tangentially, K normally in compression
+  const auto D = law.secant<2>(dealii::Tensor<1, 2>({-1e-9, 1e-9}), n, state);
+  CHECK(D[0][0] == Approx(law.stiffness));
+  CHECK(D[1][1] == Approx((1 - d) * law.stiffness));
+  // contact factor: full when closed, zero when damaged or wide open
+  CHECK(materials::contact_factor(0., -1e-9, 1e-8) == 1.);
+  CHECK(materials::contact_factor(0.3, 0., 1e-8) == Approx(0.7));
+  CHECK(materials::contact_factor(0., 0.5e-8, 1e-8) == Approx(0.5));
+  CHECK(materials::contact_factor(0., 2e-8, 1e-8) == 0.);
+}
+
+TEST_CASE("Cohesive law: mixed mode at a fixed angle dissipates the BK energy")
+{
+  const auto law = interface_law();
+  for (const double angle_deg : {20., 45., 70.})
+    {
+      const double angle = angle_deg * M_PI / 180;
+      const double opening = std::cos(angle), slip = std::sin(angle);
+      const auto [l0, lf]  = law.onset_and_final(opening, slip);
+      const double B       = materials::CohesiveLaw::mode_mixity(opening, slip);
+      CHECK(B == Approx(slip * slip));
+      materials::CohesiveState state;
+      // full separation exactly where BK says, not before
+      proportional_path(law, angle, 0.999 * lf, state);
+      CHECK(state.damage < 1.);
+      const double work = proportional_path(law, angle, 1.5 * lf, state = {});
+      CHECK(state.damage == 1.);
+      CHECK(work == Approx(1. + 2. * B * B).epsilon(0.01)); // G_Ic + (G_IIc - G_Ic) B^2
+      CHECK(0.5 * law.stiffness * l0 * lf == Approx(1. + 2. * B * B));
+    }
+}
