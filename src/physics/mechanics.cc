@@ -17,6 +17,7 @@
 #include <Teuchos_ParameterList.hpp>
 
 #include <cmath>
+#include <map>
 
 namespace ssbsim
 {
@@ -96,6 +97,7 @@ namespace ssbsim
     constraints.reinit(locally_relevant_dofs);
     DoFTools::make_hanging_node_constraints(dof_handler, constraints);
     std::vector<types::global_dof_index> face_dofs;
+    this->supports = supports;
     for (const auto &support : supports)
       {
         if (support.kind == Support::fixed)
@@ -159,6 +161,8 @@ namespace ssbsim
                              locally_relevant_dofs,
                              mpi_communicator);
     xi.assign(triangulation.n_active_cells() * cell_quadrature.size(), 0.);
+    interface_state.assign(interface_faces.size() * face_quadrature.size(), {});
+    trial_interface_state = interface_state;
     this->length_scale = length_scale;
     tolerance          = 1e-10 * length_scale;
     pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
@@ -272,25 +276,28 @@ namespace ssbsim
             constraints.distribute_local_to_global(cell_residual, dofs, residual);
         }
 
-    // interface springs: energy k/2 |u_e - u_p|^2, from the particle side
+    // cohesive interface, assembled once per face from the particle side:
+    // the traction t([[u]]) acts on the particle, -t on the electrolyte
     FEFaceValues<dim> particle_face(fe_collection[particle_fe], face_quadrature,
-                                    update_values | update_JxW_values);
+                                    update_values | update_normal_vectors |
+                                      update_JxW_values);
     FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
                                        face_quadrature, update_values);
-    const unsigned int np = fe_collection[particle_fe].n_dofs_per_cell();
-    const unsigned int ne = fe_collection[electrolyte_fe].n_dofs_per_cell();
-    const unsigned int nt = np + ne;
-    const auto         up = displacement_of<dim>(particle_fe);
-    const auto         ue = displacement_of<dim>(electrolyte_fe);
-    std::vector<Tensor<1, dim>> u_p(face_quadrature.size()),
-      u_e(face_quadrature.size()), N(nt);
+    const unsigned int np  = fe_collection[particle_fe].n_dofs_per_cell();
+    const unsigned int ne  = fe_collection[electrolyte_fe].n_dofs_per_cell();
+    const unsigned int nt  = np + ne;
+    const unsigned int nqf = face_quadrature.size();
+    const auto         up  = displacement_of<dim>(particle_fe);
+    const auto         ue  = displacement_of<dim>(electrolyte_fe);
+    std::vector<Tensor<1, dim>> u_p(nqf), u_e(nqf), N(nt);
     FullMatrix<double>                   face_matrix(nt, nt);
     Vector<double>                       face_residual(nt);
     std::vector<types::global_dof_index> face_dofs(nt), p_dofs(np), e_dofs(ne);
-    const double                         k = materials.interface_stiffness;
-    for (const auto &face : interface_faces)
+    const auto                          &law = materials.cohesive;
+    for (unsigned int f = 0; f < interface_faces.size(); ++f)
       {
-        const auto neighbor = face.cell->neighbor(face.face);
+        const auto &face     = interface_faces[f];
+        const auto  neighbor = face.cell->neighbor(face.face);
         particle_face.reinit(face.cell, face.face);
         electrolyte_face.reinit(neighbor,
                                 face.cell->neighbor_of_neighbor(face.face));
@@ -298,19 +305,35 @@ namespace ssbsim
         electrolyte_face[ue].get_function_values(relevant_solution, u_e);
         face_matrix   = 0;
         face_residual = 0;
-        for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+        for (unsigned int q = 0; q < nqf; ++q)
           {
-            const Tensor<1, dim> jump = u_e[q] - u_p[q];
-            const double         JxW  = particle_face.JxW(q);
+            const Tensor<1, dim> jump   = u_e[q] - u_p[q];
+            const Tensor<1, dim> normal = particle_face.normal_vector(q);
+            Tensor<1, dim>       t;
+            Tensor<2, dim>       D;
+            if (materials.interface_intact)
+              {
+                t = law.stiffness * jump;
+                for (unsigned int d = 0; d < dim; ++d)
+                  D[d][d] = law.stiffness;
+              }
+            else
+              {
+                auto state = interface_state[f * nqf + q];
+                t          = law.traction(jump, normal, state);
+                D          = law.secant(jump, normal, state);
+                trial_interface_state[f * nqf + q] = state;
+              }
+            const double JxW = particle_face.JxW(q);
             for (unsigned int m = 0; m < nt; ++m)
               N[m] = m < np ? -particle_face[up].value(m, q) :
                               electrolyte_face[ue].value(m - np, q);
             for (unsigned int m = 0; m < nt; ++m)
               {
-                face_residual(m) += k * (jump * N[m]) * JxW;
+                face_residual(m) += (t * N[m]) * JxW;
                 if (with_matrix)
                   for (unsigned int l = 0; l < nt; ++l)
-                    face_matrix(m, l) += k * (N[l] * N[m]) * JxW;
+                    face_matrix(m, l) += (N[m] * (D * N[l])) * JxW;
               }
           }
         face.cell->get_dof_indices(p_dofs);
@@ -383,7 +406,8 @@ namespace ssbsim
   typename Mechanics<dim>::SolveResult
   Mechanics<dim>::solve(const bool use_rigid_body_modes)
   {
-    SolveResult                   result;
+    SolveResult result;
+    apply_boundary_values();
     TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
       trial(solution);
     for (unsigned int it = 1; it <= 30; ++it)
@@ -461,6 +485,121 @@ namespace ssbsim
       }
     result.failure = "mechanics Newton did not converge in 30 iterations";
     return result;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::set_support_value(const types::boundary_id boundary,
+                                    const Tensor<1, dim>    &value)
+  {
+    for (auto &support : supports)
+      if (support.boundary == boundary && support.kind == Support::fixed)
+        support.value = value;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::apply_boundary_values()
+  {
+    for (const auto &support : supports)
+      if (support.kind == Support::fixed && support.value.norm() > 0)
+        {
+          Vector<double> v(2 * dim);
+          for (unsigned int d = 0; d < dim; ++d)
+            v[d] = v[dim + d] = support.value[d];
+          std::map<types::global_dof_index, double> values;
+          VectorTools::interpolate_boundary_values(
+            dof_handler, support.boundary, Functions::ConstantFunction<dim>(v),
+            values);
+          for (const auto &[dof, value] : values)
+            if (locally_owned_dofs.is_element(dof))
+              solution[dof] = value;
+        }
+    solution.compress(VectorOperation::insert);
+    relevant_solution = solution;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::accept()
+  {
+    interface_state = trial_interface_state;
+  }
+
+  template <int dim>
+  template <typename F>
+  void
+  Mechanics<dim>::for_each_interface_point(const F &f) const
+  {
+    FEFaceValues<dim> particle_face(fe_collection[particle_fe], face_quadrature,
+                                    update_values | update_normal_vectors |
+                                      update_JxW_values);
+    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+                                       face_quadrature, update_values);
+    const unsigned int nq = face_quadrature.size();
+    std::vector<Tensor<1, dim>> u_p(nq), u_e(nq);
+    for (unsigned int k = 0; k < interface_faces.size(); ++k)
+      {
+        const auto &face = interface_faces[k];
+        particle_face.reinit(face.cell, face.face);
+        electrolyte_face.reinit(face.cell->neighbor(face.face),
+                                face.cell->neighbor_of_neighbor(face.face));
+        particle_face[displacement_of<dim>(particle_fe)].get_function_values(
+          relevant_solution, u_p);
+        electrolyte_face[displacement_of<dim>(electrolyte_fe)]
+          .get_function_values(relevant_solution, u_e);
+        for (unsigned int q = 0; q < nq; ++q)
+          f(k * nq + q, particle_face.JxW(q), u_e[q] - u_p[q],
+            particle_face.normal_vector(q));
+      }
+  }
+
+  template <int dim>
+  std::vector<double>
+  Mechanics<dim>::contact_factors() const
+  {
+    std::vector<double> a(trial_interface_state.size(), 1.);
+    for_each_interface_point([&](const unsigned int    k,
+                                 const double,
+                                 const Tensor<1, dim> &jump,
+                                 const Tensor<1, dim> &normal) {
+      a[k] = materials::contact_factor(materials.interface_intact ?
+                                         0. :
+                                         trial_interface_state[k].damage,
+                                       jump * normal,
+                                       materials.closure_gap);
+    });
+    return a;
+  }
+
+  template <int dim>
+  typename Mechanics<dim>::InterfaceAverages
+  Mechanics<dim>::interface_averages() const
+  {
+    InterfaceAverages sum{};
+    double            area = 0;
+    for_each_interface_point([&](const unsigned int    k,
+                                 const double          JxW,
+                                 const Tensor<1, dim> &jump,
+                                 const Tensor<1, dim> &normal) {
+      auto state = interface_state[k];
+      const Tensor<1, dim> t =
+        materials.interface_intact ?
+          materials.cohesive.stiffness * jump :
+          materials.cohesive.traction(jump, normal, state);
+      sum.separation += jump * JxW;
+      sum.traction += t * JxW;
+      sum.damage += trial_interface_state[k].damage * JxW;
+      area += JxW;
+    });
+    area = Utilities::MPI::sum(area, mpi_communicator);
+    for (unsigned int d = 0; d < dim; ++d)
+      {
+        sum.separation[d] = Utilities::MPI::sum(sum.separation[d], mpi_communicator) / area;
+        sum.traction[d] = Utilities::MPI::sum(sum.traction[d], mpi_communicator) / area;
+      }
+    sum.damage = Utilities::MPI::sum(sum.damage, mpi_communicator) / area;
+    return sum;
   }
 
   template <int dim>

@@ -151,7 +151,8 @@ TEST_CASE("Swelling sphere bonded in a matrix: Lame/Eshelby pressure, AMG modes"
 {
   const double a = 2.5e-6, b = 4 * a, xi = 0.003;
   auto materials = fes2_in_lps();
-  materials.interface_stiffness = 1e3 * 20e9 / a; // bonded: stiff springs
+  materials.cohesive.stiffness = 1e3 * 20e9 / a; // bonded: stiff springs
+  materials.interface_intact   = true;
 
   // small strain: linear eigenstrain e, particle bulk modulus K1 at xi;
   // matrix stiffness of a cavity in a shell fixed at b:
@@ -187,4 +188,150 @@ TEST_CASE("Swelling sphere bonded in a matrix: Lame/Eshelby pressure, AMG modes"
             << no_modes.iterations_per_newton_step << std::endl;
   CHECK(no_modes.iterations_per_newton_step >
         1.5 * coarse.iterations_per_newton_step);
+}
+
+namespace
+{
+  /// Two stiff blocks (particle below y = 0, electrolyte above), the
+  /// bottom face fixed, the top face moved along @p direction in steps up
+  /// to @p max_opening; returns (separation, traction) along the path.
+  std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>>
+  pull_blocks(const materials::CohesiveLaw &law, const Tensor<1, 2> &direction,
+              const double max_opening, const unsigned int steps,
+              double &final_damage)
+  {
+    const double L = 1e-6;
+    parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+    GridGenerator::subdivided_hyper_rectangle(tria, {2, 4}, Point<2>(0, -L),
+                                              Point<2>(L, L));
+    for (const auto &cell : tria.active_cell_iterators())
+      {
+        cell->set_material_id(cell->center()[1] < 0 ? ids::particle :
+                                                       ids::electrolyte);
+        for (const unsigned int f : cell->face_indices())
+          if (cell->at_boundary(f))
+            {
+              const double y = cell->face(f)->center()[1];
+              cell->face(f)->set_boundary_id(y < -0.99 * L ? 10 :
+                                             y > 0.99 * L  ? 11 :
+                                                             0);
+            }
+      }
+    Mechanics<2>::Materials m;
+    // stiff, Poisson-free blocks: the interface takes all the deformation
+    m.pristine = m.converted = m.electrolyte =
+      materials::NeoHookean<2>::from_young_poisson(1e15, 0.);
+    m.cohesive = law;
+    Mechanics<2> mechanics(m, tria, quiet);
+    mechanics.setup({{10, Mechanics<2>::Support::fixed},
+                     {11, Mechanics<2>::Support::fixed}},
+                    L);
+    std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> path;
+    for (unsigned int k = 1; k <= steps; ++k)
+      {
+        mechanics.set_support_value(11, (max_opening * k / steps) * direction);
+        const auto r = mechanics.solve();
+        REQUIRE(r.converged);
+        mechanics.accept();
+        const auto avg = mechanics.interface_averages();
+        path.emplace_back(avg.separation, avg.traction);
+        final_damage = avg.damage;
+      }
+    return path;
+  }
+
+  double
+  work_along(const std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> &path)
+  {
+    double work = 0;
+    for (unsigned int k = 1; k < path.size(); ++k)
+      work += 0.5 * (path[k].second + path[k - 1].second) *
+              (path[k].first - path[k - 1].first);
+    return work + 0.5 * path[0].second * path[0].first;
+  }
+} // namespace
+
+TEST_CASE("Cohesive patch tests: blocks pulled apart in modes I, II and mixed")
+{
+  const materials::CohesiveLaw law{1e16, 20e6, 30e6, 1., 3., 2.};
+  for (const auto &[angle_deg, strength, toughness] :
+       {std::tuple{0., 20e6, 1.}, std::tuple{90., 30e6, 3.}})
+    {
+      const double       angle = angle_deg * M_PI / 180;
+      const Tensor<1, 2> dir({std::sin(angle), std::cos(angle)}); // y: opening
+      const double       final_sep = 2 * toughness / strength;
+      double             damage    = 0;
+      const auto path = pull_blocks(law, dir, 1.25 * final_sep, 250, damage);
+      // point by point against the law on the measured separation
+      const double onset = strength / law.stiffness;
+      for (const auto &[sep, t] : path)
+        {
+          const double lambda = sep * dir;
+          const double expected =
+            lambda <= onset     ? law.stiffness * lambda :
+            lambda >= final_sep ? 0. :
+                                  strength * (final_sep - lambda) /
+                                    (final_sep - onset);
+          CHECK(t * dir == Approx(expected).margin(2e-3 * strength));
+        }
+      const double work = work_along(path);
+      std::cout << "patch test mode " << (angle_deg == 0 ? "I" : "II")
+                << ": dissipated " << work << " J/m^2 of " << toughness
+                << std::endl;
+      CHECK(work == Approx(toughness).epsilon(0.01));
+      CHECK(damage == 1.);
+    }
+
+  // mixed mode at 45 degrees: BK energy G_Ic + (G_IIc - G_Ic) (1/2)^2
+  const Tensor<1, 2> dir({std::sqrt(0.5), std::sqrt(0.5)});
+  const auto [l0, lf] = law.onset_and_final(1., 1.);
+  double     damage   = 0;
+  const auto path     = pull_blocks(law, dir, 1.25 * lf, 250, damage);
+  const double expected = 1. + 2. * 0.25;
+  std::cout << "patch test 45 degrees: dissipated " << work_along(path)
+            << " J/m^2 of " << expected << std::endl;
+  CHECK(work_along(path) == Approx(expected).epsilon(0.01));
+  CHECK(damage == 1.);
+  (void)l0;
+}
+
+TEST_CASE("Cohesive patch test: compression does not interpenetrate or damage")
+{
+  // the top block pressed down by 200 MPa: the interface closes to the
+  // penalty's p / K and neither opens nor breaks
+  const double L = 1e-6, p = 200e6;
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  GridGenerator::subdivided_hyper_rectangle(tria, {2, 4}, Point<2>(0, -L),
+                                            Point<2>(L, L));
+  for (const auto &cell : tria.active_cell_iterators())
+    {
+      cell->set_material_id(cell->center()[1] < 0 ? ids::particle :
+                                                     ids::electrolyte);
+      for (const unsigned int f : cell->face_indices())
+        if (cell->at_boundary(f))
+          {
+            const double y = cell->face(f)->center()[1];
+            cell->face(f)->set_boundary_id(y < -0.99 * L ? 10 :
+                                           y > 0.99 * L  ? 11 :
+                                                           0);
+          }
+    }
+  Mechanics<2>::Materials m;
+  m.pristine = m.converted = m.electrolyte =
+    materials::NeoHookean<2>::from_young_poisson(1e15, 0.);
+  m.cohesive = {1e16, 20e6, 30e6, 1., 3., 2.};
+  Mechanics<2> mechanics(m, tria, quiet);
+  mechanics.setup({{10, Mechanics<2>::Support::fixed},
+                   {0, Mechanics<2>::Support::normal_fixed}},
+                  L);
+  mechanics.set_pressure(11, p);
+  const auto r = mechanics.solve();
+  REQUIRE(r.converged);
+  mechanics.accept();
+  const auto avg = mechanics.interface_averages();
+  CHECK(avg.separation[1] == Approx(-p / m.cohesive.stiffness).epsilon(1e-6));
+  CHECK(avg.traction[1] == Approx(-p).epsilon(1e-6));
+  CHECK(avg.damage == 0.);
+  for (const double a : mechanics.contact_factors())
+    CHECK(a == 1.);
 }

@@ -10,6 +10,7 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <ssbsim/materials/cohesive.h>
 #include <ssbsim/materials/hyperelastic.h>
 
 #include <string>
@@ -40,8 +41,12 @@ namespace ssbsim
       materials::NeoHookean<dim> pristine;
       materials::NeoHookean<dim> converted;
       materials::NeoHookean<dim> electrolyte;
-      double swelling              = 1.61; ///< beta: volume x (1 + beta) at xi = 1
-      double interface_stiffness   = 1e17; ///< Pa/m
+      double swelling = 1.61; ///< beta: volume x (1 + beta) at xi = 1
+      /// FeS2/LPS interface; its stiffness is the penalty, also in
+      /// compression
+      materials::CohesiveLaw cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
+      bool   interface_intact = false; ///< true: no damage (a parameter switch)
+      double closure_gap      = 10e-9; ///< gap at which contact is lost, m
     };
 
     /// Boundary conditions: all components fixed, or only the normal one
@@ -50,11 +55,12 @@ namespace ssbsim
     {
       enum Kind
       {
-        fixed,
-        normal_fixed
+        fixed,        ///< u = value on the boundary
+        normal_fixed  ///< u . n = 0 (planes normal to an axis)
       };
       dealii::types::boundary_id boundary;
       Kind                       kind;
+      dealii::Tensor<1, dim>     value = {};
     };
 
     Mechanics(const Materials                                   &materials,
@@ -91,6 +97,33 @@ namespace ssbsim
 
     SolveResult
     solve(const bool use_rigid_body_modes = true);
+
+    /// Makes the interface damage of the last solve irreversible history.
+    void
+    accept();
+
+    /// Prescribed displacement of a `fixed` support (applied at the next
+    /// solve).
+    void
+    set_support_value(const dealii::types::boundary_id boundary,
+                      const dealii::Tensor<1, dim>    &value);
+
+    /// Contact factor a = (1 - d) closure(gap) at each interface quadrature
+    /// point, in the order Electrochemistry::contact_factors() uses.
+    std::vector<double>
+    contact_factors() const;
+
+    /// Interface averages: separation [[u]] = u_e - u_p and traction on
+    /// the particle side (Pa), and the mean damage.
+    struct InterfaceAverages
+    {
+      dealii::Tensor<1, dim> separation;
+      dealii::Tensor<1, dim> traction;
+      double                 damage;
+    };
+
+    InterfaceAverages
+    interface_averages() const;
 
     /// Cauchy hydrostatic stress tr(sigma)/3 (Pa) at each particle
     /// quadrature point, same layout as conversion_extent().
@@ -129,6 +162,14 @@ namespace ssbsim
     void
     assemble(const bool with_matrix, dealii::TrilinosWrappers::MPI::Vector &residual);
 
+    /// Calls f(k, JxW, jump, normal) at each interface quadrature point k.
+    template <typename F>
+    void
+    for_each_interface_point(const F &f) const;
+
+    void
+    apply_boundary_values();
+
     std::vector<double>
     rigid_body_modes() const;
 
@@ -154,7 +195,10 @@ namespace ssbsim
     dealii::TrilinosWrappers::MPI::Vector  solution;
     dealii::TrilinosWrappers::MPI::Vector  relevant_solution;
 
-    std::vector<InterfaceFace> interface_faces;
+    std::vector<InterfaceFace>            interface_faces;
+    std::vector<materials::CohesiveState> interface_state;       // accepted
+    std::vector<materials::CohesiveState> trial_interface_state; // last solve
+    std::vector<Support>                  supports;
     std::vector<double>        xi;
     double                     tolerance        = 1e-14;
     double                     length_scale     = 1.;
