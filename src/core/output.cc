@@ -5,6 +5,7 @@
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/core/output.h>
 #include <ssbsim/physics/electrochemistry.h>
+#include <ssbsim/physics/mechanics.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -160,6 +161,26 @@ namespace ssbsim
     private:
       const Electrochemistry<dim> &chemistry;
     };
+    /// One displacement field from the two per-body fields u_p, u_e (on
+    /// each cell one of them is zero): ParaView's Warp By Vector uses it.
+    template <int dim>
+    class Displacement : public DataPostprocessorVector<dim>
+    {
+    public:
+      Displacement()
+        : DataPostprocessorVector<dim>("displacement", update_values)
+      {}
+
+      void
+      evaluate_vector_field(const DataPostprocessorInputs::Vector<dim> &inputs,
+                            std::vector<Vector<double>> &computed) const override
+      {
+        for (unsigned int q = 0; q < computed.size(); ++q)
+          for (unsigned int d = 0; d < dim; ++d)
+            computed[q][d] =
+              inputs.solution_values[q][d] + inputs.solution_values[q][dim + d];
+      }
+    };
   } // namespace
 
   template <int dim>
@@ -172,6 +193,7 @@ namespace ssbsim
   template <int dim>
   void
   SolutionWriter<dim>::write(const Electrochemistry<dim> &chemistry,
+                             const Mechanics<dim>        *mechanics,
                              const double                 time)
   {
     const auto &dof_handler = chemistry.get_dof_handler();
@@ -197,6 +219,23 @@ namespace ssbsim
         }
     data_out.add_data_vector(material, "material_id");
     data_out.add_data_vector(rank, "mpi_rank");
+
+    Displacement<dim> displacement;
+    Vector<float>     hydrostatic(tria.n_active_cells());
+    if (mechanics)
+      {
+        data_out.add_data_vector(mechanics->get_dof_handler(),
+                                 mechanics->get_solution(),
+                                 displacement);
+        const std::vector<double> sigma_h = mechanics->hydrostatic_stress();
+        const unsigned int nq = sigma_h.size() / tria.n_active_cells();
+        for (const auto &cell : tria.active_cell_iterators())
+          if (cell->is_locally_owned())
+            for (unsigned int q = 0; q < nq; ++q)
+              hydrostatic(cell->active_cell_index()) +=
+                sigma_h[cell->active_cell_index() * nq + q] / nq;
+        data_out.add_data_vector(hydrostatic, "hydrostatic_stress_particle");
+      }
     data_out.build_patches();
 
     const unsigned int index = records.size();

@@ -170,6 +170,9 @@ namespace ssbsim
       prm.declare_entry("Maximum half cycle time", "0", Double(0, 1e12),
                         "A half cycle that has not reached its cutoff after "
                         "this time ends anyway (s); 0: 2 / C rate hours.");
+      prm.declare_entry("Stack pressure", "0", Double(0, 1e4),
+                        "Pressure on the current-collector face (MPa); used "
+                        "when Mechanics/Enable mechanics is true.");
       prm.leave_subsection();
     }
 
@@ -184,6 +187,7 @@ namespace ssbsim
       number_of_cycles     = prm.get_integer("Number of cycles");
       rest_time            = prm.get_double("Rest time");
       maximum_half_cycle_time = prm.get_double("Maximum half cycle time");
+      stack_pressure          = prm.get_double("Stack pressure") * 1e6;
       prm.leave_subsection();
       if (maximum_half_cycle_time == 0)
         maximum_half_cycle_time =
@@ -413,6 +417,87 @@ namespace ssbsim
     }
 
     void
+    Mechanics::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Mechanics");
+      prm.declare_entry("Enable mechanics", "false", Bool(),
+                        "Solve finite-strain swelling and the cohesive "
+                        "interface, staggered with the electrochemistry in "
+                        "each time step (work in progress, issue 4).");
+      prm.declare_entry("Young's modulus pristine", "300", Double(1e-3, 2000),
+                        "FeS2 (GPa).");
+      prm.declare_entry("Poisson's ratio pristine", "0.16", Double(-0.99, 0.49),
+                        "FeS2 (dimensionless).");
+      prm.declare_entry("Young's modulus converted", "90", Double(1e-3, 2000),
+                        "Fe + 2 Li2S, volume-weighted (GPa).");
+      prm.declare_entry("Poisson's ratio converted", "0.28", Double(-0.99, 0.49),
+                        "Fe + 2 Li2S (dimensionless).");
+      prm.declare_entry("Young's modulus electrolyte", "20", Double(1e-3, 2000),
+                        "Li7P3S11 glass-ceramic (GPa).");
+      prm.declare_entry("Poisson's ratio electrolyte", "0.3", Double(-0.99, 0.49),
+                        "Li7P3S11 (dimensionless).");
+      prm.declare_entry("Volume expansion", "161", Double(0, 1000),
+                        "Volume increase at full conversion (%); (7.09 + 2 x "
+                        "27.68) / 23.95 = 2.61.");
+      prm.declare_entry("Interface normal strength", "20", Double(1e-3, 1e4),
+                        "Cohesive strength in opening (MPa).");
+      prm.declare_entry("Interface shear strength", "30", Double(1e-3, 1e4),
+                        "Cohesive strength in shear (MPa).");
+      prm.declare_entry("Interface mode I fracture energy", "1", Double(1e-4, 1e3),
+                        "G_Ic (J/m^2).");
+      prm.declare_entry("Interface mode II fracture energy", "3", Double(1e-4, 1e3),
+                        "G_IIc (J/m^2).");
+      prm.declare_entry("BK exponent", "2", Double(0.1, 10),
+                        "Benzeggagh-Kenane mixed-mode exponent eta.");
+      prm.declare_entry("Interface penalty stiffness", "100", Double(1e-6, 1e6),
+                        "Cohesive stiffness, also the compression penalty "
+                        "(GPa/um).");
+      prm.declare_entry("Closure gap", "10", Double(1e-6, 1e6),
+                        "Normal gap at which an interface point stops "
+                        "conducting Li+ (nm).");
+      prm.declare_entry("Interface viscosity", "100", Double(0, 1e8),
+                        "Relaxation time of the viscous damage "
+                        "regularisation (s); 0: none. Keeps Newton converging "
+                        "through unstable debonding; small against the hours "
+                        "of a half cycle.");
+      prm.declare_entry("Hold interface intact", "false", Bool(),
+                        "true: the interface never damages (comparison run).");
+      prm.declare_entry("Coupling tolerance", "1e-3", Double(1e-12, 1),
+                        "Staggered iterations stop when the contact factors "
+                        "change by less than this (dimensionless).");
+      prm.declare_entry("Maximum coupling iterations", "5", Integer(1, 100),
+                        "Staggered iterations per time step before the step "
+                        "is accepted anyway.");
+      prm.leave_subsection();
+    }
+
+    void
+    Mechanics::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Mechanics");
+      enabled             = prm.get_bool("Enable mechanics");
+      young_pristine      = prm.get_double("Young's modulus pristine") * 1e9;
+      poisson_pristine    = prm.get_double("Poisson's ratio pristine");
+      young_converted     = prm.get_double("Young's modulus converted") * 1e9;
+      poisson_converted   = prm.get_double("Poisson's ratio converted");
+      young_electrolyte   = prm.get_double("Young's modulus electrolyte") * 1e9;
+      poisson_electrolyte = prm.get_double("Poisson's ratio electrolyte");
+      volume_expansion    = prm.get_double("Volume expansion") / 100.;
+      normal_strength     = prm.get_double("Interface normal strength") * 1e6;
+      shear_strength      = prm.get_double("Interface shear strength") * 1e6;
+      mode_I_energy       = prm.get_double("Interface mode I fracture energy");
+      mode_II_energy      = prm.get_double("Interface mode II fracture energy");
+      bk_exponent         = prm.get_double("BK exponent");
+      penalty_stiffness   = prm.get_double("Interface penalty stiffness") * 1e15;
+      closure_gap         = prm.get_double("Closure gap") * 1e-9;
+      interface_viscosity = prm.get_double("Interface viscosity");
+      interface_intact    = prm.get_bool("Hold interface intact");
+      coupling_tolerance  = prm.get_double("Coupling tolerance");
+      max_coupling_iterations = prm.get_integer("Maximum coupling iterations");
+      prm.leave_subsection();
+    }
+
+    void
     Output::declare(ParameterHandler &prm)
     {
       prm.enter_subsection("Output");
@@ -454,6 +539,7 @@ namespace ssbsim
     parameters::Kinetics::declare(prm);
     parameters::TimeStepping::declare(prm);
     parameters::Solver::declare(prm);
+    parameters::Mechanics::declare(prm);
     parameters::Output::declare(prm);
     prm.enter_subsection("Materials");
     prm.declare_entry("Reference temperature", "298.15", Double(150, 500),
@@ -472,6 +558,7 @@ namespace ssbsim
     kinetics.parse(prm, input_directory);
     time_stepping.parse(prm);
     solver.parse(prm);
+    mechanics.parse(prm);
     output.parse(prm);
     prm.enter_subsection("Materials");
     reference_temperature = prm.get_double("Reference temperature");

@@ -54,6 +54,40 @@ namespace ssbsim
       std::make_unique<Electrochemistry<dim>>(parameters, triangulation, pcout);
     chemistry->setup();
     initial_li = chemistry->li_stored();
+
+    const auto &m = parameters.mechanics;
+    if (m.enabled)
+      {
+        typename Mechanics<dim>::Materials materials;
+        materials.pristine = materials::NeoHookean<dim>::from_young_poisson(
+          m.young_pristine, m.poisson_pristine);
+        materials.converted = materials::NeoHookean<dim>::from_young_poisson(
+          m.young_converted, m.poisson_converted);
+        materials.electrolyte = materials::NeoHookean<dim>::from_young_poisson(
+          m.young_electrolyte, m.poisson_electrolyte);
+        materials.swelling = m.volume_expansion;
+        materials.cohesive = {m.penalty_stiffness,
+                              m.normal_strength,
+                              m.shear_strength,
+                              m.mode_I_energy,
+                              m.mode_II_energy,
+                              m.bk_exponent};
+        materials.interface_intact = m.interface_intact;
+        materials.closure_gap      = m.closure_gap;
+        materials.interface_viscosity = m.interface_viscosity;
+        mechanics =
+          std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
+        // Li side held, the other faces symmetry planes, the stack pressure
+        // on the current collector
+        mechanics->setup(
+          {{ids::li_side, Mechanics<dim>::Support::fixed},
+           {ids::other, Mechanics<dim>::Support::normal_fixed}},
+          std::pow(chemistry->get_particle_volume(), 1. / dim));
+        mechanics->set_pressure(ids::current_collector,
+                                parameters.operating.stack_pressure);
+      }
+    accepted_contact = chemistry->contact_factors();
+    accepted_stress  = chemistry->hydrostatic_stresses();
     if (output)
       writer = std::make_unique<SolutionWriter<dim>>(
         parameters.output.directory, comm);
@@ -139,10 +173,10 @@ namespace ssbsim
     while (!reached_cutoff && elapsed < duration * (1. - 1e-12))
       {
         time_step = std::min(time_step, duration - elapsed);
-        result    = chem.solve_time_step(time_step, current, branch);
+        result    = coupled_step(time_step, current);
         if (!result.converged)
           {
-            chem.reject_step();
+            reject_step();
             if (time_step <= ts.minimum_time_step * (1. + 1e-12))
               throw RunFailure(
                 "the run stopped at t = " + std::to_string(time) + " s (cycle " +
@@ -166,7 +200,7 @@ namespace ssbsim
                 time_step > 2. * ts.minimum_time_step)
               {
                 // land on the cutoff: shorten the step by linear interpolation
-                chem.reject_step();
+                reject_step();
                 const double fraction =
                   (voltage_before - cutoff) / (voltage_before - voltage);
                 time_step = std::max(ts.minimum_time_step,
@@ -177,7 +211,7 @@ namespace ssbsim
             reached_cutoff = true;
           }
 
-        chem.accept_step();
+        accept_step();
         ++step;
         time += time_step;
         elapsed += time_step;
@@ -214,6 +248,66 @@ namespace ssbsim
             moved > 0 ? energy / moved : chem.cell_voltage(),
             chem.contact_fraction(),
             chem.interfacial_resistance() * 1e4};
+  }
+
+  template <int dim>
+  typename Electrochemistry<dim>::StepResult
+  Simulator<dim>::coupled_step(const double time_step, const double current)
+  {
+    auto &chem = *chemistry;
+    typename Electrochemistry<dim>::StepResult result;
+    const unsigned int iterations =
+      mechanics ? parameters.mechanics.max_coupling_iterations : 1;
+    for (unsigned int k = 1; k <= iterations; ++k)
+      {
+        const unsigned int linear = result.linear_iterations;
+        result = chem.solve_time_step(time_step, current, branch);
+        result.linear_iterations += linear;
+        if (!result.converged || !mechanics)
+          return result;
+
+        mechanics->conversion_extent() =
+          chem.conversion_extent_at_quadrature_points();
+        const auto m = mechanics->solve(true, time_step);
+        result.linear_iterations += m.linear_iterations;
+        if (!m.converged)
+          {
+            result.converged = false;
+            result.failure   = m.failure;
+            return result;
+          }
+        const std::vector<double> contact = mechanics->contact_factors();
+        double                    change  = 0;
+        for (unsigned int i = 0; i < contact.size(); ++i)
+          change = std::max(change,
+                            std::abs(contact[i] - chem.contact_factors()[i]));
+        change = Utilities::MPI::max(change, mpi_communicator);
+        chem.contact_factors()     = contact;
+        chem.hydrostatic_stresses() = mechanics->hydrostatic_stress();
+        if (change < parameters.mechanics.coupling_tolerance)
+          break;
+      }
+    return result;
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::accept_step()
+  {
+    chemistry->accept_step();
+    if (mechanics)
+      mechanics->accept();
+    accepted_contact = chemistry->contact_factors();
+    accepted_stress  = chemistry->hydrostatic_stresses();
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::reject_step()
+  {
+    chemistry->reject_step();
+    chemistry->contact_factors()     = accepted_contact;
+    chemistry->hydrostatic_stresses() = accepted_stress;
   }
 
   template <int dim>
@@ -270,7 +364,7 @@ namespace ssbsim
   {
     last_output_step = step;
     if (output && parameters.output.write_solution)
-      writer->write(*chemistry, time);
+      writer->write(*chemistry, mechanics.get(), time);
   }
 
   template class Simulator<2>;

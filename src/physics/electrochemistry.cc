@@ -702,6 +702,56 @@ namespace ssbsim
   }
 
   template <int dim>
+  std::vector<typename Electrochemistry<dim>::InterfacePoint>
+  Electrochemistry<dim>::interface_points() const
+  {
+    std::vector<InterfacePoint> points;
+    const auto                 &ocv = open_circuit();
+    FEFaceValues<dim>           geometry(fe_collection[particle_fe],
+                               face_quadrature,
+                               update_quadrature_points);
+    for_each_interface_point([&](const unsigned int k,
+                                 const double       JxW,
+                                 const double       theta,
+                                 const double       phi_e) {
+      const unsigned int nq = face_quadrature.size();
+      if (k % nq == 0)
+        geometry.reinit(interface_faces[k / nq].cell, interface_faces[k / nq].face);
+      const double i =
+        contact_factor[k] *
+        kinetics
+          .evaluate(exchange_current,
+                    particle_potential - phi_e - ocv.value(theta),
+                    temperature)
+          .current;
+      points.push_back({geometry.quadrature_point(k % nq), JxW, i});
+    });
+    return points;
+  }
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::conversion_extent_at_quadrature_points() const
+  {
+    const unsigned int  nq = cell_quadrature.size();
+    std::vector<double> xi(triangulation.n_active_cells() * nq, 0.);
+    FEValues<dim>       fe_values(fe_collection[particle_fe],
+                            cell_quadrature,
+                            update_values);
+    std::vector<double> theta(nq);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        {
+          fe_values.reinit(cell);
+          fe_values[li_content].get_function_values(relevant_solution, theta);
+          for (unsigned int q = 0; q < nq; ++q)
+            xi[cell->active_cell_index() * nq + q] =
+              std::clamp(theta[q], 0., 1.);
+        }
+    return xi;
+  }
+
+  template <int dim>
   double
   Electrochemistry<dim>::total_current() const
   {

@@ -164,7 +164,7 @@ namespace ssbsim
     interface_state.assign(interface_faces.size() * face_quadrature.size(), {});
     trial_interface_state = interface_state;
     this->length_scale = length_scale;
-    tolerance          = 1e-10 * length_scale;
+    tolerance          = 1e-9 * length_scale;
     pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
   }
 
@@ -320,7 +320,8 @@ namespace ssbsim
             else
               {
                 auto state = interface_state[f * nqf + q];
-                t          = law.traction(jump, normal, state);
+                t          = law.regularised_traction(
+                  jump, normal, state, materials.interface_viscosity, time_step);
                 D          = law.secant(jump, normal, state);
                 trial_interface_state[f * nqf + q] = state;
               }
@@ -404,13 +405,14 @@ namespace ssbsim
 
   template <int dim>
   typename Mechanics<dim>::SolveResult
-  Mechanics<dim>::solve(const bool use_rigid_body_modes)
+  Mechanics<dim>::solve(const bool use_rigid_body_modes, const double dt)
   {
+    time_step = dt;
     SolveResult result;
     apply_boundary_values();
     TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
       trial(solution);
-    for (unsigned int it = 1; it <= 30; ++it)
+    for (unsigned int it = 1; it <= 60; ++it)
       {
         result.newton_iterations = it;
         assemble(true, residual);
@@ -483,7 +485,7 @@ namespace ssbsim
             return result;
           }
       }
-    result.failure = "mechanics Newton did not converge in 30 iterations";
+    result.failure = "mechanics Newton did not converge in 60 iterations";
     return result;
   }
 
@@ -565,7 +567,7 @@ namespace ssbsim
                                  const Tensor<1, dim> &normal) {
       a[k] = materials::contact_factor(materials.interface_intact ?
                                          0. :
-                                         trial_interface_state[k].damage,
+                                         trial_interface_state[k].viscous_damage,
                                        jump * normal,
                                        materials.closure_gap);
     });
@@ -582,14 +584,14 @@ namespace ssbsim
                                  const double          JxW,
                                  const Tensor<1, dim> &jump,
                                  const Tensor<1, dim> &normal) {
-      auto state = interface_state[k];
       const Tensor<1, dim> t =
         materials.interface_intact ?
           materials.cohesive.stiffness * jump :
-          materials.cohesive.traction(jump, normal, state);
+          materials.cohesive.traction_at_damage(
+            jump, normal, trial_interface_state[k].viscous_damage);
       sum.separation += jump * JxW;
       sum.traction += t * JxW;
-      sum.damage += trial_interface_state[k].damage * JxW;
+      sum.damage += trial_interface_state[k].viscous_damage * JxW;
       area += JxW;
     });
     area = Utilities::MPI::sum(area, mpi_communicator);

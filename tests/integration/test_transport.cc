@@ -414,3 +414,35 @@ TEST_CASE("Anisotropic front: depth ratio is sqrt of the diffusivity ratio")
   CHECK(depths[1].first == Approx(depths[0].second).epsilon(1e-3));
   CHECK(depths[1].second == Approx(depths[0].first).epsilon(1e-3));
 }
+
+TEST_CASE("Contact factor zero on half the interface: that half carries nothing")
+{
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
+    "subsection Particle\n set Initial Li content = 0.3\nend\n"
+    "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  Electrochemistry<2> chem(p, tria, quiet);
+  chem.setup();
+  const double current = -0.5 * chem.theoretical_capacity() / 3600.;
+  const double r_full  = chem.interfacial_resistance();
+
+  // the half x < 0 (towards the Li side) loses contact
+  const auto points = chem.interface_points();
+  for (unsigned int k = 0; k < points.size(); ++k)
+    if (points[k].position[0] < 0)
+      chem.contact_factors()[k] = 0.;
+  run_steps(chem, current, 1., 3);
+
+  double lost = 0, kept = 0;
+  for (const auto &point : chem.interface_points())
+    (point.position[0] < 0 ? lost : kept) += point.current_density * point.JxW;
+  lost = Utilities::MPI::sum(lost, MPI_COMM_WORLD);
+  kept = Utilities::MPI::sum(kept, MPI_COMM_WORLD);
+  CHECK(lost == 0.);
+  CHECK(kept == Approx(current).epsilon(1e-9));
+  // the mesh is symmetric in x: exactly half the area remains
+  CHECK(chem.contact_fraction() == Approx(0.5).epsilon(1e-12));
+  CHECK(chem.interfacial_resistance() == Approx(2. * r_full).epsilon(1e-12));
+}

@@ -11,6 +11,8 @@ namespace ssbsim
 {
   template <int dim>
   class Electrochemistry;
+  template <int dim>
+  class Mechanics;
 
   /// Writes @p content to @p path through a temporary file and a rename, so
   /// that a reader never sees a half-written file.
@@ -68,8 +70,11 @@ namespace ssbsim
   public:
     SolutionWriter(const std::string &output_directory, MPI_Comm comm);
 
+    /// @p mechanics may be null (mechanics off).
     void
-    write(const Electrochemistry<dim> &electrochemistry, const double time);
+    write(const Electrochemistry<dim> &electrochemistry,
+          const Mechanics<dim>        *mechanics,
+          const double                 time);
 
   private:
     std::string                              directory;

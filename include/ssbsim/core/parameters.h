@@ -59,6 +59,7 @@ namespace ssbsim
       unsigned int number_of_cycles;
       double       rest_time;             // s
       double       maximum_half_cycle_time; // s
+      double       stack_pressure;          // Pa
 
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);
@@ -138,6 +139,27 @@ namespace ssbsim
       void        parse(dealii::ParameterHandler &prm);
     };
 
+    struct Mechanics
+    {
+      bool   enabled;
+      double young_pristine, poisson_pristine;       // Pa, -
+      double young_converted, poisson_converted;     // Pa, -
+      double young_electrolyte, poisson_electrolyte; // Pa, -
+      double volume_expansion;                       // beta
+      double normal_strength, shear_strength;        // Pa
+      double mode_I_energy, mode_II_energy;          // J/m^2
+      double bk_exponent;
+      double penalty_stiffness;                      // Pa/m
+      double closure_gap;                            // m
+      double interface_viscosity;                    // s
+      bool   interface_intact;
+      double coupling_tolerance;
+      unsigned int max_coupling_iterations;
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
     struct Output
     {
       std::string  directory;
@@ -159,6 +181,7 @@ namespace ssbsim
     parameters::Kinetics            kinetics;
     parameters::TimeStepping        time_stepping;
     parameters::Solver              solver;
+    parameters::Mechanics           mechanics;
     parameters::Output              output;
     double                          reference_temperature; // K
 

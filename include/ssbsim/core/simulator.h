@@ -6,6 +6,7 @@
 #include <ssbsim/core/output.h>
 #include <ssbsim/core/parameters.h>
 #include <ssbsim/physics/electrochemistry.h>
+#include <ssbsim/physics/mechanics.h>
 
 #include <memory>
 #include <stdexcept>
@@ -91,12 +92,26 @@ namespace ssbsim
     void
     write_solution();
 
+    /// One time step: electrochemistry, then (if enabled) mechanics and the
+    /// interface state, iterated until the contact factors settle.
+    typename Electrochemistry<dim>::StepResult
+    coupled_step(const double time_step, const double current);
+
+    void
+    accept_step();
+
+    void
+    reject_step();
+
     const Parameters                                  &parameters;
     MPI_Comm                                           mpi_communicator;
     const bool                                         output;
     dealii::ConditionalOStream                         pcout;
     dealii::parallel::distributed::Triangulation<dim>  triangulation;
     std::unique_ptr<Electrochemistry<dim>>             chemistry;
+    std::unique_ptr<Mechanics<dim>>                    mechanics;
+    std::vector<double>                                accepted_contact;
+    std::vector<double>                                accepted_stress;
     std::unique_ptr<SolutionWriter<dim>>               writer;
     CsvTable                                           statistics_table;
     CsvTable                                           cycles_table;

@@ -10,8 +10,9 @@ namespace ssbsim::materials
   /// Irreversible state of one interface point.
   struct CohesiveState
   {
-    double threshold = 0; ///< largest equivalent separation reached, m
-    double damage    = 0; ///< d in [0,1]
+    double threshold       = 0; ///< largest equivalent separation reached, m
+    double damage          = 0; ///< d in [0,1] of the law
+    double viscous_damage  = 0; ///< regularised d that the traction uses
   };
 
   /**
@@ -106,8 +107,43 @@ namespace ssbsim::materials
               state.damage,
               std::min(1., lf * (lambda - l0) / (lambda * (lf - l0))));
         }
-      const double k_open = (1 - state.damage) * stiffness;
-      return (dn > 0 ? k_open : stiffness) * dn * normal + k_open * slipv;
+      state.viscous_damage = state.damage;
+      return traction_at_damage(jump, normal, state.damage);
+    }
+
+    /**
+     * Viscous regularisation (Duvaut-Lions type, e.g. Gao & Bower 2004):
+     * the damage the traction uses relaxes towards the law's damage with
+     * time constant @p viscosity (s) over the step @p dt (s),
+     *   d_v = (d + viscosity/dt d_v,old) / (1 + viscosity/dt),
+     * which keeps Newton converging through unstable softening. With
+     * viscosity = 0 this is traction().
+     */
+    template <int dim>
+    dealii::Tensor<1, dim>
+    regularised_traction(const dealii::Tensor<1, dim> &jump,
+                         const dealii::Tensor<1, dim> &normal,
+                         CohesiveState                &state,
+                         const double                  viscosity,
+                         const double                  dt) const
+    {
+      const double old_viscous = state.viscous_damage;
+      traction(jump, normal, state);
+      const double ratio   = viscosity > 0 ? viscosity / dt : 0.;
+      state.viscous_damage = (state.damage + ratio * old_viscous) / (1 + ratio);
+      return traction_at_damage(jump, normal, state.viscous_damage);
+    }
+
+    template <int dim>
+    dealii::Tensor<1, dim>
+    traction_at_damage(const dealii::Tensor<1, dim> &jump,
+                       const dealii::Tensor<1, dim> &normal,
+                       const double                  damage) const
+    {
+      const double                 dn     = jump * normal;
+      const double                 k_open = (1 - damage) * stiffness;
+      return (dn > 0 ? k_open : stiffness) * dn * normal +
+             k_open * (jump - dn * normal);
     }
 
     /// Secant stiffness (Pa/m) of the current state: the Newton matrix.
@@ -117,7 +153,7 @@ namespace ssbsim::materials
            const dealii::Tensor<1, dim> &normal,
            const CohesiveState          &state) const
     {
-      const double           k_open = (1 - state.damage) * stiffness;
+      const double           k_open = (1 - state.viscous_damage) * stiffness;
       const double           k_n    = (jump * normal > 0) ? k_open : stiffness;
       dealii::Tensor<2, dim> D;
       for (unsigned int i = 0; i < dim; ++i)

@@ -171,6 +171,25 @@ namespace ssbsim
       return max_li_concentration;
     }
 
+    /// Position, weight (JxW) and reaction current density i (A/m^2,
+    /// contact factor included) at each locally owned interface quadrature
+    /// point, in the order of contact_factors().
+    struct InterfacePoint
+    {
+      dealii::Point<dim> position;
+      double             JxW;
+      double             current_density;
+    };
+
+    std::vector<InterfacePoint>
+    interface_points() const;
+
+    /// Conversion extent xi = clamp(theta, 0, 1) at each quadrature point of
+    /// the locally owned particle cells, indexed active_cell_index * n_q + q
+    /// (the layout of hydrostatic_stresses() and of the mechanics).
+    std::vector<double>
+    conversion_extent_at_quadrature_points() const;
+
     /// Hook for the mechanics: contact factor a in [0,1] at each interface
     /// quadrature point, in the order of the interface face list.
     std::vector<double> &

@@ -47,6 +47,7 @@ namespace ssbsim
       materials::CohesiveLaw cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
       bool   interface_intact = false; ///< true: no damage (a parameter switch)
       double closure_gap      = 10e-9; ///< gap at which contact is lost, m
+      double interface_viscosity = 0;  ///< damage regularisation time, s
     };
 
     /// Boundary conditions: all components fixed, or only the normal one
@@ -95,8 +96,9 @@ namespace ssbsim
       std::string  failure;
     };
 
+    /// @p time_step (s) enters only the viscous regularisation of damage.
     SolveResult
-    solve(const bool use_rigid_body_modes = true);
+    solve(const bool use_rigid_body_modes = true, const double time_step = 1.);
 
     /// Makes the interface damage of the last solve irreversible history.
     void
@@ -202,6 +204,7 @@ namespace ssbsim
     std::vector<double>        xi;
     double                     tolerance        = 1e-14;
     double                     length_scale     = 1.;
+    double                     time_step        = 1.;
     dealii::types::boundary_id pressure_boundary = 0;
     double                     pressure          = 0;
   };
