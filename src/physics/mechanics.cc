@@ -164,7 +164,7 @@ namespace ssbsim
     interface_state.assign(interface_faces.size() * face_quadrature.size(), {});
     trial_interface_state = interface_state;
     this->length_scale = length_scale;
-    tolerance          = 1e-11 * length_scale;
+    tolerance          = 1e-9 * length_scale;
     pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
   }
 
