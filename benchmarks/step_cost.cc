@@ -18,6 +18,7 @@
 
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/physics/electrochemistry.h>
+#include <ssbsim/physics/regions.h>
 
 #include <iomanip>
 #include <iostream>
@@ -85,13 +86,9 @@ namespace
     matrix.compress(VectorOperation::add);
     rhs.compress(VectorOperation::add);
 
-    TrilinosWrappers::PreconditionAMG                 amg;
-    TrilinosWrappers::PreconditionAMG::AdditionalData data;
-    data.elliptic              = true;
-    data.higher_order_elements = false;
-    data.smoother_sweeps       = 2;
-    data.aggregation_threshold = 1e-4;
-    amg.initialize(matrix, data);
+    // the same ML settings as the solvers: a fair reference
+    TrilinosWrappers::PreconditionAMG amg;
+    amg.initialize(matrix, regions::amg_settings());
     SolverControl                              control(1000, 1e-10 * rhs.l2_norm());
     SolverCG<TrilinosWrappers::MPI::Vector> cg(control);
     cg.solve(matrix, x, rhs, amg);

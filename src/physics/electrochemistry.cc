@@ -13,6 +13,7 @@
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/materials/constants.h>
 #include <ssbsim/physics/electrochemistry.h>
+#include <ssbsim/physics/regions.h>
 
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_Vector.h>
@@ -28,11 +29,8 @@ namespace ssbsim
     const FEValuesExtractors::Scalar li_content(0);
     const FEValuesExtractors::Scalar electrolyte_potential(1);
 
-    enum FeIndex : unsigned int
-    {
-      particle_fe    = 0,
-      electrolyte_fe = 1
-    };
+    using regions::electrolyte_fe;
+    using regions::particle_fe;
   } // namespace
 
   template <int dim>
@@ -137,11 +135,7 @@ namespace ssbsim
   void
   Electrochemistry<dim>::setup_dofs()
   {
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
-        cell->set_active_fe_index(cell->material_id() == ids::particle ?
-                                    particle_fe :
-                                    electrolyte_fe);
+    regions::assign_fe_by_material(dof_handler);
     dof_handler.distribute_dofs(fe_collection);
 
     locally_owned_dofs = dof_handler.locally_owned_dofs();
@@ -172,40 +166,13 @@ namespace ssbsim
   void
   Electrochemistry<dim>::setup_interface()
   {
-    interface_faces.clear();
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
-        for (const unsigned int f : cell->face_indices())
-          if (!cell->at_boundary(f) &&
-              cell->neighbor(f)->material_id() == ids::electrolyte)
-            {
-              AssertThrow(!cell->neighbor_is_coarser(f) &&
-                            !cell->neighbor(f)->has_children(),
-                          ExcMessage("the particle/electrolyte interface "
-                                     "must be conforming (no hanging "
-                                     "nodes across it)"));
-              interface_faces.push_back({cell, f});
-            }
+    interface_faces = regions::interface_faces(dof_handler);
 
     // sparsity: cell couplings plus theta (particle side) x phi_e
-    // (electrolyte side) on the interface faces; rows owned elsewhere are
-    // sent to their owners by distribute_sparsity_pattern
+    // (electrolyte side) on the interface faces
     DynamicSparsityPattern dsp(locally_relevant_dofs);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, update_constraints, false);
-    std::vector<types::global_dof_index> dofs;
-    for (const auto &face : interface_faces)
-      {
-        const auto neighbor = face.cell->neighbor(face.face);
-        std::vector<types::global_dof_index> cell_dofs(
-          face.cell->get_fe().n_dofs_per_cell());
-        std::vector<types::global_dof_index> neighbor_dofs(
-          neighbor->get_fe().n_dofs_per_cell());
-        face.cell->get_dof_indices(cell_dofs);
-        neighbor->get_dof_indices(neighbor_dofs);
-        dofs = cell_dofs;
-        dofs.insert(dofs.end(), neighbor_dofs.begin(), neighbor_dofs.end());
-        update_constraints.add_entries_local_to_global(dofs, dsp, false);
-      }
+    regions::add_interface_couplings(interface_faces, update_constraints, dsp);
     SparsityTools::distribute_sparsity_pattern(dsp,
                                                locally_owned_dofs,
                                                mpi_communicator,
@@ -586,13 +553,8 @@ namespace ssbsim
             epetra.RightScale(s);
           }
 
-        TrilinosWrappers::PreconditionAMG                 amg;
-        TrilinosWrappers::PreconditionAMG::AdditionalData amg_data;
-        amg_data.elliptic              = true;
-        amg_data.higher_order_elements = false;
-        amg_data.smoother_sweeps       = 2;
-        amg_data.aggregation_threshold = 1e-4;
-        amg.initialize(preconditioner_matrix, amg_data);
+        TrilinosWrappers::PreconditionAMG amg;
+        amg.initialize(preconditioner_matrix, regions::amg_settings());
 
         auto solve = [&](const TrilinosWrappers::MPI::Vector &b,
                          TrilinosWrappers::MPI::Vector       &x) {

@@ -13,6 +13,7 @@
 
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/physics/mechanics.h>
+#include <ssbsim/physics/regions.h>
 
 #include <Teuchos_ParameterList.hpp>
 
@@ -25,11 +26,8 @@ namespace ssbsim
 
   namespace
   {
-    enum FeIndex : unsigned int
-    {
-      particle_fe    = 0,
-      electrolyte_fe = 1
-    };
+    using regions::electrolyte_fe;
+    using regions::particle_fe;
 
     template <int dim>
     FEValuesExtractors::Vector
@@ -84,11 +82,7 @@ namespace ssbsim
   Mechanics<dim>::setup(const std::vector<Support> &supports,
                         const double                length_scale)
   {
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
-        cell->set_active_fe_index(cell->material_id() == ids::particle ?
-                                    particle_fe :
-                                    electrolyte_fe);
+    regions::assign_fe_by_material(dof_handler);
     dof_handler.distribute_dofs(fe_collection);
     locally_owned_dofs = dof_handler.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
@@ -130,27 +124,11 @@ namespace ssbsim
       }
     constraints.close();
 
-    interface_faces.clear();
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
-        for (const unsigned int f : cell->face_indices())
-          if (!cell->at_boundary(f) &&
-              cell->neighbor(f)->material_id() == ids::electrolyte)
-            interface_faces.push_back({cell, f});
+    interface_faces = regions::interface_faces(dof_handler);
 
     DynamicSparsityPattern dsp(locally_relevant_dofs);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
-    std::vector<types::global_dof_index> dofs, neighbor_dofs;
-    for (const auto &face : interface_faces)
-      {
-        const auto neighbor = face.cell->neighbor(face.face);
-        dofs.resize(face.cell->get_fe().n_dofs_per_cell());
-        neighbor_dofs.resize(neighbor->get_fe().n_dofs_per_cell());
-        face.cell->get_dof_indices(dofs);
-        neighbor->get_dof_indices(neighbor_dofs);
-        dofs.insert(dofs.end(), neighbor_dofs.begin(), neighbor_dofs.end());
-        constraints.add_entries_local_to_global(dofs, dsp, false);
-      }
+    regions::add_interface_couplings(interface_faces, constraints, dsp);
     SparsityTools::distribute_sparsity_pattern(dsp,
                                                locally_owned_dofs,
                                                mpi_communicator,
@@ -166,6 +144,21 @@ namespace ssbsim
     this->length_scale = length_scale;
     tolerance          = 1e-9 * length_scale;
     pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
+  }
+
+  template <int dim>
+  std::pair<materials::NeoHookean<dim>, double>
+  Mechanics<dim>::material_at(const unsigned int fe_index,
+                              const double       conversion) const
+  {
+    if (fe_index != particle_fe)
+      return {materials.electrolyte, 1.};
+    const double x = std::clamp(conversion, 0., 1.);
+    materials::NeoHookean<dim> law;
+    law.mu = (1 - x) * materials.pristine.mu + x * materials.converted.mu;
+    law.lambda =
+      (1 - x) * materials.pristine.lambda + x * materials.converted.lambda;
+    return {law, std::pow(1. + materials.swelling * x, 1. / dim)};
   }
 
   template <int dim>
@@ -217,18 +210,8 @@ namespace ssbsim
           for (unsigned int q = 0; q < nq; ++q)
             {
               const Tensor<2, dim> F = deformation_gradient(grad, q);
-              materials::NeoHookean<dim> law = materials.electrolyte;
-              double                     s   = 1.;
-              if (k == particle_fe)
-                {
-                  const double x = std::clamp(
-                    xi[cell->active_cell_index() * nq + q], 0., 1.);
-                  law.mu     = (1 - x) * materials.pristine.mu +
-                               x * materials.converted.mu;
-                  law.lambda = (1 - x) * materials.pristine.lambda +
-                               x * materials.converted.lambda;
-                  s = std::pow(1. + materials.swelling * x, 1. / dim);
-                }
+              const auto [law, s] =
+                material_at(k, xi[cell->active_cell_index() * nq + q]);
               const Tensor<2, dim> P   = law.stress(F, s);
               const double         JxW = fv.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
@@ -423,12 +406,8 @@ namespace ssbsim
             return result;
           }
 
-        TrilinosWrappers::PreconditionAMG                 amg;
-        TrilinosWrappers::PreconditionAMG::AdditionalData data;
-        data.elliptic              = true;
-        data.higher_order_elements = false;
-        data.smoother_sweeps       = 2;
-        data.aggregation_threshold = 1e-4;
+        TrilinosWrappers::PreconditionAMG amg;
+        const auto                        data = regions::amg_settings();
         std::vector<double> modes;
         if (use_rigid_body_modes)
           {
@@ -621,13 +600,8 @@ namespace ssbsim
             relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
-              const unsigned int idx = cell->active_cell_index() * nq + q;
-              const double x = std::clamp(xi[idx], 0., 1.);
-              materials::NeoHookean<dim> law;
-              law.mu = (1 - x) * materials.pristine.mu + x * materials.converted.mu;
-              law.lambda = (1 - x) * materials.pristine.lambda +
-                           x * materials.converted.lambda;
-              const double s = std::pow(1. + materials.swelling * x, 1. / dim);
+              const unsigned int idx  = cell->active_cell_index() * nq + q;
+              const auto [law, s] = material_at(particle_fe, xi[idx]);
               sigma_h[idx] =
                 trace(law.cauchy_stress(deformation_gradient(grad, q), s)) / 3.;
             }
@@ -657,18 +631,8 @@ namespace ssbsim
             relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
-              materials::NeoHookean<dim> law = materials.electrolyte;
-              double                     s   = 1;
-              if (k == particle_fe)
-                {
-                  const double x =
-                    std::clamp(xi[cell->active_cell_index() * nq + q], 0., 1.);
-                  law.mu = (1 - x) * materials.pristine.mu +
-                           x * materials.converted.mu;
-                  law.lambda = (1 - x) * materials.pristine.lambda +
-                               x * materials.converted.lambda;
-                  s = std::pow(1. + materials.swelling * x, 1. / dim);
-                }
+              const auto [law, s] =
+                material_at(k, xi[cell->active_cell_index() * nq + q]);
               sum += law.cauchy_stress(deformation_gradient(grad, q), s) *
                      values[k].JxW(q);
               volume += values[k].JxW(q);

@@ -192,16 +192,11 @@ TEST_CASE("Swelling sphere bonded in a matrix: Lame/Eshelby pressure, AMG modes"
 
 namespace
 {
-  /// Two stiff blocks (particle below y = 0, electrolyte above), the
-  /// bottom face fixed, the top face moved along @p direction in steps up
-  /// to @p max_opening; returns (separation, traction) along the path.
-  std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>>
-  pull_blocks(const materials::CohesiveLaw &law, const Tensor<1, 2> &direction,
-              const double max_opening, const unsigned int steps,
-              double &final_damage)
+  /// Particle block [0,L] x [-L,0] under an electrolyte block [0,L] x [0,L];
+  /// boundary ids 10 bottom, 11 top, 0 sides.
+  void
+  two_blocks(parallel::distributed::Triangulation<2> &tria, const double L)
   {
-    const double L = 1e-6;
-    parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
     GridGenerator::subdivided_hyper_rectangle(tria, {2, 4}, Point<2>(0, -L),
                                               Point<2>(L, L));
     for (const auto &cell : tria.active_cell_iterators())
@@ -217,11 +212,31 @@ namespace
                                                              0);
             }
       }
+  }
+
+  /// Stiff, Poisson-free blocks: the interface takes all the deformation.
+  Mechanics<2>::Materials
+  stiff_blocks(const materials::CohesiveLaw &law)
+  {
     Mechanics<2>::Materials m;
-    // stiff, Poisson-free blocks: the interface takes all the deformation
     m.pristine = m.converted = m.electrolyte =
       materials::NeoHookean<2>::from_young_poisson(1e15, 0.);
     m.cohesive = law;
+    return m;
+  }
+
+  /// Two stiff blocks (particle below y = 0, electrolyte above), the
+  /// bottom face fixed, the top face moved along @p direction in steps up
+  /// to @p max_opening; returns (separation, traction) along the path.
+  std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>>
+  pull_blocks(const materials::CohesiveLaw &law, const Tensor<1, 2> &direction,
+              const double max_opening, const unsigned int steps,
+              double &final_damage)
+  {
+    const double L = 1e-6;
+    parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+    two_blocks(tria, L);
+    const auto m = stiff_blocks(law);
     Mechanics<2> mechanics(m, tria, quiet);
     mechanics.setup({{10, Mechanics<2>::Support::fixed},
                      {11, Mechanics<2>::Support::fixed}},
@@ -301,25 +316,8 @@ TEST_CASE("Cohesive patch test: compression does not interpenetrate or damage")
   // penalty's p / K and neither opens nor breaks
   const double L = 1e-6, p = 200e6;
   parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-  GridGenerator::subdivided_hyper_rectangle(tria, {2, 4}, Point<2>(0, -L),
-                                            Point<2>(L, L));
-  for (const auto &cell : tria.active_cell_iterators())
-    {
-      cell->set_material_id(cell->center()[1] < 0 ? ids::particle :
-                                                     ids::electrolyte);
-      for (const unsigned int f : cell->face_indices())
-        if (cell->at_boundary(f))
-          {
-            const double y = cell->face(f)->center()[1];
-            cell->face(f)->set_boundary_id(y < -0.99 * L ? 10 :
-                                           y > 0.99 * L  ? 11 :
-                                                           0);
-          }
-    }
-  Mechanics<2>::Materials m;
-  m.pristine = m.converted = m.electrolyte =
-    materials::NeoHookean<2>::from_young_poisson(1e15, 0.);
-  m.cohesive = {1e16, 20e6, 30e6, 1., 3., 2.};
+  two_blocks(tria, L);
+  const auto m = stiff_blocks({1e16, 20e6, 30e6, 1., 3., 2.});
   Mechanics<2> mechanics(m, tria, quiet);
   mechanics.setup({{10, Mechanics<2>::Support::fixed},
                    {0, Mechanics<2>::Support::normal_fixed}},

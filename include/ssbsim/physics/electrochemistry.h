@@ -15,6 +15,7 @@
 #include <ssbsim/materials/butler_volmer.h>
 #include <ssbsim/materials/diffusivity.h>
 #include <ssbsim/materials/open_circuit.h>
+#include <ssbsim/physics/regions.h>
 
 #include <string>
 #include <vector>
@@ -213,12 +214,6 @@ namespace ssbsim
     }
 
   private:
-    struct InterfaceFace
-    {
-      typename dealii::DoFHandler<dim>::active_cell_iterator cell;
-      unsigned int                                           face;
-    };
-
     struct Assembly;
 
     void
@@ -270,7 +265,7 @@ namespace ssbsim
     double                                 particle_potential     = 0;
     double                                 old_particle_potential = 0;
 
-    std::vector<InterfaceFace> interface_faces;
+    std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<double>        contact_factor;
     std::vector<double>        hydrostatic_stress;
 

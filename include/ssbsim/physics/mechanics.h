@@ -12,6 +12,7 @@
 
 #include <ssbsim/materials/cohesive.h>
 #include <ssbsim/materials/hyperelastic.h>
+#include <ssbsim/physics/regions.h>
 
 #include <string>
 #include <vector>
@@ -155,12 +156,6 @@ namespace ssbsim
     }
 
   private:
-    struct InterfaceFace
-    {
-      typename dealii::DoFHandler<dim>::active_cell_iterator cell;
-      unsigned int                                           face;
-    };
-
     void
     assemble(const bool with_matrix, dealii::TrilinosWrappers::MPI::Vector &residual);
 
@@ -174,6 +169,11 @@ namespace ssbsim
 
     std::vector<double>
     rigid_body_modes() const;
+
+    /// The elastic law and swelling stretch s at conversion extent xi on a
+    /// cell with FE index @p fe_index (moduli mixed linearly in xi).
+    std::pair<materials::NeoHookean<dim>, double>
+    material_at(const unsigned int fe_index, const double conversion) const;
 
     dealii::Tensor<2, dim>
     deformation_gradient(const std::vector<dealii::Tensor<2, dim>> &grad,
@@ -197,7 +197,7 @@ namespace ssbsim
     dealii::TrilinosWrappers::MPI::Vector  solution;
     dealii::TrilinosWrappers::MPI::Vector  relevant_solution;
 
-    std::vector<InterfaceFace>            interface_faces;
+    std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<materials::CohesiveState> interface_state;       // accepted
     std::vector<materials::CohesiveState> trial_interface_state; // last solve
     std::vector<Support>                  supports;

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/trilinos_precondition.h>
+
+#include <vector>
+
+namespace ssbsim
+{
+  /**
+   * Fields on the particle and the electrolyte (step-46): every solver uses
+   * an hp::FECollection whose element 0 lives on particle cells and element
+   * 1 on electrolyte cells, and couples the two across their interface.
+   */
+  namespace regions
+  {
+    constexpr unsigned int particle_fe    = 0;
+    constexpr unsigned int electrolyte_fe = 1;
+
+    /// A face of a locally owned particle cell whose neighbour is
+    /// electrolyte; each interface face appears once.
+    template <int dim>
+    struct InterfaceFace
+    {
+      typename dealii::DoFHandler<dim>::active_cell_iterator cell;
+      unsigned int                                           face;
+    };
+
+    /// Sets the active FE index of the locally owned cells from their
+    /// material id.
+    template <int dim>
+    void
+    assign_fe_by_material(dealii::DoFHandler<dim> &dof_handler);
+
+    /// The interface faces seen from the locally owned particle cells, in
+    /// active-cell order (the order every interface quantity is stored in).
+    /// Throws if the interface is not conforming.
+    template <int dim>
+    std::vector<InterfaceFace<dim>>
+    interface_faces(const dealii::DoFHandler<dim> &dof_handler);
+
+    /// Adds the couplings between the unknowns of the two cells of each
+    /// interface face (rows owned elsewhere are sent to their owners by
+    /// SparsityTools::distribute_sparsity_pattern afterwards).
+    template <int dim>
+    void
+    add_interface_couplings(const std::vector<InterfaceFace<dim>>   &faces,
+                            const dealii::AffineConstraints<double> &constraints,
+                            dealii::DynamicSparsityPattern          &dsp);
+
+    /// The ML settings all solvers start from (Q1, smoothed aggregation).
+    dealii::TrilinosWrappers::PreconditionAMG::AdditionalData
+    amg_settings();
+  } // namespace regions
+} // namespace ssbsim
