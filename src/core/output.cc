@@ -220,6 +220,39 @@ namespace ssbsim
     data_out.add_data_vector(material, "material_id");
     data_out.add_data_vector(rank, "mpi_rank");
 
+    // interface state as cell data on the particle cells that touch it
+    // (mean over their interface points; -1 elsewhere)
+    Vector<float> contact(tria.n_active_cells()), damage(tria.n_active_cells());
+    contact = -1;
+    damage  = -1;
+    {
+      const auto        &faces = chemistry.get_interface_faces();
+      const unsigned int nq    = chemistry.face_quadrature_size();
+      const auto        &a     = chemistry.contact_factors();
+      const std::vector<double> d =
+        mechanics ? mechanics->interface_damage() : std::vector<double>();
+      std::vector<unsigned int> count(tria.n_active_cells(), 0);
+      for (unsigned int k = 0; k < faces.size(); ++k)
+        {
+          const unsigned int c = faces[k].cell->active_cell_index();
+          if (count[c]++ == 0)
+            contact(c) = damage(c) = 0;
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              contact(c) += a[k * nq + q] / nq;
+              damage(c) += (d.empty() ? 0. : d[k * nq + q]) / nq;
+            }
+        }
+      for (unsigned int c = 0; c < count.size(); ++c)
+        if (count[c] > 1)
+          {
+            contact(c) /= count[c];
+            damage(c) /= count[c];
+          }
+    }
+    data_out.add_data_vector(contact, "interface_contact_factor");
+    data_out.add_data_vector(damage, "interface_damage");
+
     Displacement<dim> displacement;
     Vector<float>     hydrostatic(tria.n_active_cells());
     if (mechanics)

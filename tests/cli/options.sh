@@ -80,6 +80,13 @@ set -e
 grep -q "^ssbsim: error: the run stopped at t = 0.*Minimum time step" stuck.err
 [ "$(wc -l < stuck/statistics.csv)" -eq 2 ] # header + the initial state
 
+# with mechanics: displacement, stress and the interface state are written
+"$SSBSIM" quick.prm --set "Output/Output directory=mech" \
+  --set "Mechanics/Enable mechanics=true" --set "Operating conditions/C rate=5" > mech.log
+for field in displacement hydrostatic_stress_particle interface_contact_factor interface_damage; do
+  grep -q "Name=\"${field}\"" mech/solution/solution-00000.0000.vtu
+done
+
 # the gmsh example runs
 "$SSBSIM" "$root/inputs/fes2_gmsh_2d.prm" --set "Output/Output directory=gmsh" \
   --set "Operating conditions/C rate=5" --set "Geometry/Global refinements=0" > gmsh.log

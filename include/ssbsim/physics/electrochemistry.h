@@ -199,6 +199,26 @@ namespace ssbsim
       return contact_factor;
     }
 
+    const std::vector<double> &
+    contact_factors() const
+    {
+      return contact_factor;
+    }
+
+    /// The interface faces (owned particle side) in the order of
+    /// contact_factors(), face_quadrature_size() points each.
+    const std::vector<regions::InterfaceFace<dim>> &
+    get_interface_faces() const
+    {
+      return interface_faces;
+    }
+
+    unsigned int
+    face_quadrature_size() const
+    {
+      return face_quadrature.size();
+    }
+
     /// Hook for the mechanics: hydrostatic stress (Pa) at each quadrature
     /// point of each locally owned particle cell, in active-cell order.
     std::vector<double> &

@@ -116,6 +116,17 @@ namespace ssbsim
     std::vector<double>
     contact_factors() const;
 
+    /// Damage (regularised) at each interface quadrature point of the last
+    /// solve, in the order of contact_factors().
+    std::vector<double>
+    interface_damage() const
+    {
+      std::vector<double> d;
+      for (const auto &state : trial_interface_state)
+        d.push_back(materials.interface_intact ? 0. : state.viscous_damage);
+      return d;
+    }
+
     /// Interface averages: separation [[u]] = u_e - u_p and traction on
     /// the particle side (Pa), and the mean damage.
     struct InterfaceAverages
