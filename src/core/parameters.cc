@@ -460,6 +460,11 @@ namespace ssbsim
                         "regularisation (s); 0: none. Keeps Newton converging "
                         "through unstable debonding; small against the hours "
                         "of a half cycle.");
+      prm.declare_entry("Residual contact factor", "1e-4", Double(1e-12, 1),
+                        "Floor of the contact factor (dimensionless): a fully "
+                        "debonded particle keeps this fraction of its "
+                        "reacting area, so the voltage runs to the cutoff "
+                        "instead of the current constraint failing.");
       prm.declare_entry("Hold interface intact", "false", Bool(),
                         "true: the interface never damages (comparison run).");
       prm.declare_entry("Coupling tolerance", "1e-3", Double(1e-12, 1),
@@ -491,6 +496,7 @@ namespace ssbsim
       penalty_stiffness   = prm.get_double("Interface penalty stiffness") * 1e15;
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
       interface_viscosity = prm.get_double("Interface viscosity");
+      residual_contact    = prm.get_double("Residual contact factor");
       interface_intact    = prm.get_bool("Hold interface intact");
       coupling_tolerance  = prm.get_double("Coupling tolerance");
       max_coupling_iterations = prm.get_integer("Maximum coupling iterations");

@@ -75,6 +75,7 @@ namespace ssbsim
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
         materials.interface_viscosity = m.interface_viscosity;
+        materials.residual_contact    = m.residual_contact;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
         // Li side held, the other faces symmetry planes, the stack pressure

@@ -322,8 +322,13 @@ namespace ssbsim
                 {
                   const double sigma_h =
                     hydrostatic_stress[cell->active_cell_index() * nq + q];
+                  // stress factor exp(Omega sigma_h / R T), its exponent
+                  // bounded by +-5: without plasticity the swelling makes
+                  // stresses of tens of GPa, whose exponential would
+                  // overflow (a factor of 150 either way is kept)
                   const double factor =
-                    diffusivity_arrhenius * std::exp(omega * sigma_h / RT);
+                    diffusivity_arrhenius *
+                    std::exp(std::clamp(omega * sigma_h / RT, -5., 5.));
                   const double g  = factor * diffusivity.scalar(theta[q]);
                   const double dg =
                     factor * diffusivity.scalar_derivative(theta[q]);

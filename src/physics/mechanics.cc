@@ -393,6 +393,8 @@ namespace ssbsim
     time_step = dt;
     SolveResult result;
     apply_boundary_values();
+    std::unique_ptr<TrilinosWrappers::PreconditionAMG> amg;
+    unsigned int first_cg_iterations = 0, last_cg_iterations = 0;
     TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
       trial(solution);
     for (unsigned int it = 1; it <= 60; ++it)
@@ -406,25 +408,34 @@ namespace ssbsim
             return result;
           }
 
-        TrilinosWrappers::PreconditionAMG amg;
-        const auto                        data = regions::amg_settings();
-        std::vector<double> modes;
-        if (use_rigid_body_modes)
+        // the hierarchy is built at the first Newton iteration and reused
+        // while it works: later iterations change the matrix little (the
+        // interface secant, the bulk tangent), and ML set-up costs as much
+        // as a solve
+        if (it == 1 || last_cg_iterations > 2 * first_cg_iterations)
           {
-            modes = rigid_body_modes();
-            Teuchos::ParameterList              list;
-            std::unique_ptr<Epetra_MultiVector> unused;
-            data.set_parameters(list, unused, matrix);
-            list.set("null space: type", "pre-computed");
-            list.set("null space: dimension",
-                     int(modes.size() / std::max<std::size_t>(
-                                          1, locally_owned_dofs.n_elements())));
-            list.set("null space: vectors", modes.data());
-            list.set("PDE equations", dim);
-            amg.initialize(matrix, list);
+            amg = std::make_unique<TrilinosWrappers::PreconditionAMG>();
+            const auto data = regions::amg_settings();
+            if (use_rigid_body_modes)
+              {
+                // ML copies the modes during set-up
+                std::vector<double> modes = rigid_body_modes();
+                Teuchos::ParameterList              list;
+                std::unique_ptr<Epetra_MultiVector> unused;
+                data.set_parameters(list, unused, matrix);
+                list.set("null space: type", "pre-computed");
+                list.set("null space: dimension",
+                         int(modes.size() /
+                             std::max<std::size_t>(
+                               1, locally_owned_dofs.n_elements())));
+                list.set("null space: vectors", modes.data());
+                list.set("PDE equations", dim);
+                amg->initialize(matrix, list);
+              }
+            else
+              amg->initialize(matrix, data);
+            first_cg_iterations = 0;
           }
-        else
-          amg.initialize(matrix, data);
 
         SolverControl control(5000, 1e-10 * residual_norm);
         SolverCG<TrilinosWrappers::MPI::Vector> cg(control);
@@ -432,7 +443,7 @@ namespace ssbsim
         residual *= -1.;
         try
           {
-            cg.solve(matrix, update, residual, amg);
+            cg.solve(matrix, update, residual, *amg);
           }
         catch (const SolverControl::NoConvergence &)
           {
@@ -440,6 +451,9 @@ namespace ssbsim
             return result;
           }
         result.linear_iterations += control.last_step();
+        last_cg_iterations = control.last_step();
+        if (first_cg_iterations == 0)
+          first_cg_iterations = last_cg_iterations;
         constraints.distribute(update);
 
         // backtracking line search on the residual norm
@@ -544,11 +558,13 @@ namespace ssbsim
                                  const double,
                                  const Tensor<1, dim> &jump,
                                  const Tensor<1, dim> &normal) {
-      a[k] = materials::contact_factor(materials.interface_intact ?
-                                         0. :
-                                         trial_interface_state[k].viscous_damage,
-                                       jump * normal,
-                                       materials.closure_gap);
+      a[k] = std::max(materials.residual_contact,
+                      materials::contact_factor(
+                        materials.interface_intact ?
+                          0. :
+                          trial_interface_state[k].viscous_damage,
+                        jump * normal,
+                        materials.closure_gap));
     });
     return a;
   }

@@ -152,6 +152,7 @@ namespace ssbsim
       double penalty_stiffness;                      // Pa/m
       double closure_gap;                            // m
       double interface_viscosity;                    // s
+      double residual_contact;
       bool   interface_intact;
       double coupling_tolerance;
       unsigned int max_coupling_iterations;

@@ -49,6 +49,11 @@ namespace ssbsim
       bool   interface_intact = false; ///< true: no damage (a parameter switch)
       double closure_gap      = 10e-9; ///< gap at which contact is lost, m
       double interface_viscosity = 0;  ///< damage regularisation time, s
+      /// floor of the contact factor: a fully debonded particle keeps this
+      /// much conductance, so that the galvanostatic constraint stays
+      /// solvable and the voltage runs to the cutoff instead of the solver
+      /// failing
+      double residual_contact = 1e-4;
     };
 
     /// Boundary conditions: all components fixed, or only the normal one
