@@ -26,29 +26,41 @@ using namespace dealii;
 
 namespace
 {
-  /// Roots of J1 (the eigenvalues of the Neumann disk), by Newton from
-  /// McMahon's asymptotic guess.
+  /// The first n positive roots of f, by Newton from guess(k), k = 1..n.
+  template <typename F, typename DF, typename Guess>
   std::vector<double>
-  bessel_j1_roots(const unsigned int n)
+  newton_roots(const unsigned int n, const F &f, const DF &df, const Guess &guess)
   {
     std::vector<double> roots;
     for (unsigned int k = 1; k <= n; ++k)
       {
-        const double b = (k + 0.25) * M_PI;
-        double       x = b - 3. / (8. * b);
+        double x = guess(k);
         for (int it = 0; it < 50; ++it)
-          {
-            const double j1  = std::cyl_bessel_j(1., x);
-            const double dj1 = std::cyl_bessel_j(0., x) - j1 / x;
-            x -= j1 / dj1;
-          }
+          x -= f(x) / df(x);
         roots.push_back(x);
       }
     return roots;
   }
 
+  /// Roots of J1 (the eigenvalues of the Neumann disk), from McMahon's
+  /// asymptotic guess.
+  std::vector<double>
+  bessel_j1_roots(const unsigned int n)
+  {
+    return newton_roots(
+      n,
+      [](const double x) { return std::cyl_bessel_j(1., x); },
+      [](const double x) {
+        return std::cyl_bessel_j(0., x) - std::cyl_bessel_j(1., x) / x;
+      },
+      [](const unsigned int k) {
+        const double b = (k + 0.25) * M_PI;
+        return b - 3. / (8. * b);
+      });
+  }
+
   /**
-   * Crank (1975), eq. 5.? for the cylinder: concentration rise under a
+   * Crank (1975), the cylinder: concentration rise under a
    * constant influx F0 (mol/m^2/s) through r = a, in mol/m^3:
    * c - c0 = F0 a / D [2 D t/a^2 + r^2/(2a^2) - 1/4
    *                    - 2 sum exp(-D b_n^2 t) J0(r b_n) / (a^2 b_n^2 J0(a b_n))]
@@ -73,16 +85,14 @@ namespace
   std::vector<double>
   tan_roots(const unsigned int n)
   {
-    std::vector<double> roots;
-    for (unsigned int k = 1; k <= n; ++k)
-      {
+    return newton_roots(
+      n,
+      [](const double x) { return std::sin(x) - x * std::cos(x); },
+      [](const double x) { return x * std::sin(x); },
+      [](const unsigned int k) {
         const double b = (k + 0.5) * M_PI;
-        double       x = b - 1. / b;
-        for (int it = 0; it < 50; ++it)
-          x -= (std::sin(x) - x * std::cos(x)) / (x * std::sin(x));
-        roots.push_back(x);
-      }
-    return roots;
+        return b - 1. / b;
+      });
   }
 
   /**
