@@ -53,7 +53,6 @@ namespace ssbsim
     chemistry =
       std::make_unique<Electrochemistry<dim>>(parameters, triangulation, pcout);
     chemistry->setup();
-    initial_li = chemistry->li_stored();
 
     const auto &m = parameters.mechanics;
     if (m.enabled)

@@ -417,12 +417,10 @@ namespace ssbsim
         face_c        = 0;
         for (unsigned int q = 0; q < nqf; ++q)
           {
-            const double a   = contact_factor[k * nqf + q];
             const double dU  = ocv.derivative(theta[q]);
-            const double eta = particle_potential - phi_e[q] - ocv.value(theta[q]);
-            const auto   bv  = kinetics.evaluate(exchange_current, eta, temperature);
-            const double i   = a * bv.current;
-            const double di  = a * bv.d_current_d_eta;
+            const auto   bv  = interface_reaction(k * nqf + q, theta[q], phi_e[q]);
+            const double i   = bv.current;
+            const double di  = bv.d_current_d_eta;
             const double JxW = particle_face.JxW(q);
             out.current_residual += i * JxW;
             out.d_current_d_phi_s += di * JxW;
@@ -489,7 +487,6 @@ namespace ssbsim
   void
   Electrochemistry<dim>::predict_particle_potential(const double current)
   {
-    const auto &ocv = open_circuit();
     for (unsigned int it = 0; it < 50; ++it)
       {
         double g = 0, dg = 0;
@@ -497,12 +494,9 @@ namespace ssbsim
                                      const double       JxW,
                                      const double       theta,
                                      const double       phi_e) {
-          const auto bv = kinetics.evaluate(
-            exchange_current,
-            particle_potential - phi_e - ocv.value(theta),
-            temperature);
-          g += contact_factor[k] * bv.current * JxW;
-          dg += contact_factor[k] * bv.d_current_d_eta * JxW;
+          const auto bv = interface_reaction(k, theta, phi_e);
+          g += bv.current * JxW;
+          dg += bv.d_current_d_eta * JxW;
         });
         g  = Utilities::MPI::sum(g, mpi_communicator) - current;
         dg = Utilities::MPI::sum(dg, mpi_communicator);
@@ -673,7 +667,6 @@ namespace ssbsim
   Electrochemistry<dim>::interface_points() const
   {
     std::vector<InterfacePoint> points;
-    const auto                 &ocv = open_circuit();
     FEFaceValues<dim>           geometry(fe_collection[particle_fe],
                                face_quadrature,
                                update_quadrature_points);
@@ -684,14 +677,9 @@ namespace ssbsim
       const unsigned int nq = face_quadrature.size();
       if (k % nq == 0)
         geometry.reinit(interface_faces[k / nq].cell, interface_faces[k / nq].face);
-      const double i =
-        contact_factor[k] *
-        kinetics
-          .evaluate(exchange_current,
-                    particle_potential - phi_e - ocv.value(theta),
-                    temperature)
-          .current;
-      points.push_back({geometry.quadrature_point(k % nq), JxW, i});
+      points.push_back({geometry.quadrature_point(k % nq),
+                        JxW,
+                        interface_reaction(k, theta, phi_e).current});
     });
     return points;
   }
@@ -719,24 +707,17 @@ namespace ssbsim
   }
 
   template <int dim>
-  double
-  Electrochemistry<dim>::total_current() const
+  materials::ButlerVolmer::Value
+  Electrochemistry<dim>::interface_reaction(const unsigned int k,
+                                            const double       theta,
+                                            const double       phi_e) const
   {
-    const auto &ocv = open_circuit();
-    double      sum = 0;
-    for_each_interface_point([&](const unsigned int k,
-                                 const double       JxW,
-                                 const double       theta,
-                                 const double       phi_e) {
-      sum += contact_factor[k] *
-             kinetics
-               .evaluate(exchange_current,
-                         particle_potential - phi_e - ocv.value(theta),
-                         temperature)
-               .current *
-             JxW;
-    });
-    return Utilities::MPI::sum(sum, mpi_communicator);
+    const auto bv = kinetics.evaluate(
+      exchange_current,
+      particle_potential - phi_e - open_circuit().value(theta),
+      temperature);
+    return {contact_factor[k] * bv.current,
+            contact_factor[k] * bv.d_current_d_eta};
   }
 
   template <int dim>
@@ -755,17 +736,12 @@ namespace ssbsim
   double
   Electrochemistry<dim>::interfacial_resistance() const
   {
-    // conductance of the linearised kinetics, summed over the contact area
-    const double conductance_per_area =
-      1. / kinetics.charge_transfer_resistance(exchange_current, temperature);
-    double sum = 0;
-    for_each_interface_point(
-      [&](const unsigned int k, const double JxW, const double, const double) {
-        sum += contact_factor[k] * conductance_per_area * JxW;
-      });
-    sum = Utilities::MPI::sum(sum, mpi_communicator);
-    return sum > 0 ? interface_area / sum :
-                     std::numeric_limits<double>::infinity();
+    // the linearised kinetics conduct only over the contact area
+    const double fraction = contact_fraction();
+    return fraction > 0 ?
+             kinetics.charge_transfer_resistance(exchange_current, temperature) /
+               fraction :
+             std::numeric_limits<double>::infinity();
   }
 
   template <int dim>

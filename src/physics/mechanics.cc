@@ -181,7 +181,6 @@ namespace ssbsim
       matrix = 0;
     residual.reinit(locally_owned_dofs, mpi_communicator);
 
-    hp::QCollection<dim> q_collection(cell_quadrature, cell_quadrature);
     FEValues<dim>        values[2] = {
       FEValues<dim>(fe_collection[0], cell_quadrature,
                     update_gradients | update_JxW_values),

@@ -119,7 +119,6 @@ namespace ssbsim
     double       time             = 0;
     double       last_time_step   = 0;
     double       charge_passed    = 0; // C, net, positive on discharge
-    double       initial_li       = 0; // mol
     unsigned int step             = 0;
     unsigned int last_output_step = 0;
     Branch       branch           = Branch::discharge;

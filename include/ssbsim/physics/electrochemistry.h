@@ -136,10 +136,6 @@ namespace ssbsim
       return interface_area;
     }
 
-    /// Total reaction current over the interface of the current state, A.
-    double
-    total_current() const;
-
     const dealii::DoFHandler<dim> &
     get_dof_handler() const
     {
@@ -244,6 +240,13 @@ namespace ssbsim
 
     void
     assemble(const double time_step, const double current, Assembly &out);
+
+    /// Butler-Volmer current density and d i / d eta at interface point k,
+    /// contact factor included, for the current phi_s.
+    materials::ButlerVolmer::Value
+    interface_reaction(const unsigned int k,
+                       const double       theta,
+                       const double       phi_e) const;
 
     /// Scalar Newton for phi_s with the fields frozen: a cheap predictor
     /// for the start of a step.
