@@ -175,12 +175,16 @@ namespace ssbsim
         {
           try
             {
-              fs::create_directories(fs::path(directory) / "solution");
-              for (const auto &entry :
-                   fs::directory_iterator(fs::path(directory) / "solution"))
-                if (entry.path().filename().string().rfind("solution-", 0) ==
-                    0)
-                  fs::remove(entry.path());
+              for (const std::string series : {"solution", "interface"})
+                {
+                  fs::create_directories(fs::path(directory) / series);
+                  for (const auto &entry :
+                       fs::directory_iterator(fs::path(directory) / series))
+                    if (entry.path().filename().string().rfind(series + "-",
+                                                               0) == 0)
+                      fs::remove(entry.path());
+                }
+              fs::remove(fs::path(directory) / "interface.pvd");
             }
           catch (const fs::filesystem_error &e)
             {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
@@ -254,20 +255,16 @@ namespace ssbsim
     data_out.add_data_vector(damage, "interface_damage");
 
     Displacement<dim> displacement;
-    Vector<float>     hydrostatic(tria.n_active_cells());
+    typename Mechanics<dim>::CellStress stress;
     if (mechanics)
       {
         data_out.add_data_vector(mechanics->get_dof_handler(),
                                  mechanics->get_solution(),
                                  displacement);
-        const std::vector<double> sigma_h = mechanics->hydrostatic_stress();
-        const unsigned int nq = sigma_h.size() / tria.n_active_cells();
-        for (const auto &cell : tria.active_cell_iterators())
-          if (cell->is_locally_owned())
-            for (unsigned int q = 0; q < nq; ++q)
-              hydrostatic(cell->active_cell_index()) +=
-                sigma_h[cell->active_cell_index() * nq + q] / nq;
-        data_out.add_data_vector(hydrostatic, "hydrostatic_stress_particle");
+        stress = mechanics->cell_stress();
+        data_out.add_data_vector(stress.von_mises, "von_mises_stress");
+        data_out.add_data_vector(stress.hydrostatic, "hydrostatic_stress");
+        data_out.add_data_vector(stress.volume_ratio, "volume_ratio_J");
       }
     data_out.build_patches();
 
@@ -300,6 +297,109 @@ namespace ssbsim
         DataOutBase::write_pvd_record(pvd, records);
         write_file_atomically(directory + "/solution.pvd", pvd.str());
       }
+    if (mechanics)
+      write_interface(*mechanics, index, time);
+  }
+
+  template <int dim>
+  void
+  SolutionWriter<dim>::write_interface(const Mechanics<dim> &mechanics,
+                                       const unsigned int    index,
+                                       const double          time)
+  {
+    // one VTK cell per interface face (a segment in 2D, a quadrilateral in
+    // 3D) at its reference position, with the particle-side displacement at
+    // its vertices (Warp By Vector) and the means over its quadrature
+    // points as cell data
+    const auto faces = mechanics.interface_face_data();
+    const std::vector<std::pair<std::string, double InterfaceFaceData<dim>::*>>
+      cell_fields = {{"damage", &InterfaceFaceData<dim>::damage},
+                     {"contact_factor", &InterfaceFaceData<dim>::contact},
+                     {"normal_gap", &InterfaceFaceData<dim>::gap},
+                     {"slip", &InterfaceFaceData<dim>::slip},
+                     {"normal_traction", &InterfaceFaceData<dim>::normal_traction},
+                     {"shear_traction", &InterfaceFaceData<dim>::shear_traction}};
+    const unsigned int nv = dim == 2 ? 2 : 4;
+    // deal.II numbers face vertices lexicographically, VTK a quad
+    // counter-clockwise
+    const unsigned int vtk_order[4] = {0, 1, 3, 2};
+
+    std::ostringstream vtu;
+    vtu << std::setprecision(9)
+        << "<?xml version=\"1.0\"?>\n<VTKFile type=\"UnstructuredGrid\" "
+           "version=\"0.1\" byte_order=\"LittleEndian\">\n<UnstructuredGrid>\n"
+        << "<Piece NumberOfPoints=\"" << nv * faces.size()
+        << "\" NumberOfCells=\"" << faces.size() << "\">\n";
+    vtu << "<PointData Vectors=\"displacement\">\n<DataArray type=\"Float64\" "
+           "Name=\"displacement\" NumberOfComponents=\"3\" format=\"ascii\">\n";
+    for (const auto &face : faces)
+      for (unsigned int v = 0; v < nv; ++v)
+        {
+          const auto &u = face.displacement[vtk_order[v]];
+          vtu << u[0] << ' ' << u[1] << ' ' << (dim == 3 ? u[dim - 1] : 0.) << '\n';
+        }
+    vtu << "</DataArray>\n</PointData>\n<CellData Scalars=\"damage\">\n";
+    for (const auto &[name, member] : cell_fields)
+      {
+        vtu << "<DataArray type=\"Float64\" Name=\"" << name
+            << "\" format=\"ascii\">\n";
+        for (const auto &face : faces)
+          vtu << face.*member << '\n';
+        vtu << "</DataArray>\n";
+      }
+    vtu << "</CellData>\n<Points>\n<DataArray type=\"Float64\" "
+           "NumberOfComponents=\"3\" format=\"ascii\">\n";
+    for (const auto &face : faces)
+      for (unsigned int v = 0; v < nv; ++v)
+        {
+          const auto &x = face.vertices[vtk_order[v]];
+          vtu << x[0] << ' ' << x[1] << ' ' << (dim == 3 ? x[dim - 1] : 0.) << '\n';
+        }
+    vtu << "</DataArray>\n</Points>\n<Cells>\n<DataArray type=\"Int64\" "
+           "Name=\"connectivity\" format=\"ascii\">\n";
+    for (std::size_t i = 0; i < nv * faces.size(); ++i)
+      vtu << i << '\n';
+    vtu << "</DataArray>\n<DataArray type=\"Int64\" Name=\"offsets\" "
+           "format=\"ascii\">\n";
+    for (std::size_t i = 1; i <= faces.size(); ++i)
+      vtu << nv * i << '\n';
+    vtu << "</DataArray>\n<DataArray type=\"UInt8\" Name=\"types\" "
+           "format=\"ascii\">\n";
+    for (std::size_t i = 0; i < faces.size(); ++i)
+      vtu << (dim == 2 ? 3 : 9) << '\n'; // VTK_LINE, VTK_QUAD
+    vtu << "</DataArray>\n</Cells>\n</Piece>\n</UnstructuredGrid>\n</VTKFile>\n";
+
+    const unsigned int my_rank = Utilities::MPI::this_mpi_process(mpi_communicator);
+    const std::string  base    = "interface-" + Utilities::int_to_string(index, 5);
+    auto piece_name = [&](const unsigned int r) {
+      return base + "." + Utilities::int_to_string(r, 4) + ".vtu";
+    };
+    write_file_atomically(directory + "/interface/" + piece_name(my_rank),
+                          vtu.str());
+    MPI_Barrier(mpi_communicator);
+
+    interface_records.emplace_back(time, "interface/" + base + ".pvtu");
+    if (my_rank != 0)
+      return;
+    std::ostringstream pvtu;
+    pvtu << "<?xml version=\"1.0\"?>\n<VTKFile type=\"PUnstructuredGrid\" "
+            "version=\"0.1\" byte_order=\"LittleEndian\">\n"
+            "<PUnstructuredGrid GhostLevel=\"0\">\n<PPointData "
+            "Vectors=\"displacement\">\n<PDataArray type=\"Float64\" "
+            "Name=\"displacement\" NumberOfComponents=\"3\"/>\n</PPointData>\n"
+            "<PCellData Scalars=\"damage\">\n";
+    for (const auto &field : cell_fields)
+      pvtu << "<PDataArray type=\"Float64\" Name=\"" << field.first << "\"/>\n";
+    pvtu << "</PCellData>\n<PPoints>\n<PDataArray type=\"Float64\" "
+            "NumberOfComponents=\"3\"/>\n</PPoints>\n";
+    for (unsigned int r = 0; r < Utilities::MPI::n_mpi_processes(mpi_communicator);
+         ++r)
+      pvtu << "<Piece Source=\"" << piece_name(r) << "\"/>\n";
+    pvtu << "</PUnstructuredGrid>\n</VTKFile>\n";
+    write_file_atomically(directory + "/interface/" + base + ".pvtu", pvtu.str());
+    std::ostringstream pvd;
+    DataOutBase::write_pvd_record(pvd, interface_records);
+    write_file_atomically(directory + "/interface.pvd", pvd.str());
   }
 
   template class SolutionWriter<2>;

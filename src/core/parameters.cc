@@ -452,6 +452,10 @@ namespace ssbsim
       prm.declare_entry("Interface penalty stiffness", "100", Double(1e-6, 1e6),
                         "Cohesive stiffness, also the compression penalty "
                         "(GPa/um).");
+      prm.declare_entry("Interface contact smoothing", "0.5", Double(0, 1e3),
+                        "Normal gap range over which a damaged interface "
+                        "point passes from open to closed (nm); 0: a sharp "
+                        "switch, on which Newton may cycle.");
       prm.declare_entry("Closure gap", "10", Double(1e-6, 1e6),
                         "Normal gap at which an interface point stops "
                         "conducting Li+ (nm).");
@@ -460,7 +464,15 @@ namespace ssbsim
                         "regularisation (s); 0: none. Keeps Newton converging "
                         "through unstable debonding; small against the hours "
                         "of a half cycle.");
-      prm.declare_entry("Residual contact factor", "1e-4", Double(1e-12, 1),
+      prm.declare_entry("Interface residual stiffness", "1e-6",
+                        Double(0, 1),
+                        "Spring left on a fully debonded interface, as a "
+                        "fraction of the penalty stiffness (dimensionless): "
+                        "holds a floating particle in place (without it the "
+                        "stiffness matrix is singular once the interface has "
+                        "failed all round); 1e-6 carries 0.1 MPa at a 1 um "
+                        "gap with the default penalty.");
+      prm.declare_entry("Residual contact factor", "1e-6", Double(1e-12, 1),
                         "Floor of the contact factor (dimensionless): a fully "
                         "debonded particle keeps this fraction of its "
                         "reacting area, so the voltage runs to the cutoff "
@@ -495,8 +507,11 @@ namespace ssbsim
       bk_exponent         = prm.get_double("BK exponent");
       penalty_stiffness   = prm.get_double("Interface penalty stiffness") * 1e15;
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
+      contact_smoothing   = prm.get_double("Interface contact smoothing") * 1e-9;
       interface_viscosity = prm.get_double("Interface viscosity");
       residual_contact    = prm.get_double("Residual contact factor");
+      residual_stiffness  = prm.get_double("Interface residual stiffness") *
+                           penalty_stiffness;
       interface_intact    = prm.get_bool("Hold interface intact");
       coupling_tolerance  = prm.get_double("Coupling tolerance");
       max_coupling_iterations = prm.get_integer("Maximum coupling iterations");

@@ -70,11 +70,13 @@ namespace ssbsim
                               m.shear_strength,
                               m.mode_I_energy,
                               m.mode_II_energy,
-                              m.bk_exponent};
+                              m.bk_exponent,
+                              m.contact_smoothing};
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
         materials.interface_viscosity = m.interface_viscosity;
         materials.residual_contact    = m.residual_contact;
+        materials.residual_stiffness  = m.residual_stiffness;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
         // Li side held, the other faces symmetry planes, the stack pressure

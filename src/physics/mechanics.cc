@@ -143,6 +143,11 @@ namespace ssbsim
     trial_interface_state = interface_state;
     this->length_scale = length_scale;
     tolerance          = 1e-9 * length_scale;
+    // a nodal force that would strain the softest body by 1e-6 over the
+    // length scale: E_e L^(dim-1) 1e-6 (N in 3D, N/m in 2D)
+    const auto  &e = materials.electrolyte;
+    force_tolerance = 1e-6 * e.mu * (3 * e.lambda + 2 * e.mu) /
+                      (e.lambda + e.mu) * std::pow(length_scale, dim - 1);
     pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
   }
 
@@ -307,6 +312,9 @@ namespace ssbsim
                 D          = law.secant(jump, normal, state);
                 trial_interface_state[f * nqf + q] = state;
               }
+            t += materials.residual_stiffness * jump;
+            for (unsigned int d = 0; d < dim; ++d)
+              D[d][d] += materials.residual_stiffness;
             const double JxW = particle_face.JxW(q);
             for (unsigned int m = 0; m < nt; ++m)
               N[m] = m < np ? -particle_face[up].value(m, q) :
@@ -471,7 +479,13 @@ namespace ssbsim
           }
         solution          = trial;
         relevant_solution = solution;
-        if (alpha * update.linfty_norm() < tolerance)
+        // converged: the update is negligible, or the residual is below
+        // the force tolerance. The second matters where the interface has
+        // failed: a particle held only by the residual springs moves by
+        // nanometres under forces far below the tolerance, and the damage
+        // onset leaves kinks on which Newton stalls at small residuals
+        if (alpha * update.linfty_norm() < tolerance ||
+            residual_norm < force_tolerance)
           {
             result.converged = true;
             return result;
@@ -549,22 +563,84 @@ namespace ssbsim
   }
 
   template <int dim>
-  std::vector<double>
-  Mechanics<dim>::contact_factors() const
+  Tensor<1, dim>
+  Mechanics<dim>::interface_traction(const unsigned int    k,
+                                     const Tensor<1, dim> &jump,
+                                     const Tensor<1, dim> &normal) const
   {
-    std::vector<double> a(trial_interface_state.size(), 1.);
+    return (materials.interface_intact ?
+              materials.cohesive.stiffness * jump :
+              materials.cohesive.traction_at_damage(
+                jump, normal, trial_interface_state[k].viscous_damage)) +
+           materials.residual_stiffness * jump;
+  }
+
+  template <int dim>
+  std::vector<typename Mechanics<dim>::InterfacePoint>
+  Mechanics<dim>::interface_points() const
+  {
+    std::vector<InterfacePoint> points(trial_interface_state.size());
     for_each_interface_point([&](const unsigned int    k,
                                  const double,
                                  const Tensor<1, dim> &jump,
                                  const Tensor<1, dim> &normal) {
-      a[k] = std::max(materials.residual_contact,
-                      materials::contact_factor(
-                        materials.interface_intact ?
-                          0. :
-                          trial_interface_state[k].viscous_damage,
-                        jump * normal,
-                        materials.closure_gap));
+      auto                &point = points[k];
+      const Tensor<1, dim> t     = interface_traction(k, jump, normal);
+      point.gap                  = jump * normal;
+      point.slip                 = (jump - point.gap * normal).norm();
+      point.normal_traction      = t * normal;
+      point.shear_traction       = (t - point.normal_traction * normal).norm();
+      point.damage =
+        materials.interface_intact ? 0. : trial_interface_state[k].strength_loss();
+      point.contact = std::max(materials.residual_contact,
+                               materials::contact_factor(point.damage,
+                                                         point.gap,
+                                                         materials.closure_gap));
     });
+    return points;
+  }
+
+  template <int dim>
+  std::vector<InterfaceFaceData<dim>>
+  Mechanics<dim>::interface_face_data() const
+  {
+    const auto         points = interface_points();
+    const unsigned int nq     = face_quadrature.size();
+    std::vector<InterfaceFaceData<dim>> faces(interface_faces.size());
+    for (unsigned int k = 0; k < faces.size(); ++k)
+      {
+        auto       &out  = faces[k];
+        const auto  face = interface_faces[k].cell->face(interface_faces[k].face);
+        for (unsigned int v = 0; v < face->n_vertices(); ++v)
+          {
+            out.vertices.push_back(face->vertex(v));
+            Tensor<1, dim> u;
+            // particle FE: dim dofs per vertex, one per component
+            for (unsigned int d = 0; d < dim; ++d)
+              u[d] = relevant_solution(face->vertex_dof_index(v, d, particle_fe));
+            out.displacement.push_back(u);
+          }
+        for (unsigned int q = 0; q < nq; ++q)
+          {
+            const auto &p = points[k * nq + q];
+            out.gap += p.gap / nq;
+            out.slip += p.slip / nq;
+            out.normal_traction += p.normal_traction / nq;
+            out.shear_traction += p.shear_traction / nq;
+            out.damage += p.damage / nq;
+            out.contact += p.contact / nq;
+          }
+      }
+    return faces;
+  }
+
+  template <int dim>
+  std::vector<double>
+  Mechanics<dim>::contact_factors() const
+  {
+    std::vector<double> a;
+    for (const auto &point : interface_points())
+      a.push_back(point.contact);
     return a;
   }
 
@@ -578,14 +654,10 @@ namespace ssbsim
                                  const double          JxW,
                                  const Tensor<1, dim> &jump,
                                  const Tensor<1, dim> &normal) {
-      const Tensor<1, dim> t =
-        materials.interface_intact ?
-          materials.cohesive.stiffness * jump :
-          materials.cohesive.traction_at_damage(
-            jump, normal, trial_interface_state[k].viscous_damage);
       sum.separation += jump * JxW;
-      sum.traction += t * JxW;
-      sum.damage += trial_interface_state[k].viscous_damage * JxW;
+      sum.traction += interface_traction(k, jump, normal) * JxW;
+      if (!materials.interface_intact)
+        sum.damage += trial_interface_state[k].strength_loss() * JxW;
       area += JxW;
     });
     area = Utilities::MPI::sum(area, mpi_communicator);
@@ -599,46 +671,21 @@ namespace ssbsim
   }
 
   template <int dim>
-  std::vector<double>
-  Mechanics<dim>::hydrostatic_stress() const
+  template <typename Callback>
+  void
+  Mechanics<dim>::for_each_stress_point(const bool      particle_only,
+                                        const Callback &f) const
   {
-    const unsigned int  nq = cell_quadrature.size();
-    std::vector<double> sigma_h(triangulation.n_active_cells() * nq, 0.);
-    FEValues<dim>       fv(fe_collection[particle_fe], cell_quadrature,
-                     update_gradients);
-    std::vector<Tensor<2, dim>> grad(nq);
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
-        {
-          fv.reinit(cell);
-          fv[displacement_of<dim>(particle_fe)].get_function_gradients(
-            relevant_solution, grad);
-          for (unsigned int q = 0; q < nq; ++q)
-            {
-              const unsigned int idx  = cell->active_cell_index() * nq + q;
-              const auto [law, s] = material_at(particle_fe, xi[idx]);
-              sigma_h[idx] =
-                trace(law.cauchy_stress(deformation_gradient(grad, q), s)) / 3.;
-            }
-        }
-    return sigma_h;
-  }
-
-  template <int dim>
-  Tensor<2, dim>
-  Mechanics<dim>::mean_stress(const types::material_id material) const
-  {
-    const unsigned int nq = cell_quadrature.size();
+    const unsigned int nq        = cell_quadrature.size();
     FEValues<dim>      values[2] = {
       FEValues<dim>(fe_collection[0], cell_quadrature,
                     update_gradients | update_JxW_values),
       FEValues<dim>(fe_collection[1], cell_quadrature,
                     update_gradients | update_JxW_values)};
     std::vector<Tensor<2, dim>> grad(nq);
-    Tensor<2, dim>              sum;
-    double                      volume = 0;
     for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == material)
+      if (cell->is_locally_owned() &&
+          (!particle_only || cell->active_fe_index() == particle_fe))
         {
           const unsigned int k = cell->active_fe_index();
           values[k].reinit(cell);
@@ -646,13 +693,86 @@ namespace ssbsim
             relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
-              const auto [law, s] =
-                material_at(k, xi[cell->active_cell_index() * nq + q]);
-              sum += law.cauchy_stress(deformation_gradient(grad, q), s) *
-                     values[k].JxW(q);
-              volume += values[k].JxW(q);
+              const unsigned int index = cell->active_cell_index() * nq + q;
+              const auto [law, s]      = material_at(k, xi[index]);
+              const Tensor<2, dim> F   = deformation_gradient(grad, q);
+              f(cell, index, law.cauchy_stress(F, s), F, values[k].JxW(q));
             }
         }
+  }
+
+  template <int dim>
+  std::vector<double>
+  Mechanics<dim>::hydrostatic_stress() const
+  {
+    std::vector<double> sigma_h(triangulation.n_active_cells() *
+                                  cell_quadrature.size(),
+                                0.);
+    for_each_stress_point(true,
+                          [&](const auto &,
+                              const unsigned int    index,
+                              const Tensor<2, dim> &sigma,
+                              const Tensor<2, dim> &,
+                              const double) {
+                            sigma_h[index] = trace(sigma) / 3.;
+                          });
+    return sigma_h;
+  }
+
+  template <int dim>
+  typename Mechanics<dim>::CellStress
+  Mechanics<dim>::cell_stress() const
+  {
+    const unsigned int n = triangulation.n_active_cells();
+    CellStress         out{dealii::Vector<float>(n), dealii::Vector<float>(n),
+                   dealii::Vector<float>(n)};
+    std::vector<double> volume(n, 0.);
+    for_each_stress_point(
+      false,
+      [&](const auto           &cell,
+          const unsigned int,
+          const Tensor<2, dim> &sigma,
+          const Tensor<2, dim> &F,
+          const double          JxW) {
+        const unsigned int c = cell->active_cell_index();
+        // in 2D (plane strain) the out-of-plane stress is not computed: the
+        // von Mises and hydrostatic values are those of the in-plane part
+        const double         p   = trace(sigma) / 3.;
+        Tensor<2, dim>       dev = sigma;
+        for (unsigned int d = 0; d < dim; ++d)
+          dev[d][d] -= p;
+        out.von_mises(c) += std::sqrt(1.5 * scalar_product(dev, dev)) * JxW;
+        out.hydrostatic(c) += p * JxW;
+        out.volume_ratio(c) += determinant(F) * JxW;
+        volume[c] += JxW;
+      });
+    for (unsigned int c = 0; c < n; ++c)
+      if (volume[c] > 0)
+        {
+          out.von_mises(c) /= volume[c];
+          out.hydrostatic(c) /= volume[c];
+          out.volume_ratio(c) /= volume[c];
+        }
+    return out;
+  }
+
+  template <int dim>
+  Tensor<2, dim>
+  Mechanics<dim>::mean_stress(const types::material_id material) const
+  {
+    Tensor<2, dim> sum;
+    double         volume = 0;
+    for_each_stress_point(false,
+                          [&](const auto           &cell,
+                              const unsigned int,
+                              const Tensor<2, dim> &sigma,
+                              const Tensor<2, dim> &,
+                              const double JxW) {
+                            if (cell->material_id() != material)
+                              return;
+                            sum += sigma * JxW;
+                            volume += JxW;
+                          });
     for (unsigned int i = 0; i < dim; ++i)
       for (unsigned int j = 0; j < dim; ++j)
         sum[i][j] = Utilities::MPI::sum(sum[i][j], mpi_communicator);

@@ -83,7 +83,7 @@ grep -q "^ssbsim: error: the run stopped at t = 0.*Minimum time step" stuck.err
 # with mechanics: displacement, stress and the interface state are written
 "$SSBSIM" quick.prm --set "Output/Output directory=mech" \
   --set "Mechanics/Enable mechanics=true" --set "Operating conditions/C rate=5" > mech.log
-for field in displacement hydrostatic_stress_particle interface_contact_factor interface_damage; do
+for field in displacement von_mises_stress hydrostatic_stress volume_ratio_J interface_contact_factor interface_damage; do
   grep -q "Name=\"${field}\"" mech/solution/solution-00000.0000.vtu
 done
 

@@ -62,7 +62,8 @@ namespace ssbsim
 
   /**
    * Writes solution/solution-NNNNN.pvtu (one .vtu per MPI rank) and
-   * rewrites solution.pvd in the output directory at each call.
+   * rewrites solution.pvd in the output directory at each call; with
+   * mechanics also interface/interface-NNNNN.pvtu and interface.pvd.
    */
   template <int dim>
   class SolutionWriter
@@ -77,8 +78,17 @@ namespace ssbsim
           const double                 time);
 
   private:
+    /// interface/interface-NNNNN.pvtu and interface.pvd: the cohesive
+    /// interface state per face (damage, contact factor, normal gap, slip,
+    /// normal and shear traction) and the displacement of its vertices.
+    void
+    write_interface(const Mechanics<dim> &mechanics,
+                    const unsigned int    index,
+                    const double          time);
+
     std::string                              directory;
     MPI_Comm                                 mpi_communicator;
     std::vector<std::pair<double, std::string>> records;
+    std::vector<std::pair<double, std::string>> interface_records;
   };
 } // namespace ssbsim

@@ -151,7 +151,9 @@ namespace ssbsim
       double bk_exponent;
       double penalty_stiffness;                      // Pa/m
       double closure_gap;                            // m
+      double contact_smoothing;                      // m
       double interface_viscosity;                    // s
+      double residual_stiffness;                     // Pa/m
       double residual_contact;
       bool   interface_intact;
       double coupling_tolerance;

@@ -13,6 +13,25 @@ namespace ssbsim::materials
     double threshold       = 0; ///< largest equivalent separation reached, m
     double damage          = 0; ///< d in [0,1] of the law
     double viscous_damage  = 0; ///< regularised d that the traction uses
+    double onset           = 0; ///< lambda_0 of the mode mix at the threshold, m
+
+    /**
+     * Strength loss D = 1 - t_eq / t_0 in [0,1]: the fraction of the peak
+     * traction K lambda_0 the point has lost at its largest separation,
+     * D = 1 - (1 - d) r / lambda_0. On a proportional path it is the
+     * softening progress (r - lambda_0) / (lambda_f - lambda_0), linear in
+     * the separation, whereas the stiffness loss d = 1 - lambda_0/r ...
+     * reaches 0.9 after a tenth of the softening branch when lambda_f is
+     * large against lambda_0 (a stiff penalty). The contact factor uses D:
+     * a bond that still carries 90 % of its strength still conducts.
+     */
+    double
+    strength_loss() const
+    {
+      if (viscous_damage <= 0 || onset <= 0)
+        return 0.;
+      return std::clamp(1. - (1. - viscous_damage) * threshold / onset, 0., 1.);
+    }
   };
 
   /**
@@ -29,9 +48,10 @@ namespace ssbsim::materials
    *   damage  d = lambda_f (r - lambda_0) / (r (lambda_f - lambda_0)),
    *           r = max over the history of lambda (irreversible; d grows
  *           only while lambda exceeds r, and never decreases),
-   *   traction t = (1 - d) K [[u]] in opening and shear; in compression the
-   *           normal part is K delta_n whatever d (no interpenetration,
-   *           re-contact of an opened gap).
+   *   traction t = (1 - d) K [[u]] + d K c(delta_n) n, c = min(delta_n, 0):
+   *           (1 - d) K [[u]] in opening and shear, the full K delta_n in
+   *           compression whatever d (no interpenetration, re-contact of an
+   *           opened gap); c optionally smoothed over contact_smoothing.
    *
    * The dissipated energy on a proportional path is G_Ic + (G_IIc - G_Ic) B^eta.
    */
@@ -43,6 +63,27 @@ namespace ssbsim::materials
     double mode_I_energy;    ///< G_Ic, J/m^2
     double mode_II_energy;   ///< G_IIc, J/m^2
     double bk_exponent;      ///< eta
+    /// Width (m) over which the normal stiffness of a damaged point passes
+    /// from (1 - d) K in opening to K in compression; 0: a kink at zero gap
+    /// (exact law). A few tenths of a nanometre keep Newton from cycling
+    /// between "open" and "closed" at points that touch.
+    double contact_smoothing = 0;
+
+    /**
+     * The closed part c(g) of a normal gap g: min(g, 0), or with smoothing
+     * w the C1 blend -(g - w)^2 / (4 w) on |g| < w; returns (c, dc/dg).
+     * The normal traction is (1 - d) K g + d K c(g).
+     */
+    std::pair<double, double>
+    closed_part(const double gap) const
+    {
+      const double w = contact_smoothing;
+      if (gap <= -w)
+        return {gap, 1.};
+      if (gap >= w)
+        return {0., 0.};
+      return {-(gap - w) * (gap - w) / (4 * w), (w - gap) / (2 * w)};
+    }
 
     /// Mode-II share B = G_II / (G_I + G_II) of a separation.
     static double
@@ -102,6 +143,7 @@ namespace ssbsim::materials
         {
           state.threshold     = lambda;
           const auto [l0, lf] = onset_and_final(dn, ds);
+          state.onset         = l0;
           if (lambda > l0)
             state.damage = std::max(
               state.damage,
@@ -140,21 +182,23 @@ namespace ssbsim::materials
                        const dealii::Tensor<1, dim> &normal,
                        const double                  damage) const
     {
-      const double                 dn     = jump * normal;
-      const double                 k_open = (1 - damage) * stiffness;
-      return (dn > 0 ? k_open : stiffness) * dn * normal +
-             k_open * (jump - dn * normal);
+      const double dn = jump * normal;
+      return (1 - damage) * stiffness * jump +
+             damage * stiffness * closed_part(dn).first * normal;
     }
 
-    /// Secant stiffness (Pa/m) of the current state: the Newton matrix.
+    /// Newton matrix (Pa/m) of the current state: secant in the damage
+    /// (damage held fixed), tangent in the contact part.
     template <int dim>
     dealii::Tensor<2, dim>
     secant(const dealii::Tensor<1, dim> &jump,
            const dealii::Tensor<1, dim> &normal,
            const CohesiveState          &state) const
     {
-      const double           k_open = (1 - state.viscous_damage) * stiffness;
-      const double           k_n    = (jump * normal > 0) ? k_open : stiffness;
+      const double d      = state.viscous_damage;
+      const double k_open = (1 - d) * stiffness;
+      const double k_n =
+        k_open + d * stiffness * closed_part(jump * normal).second;
       dealii::Tensor<2, dim> D;
       for (unsigned int i = 0; i < dim; ++i)
         for (unsigned int j = 0; j < dim; ++j)
@@ -165,9 +209,11 @@ namespace ssbsim::materials
   };
 
   /**
-   * Contact factor a = (1 - d) (1 - S(g / g_c)): the fraction of an interface
-   * point that still conducts Li+, with S the cubic smoothstep on [0,1] of
-   * the normal gap g over the closure gap g_c (a closed gap conducts).
+   * Contact factor a = (1 - D) (1 - S(g / g_c)): the fraction of an
+   * interface point that still conducts Li+, with D the damage (the
+   * simulator passes CohesiveState::strength_loss()) and S the cubic
+   * smoothstep on [0,1] of the normal gap g over the closure gap g_c (a
+   * closed gap conducts).
    */
   inline double
   contact_factor(const double damage, const double gap, const double closure_gap)

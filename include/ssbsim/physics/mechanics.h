@@ -7,6 +7,7 @@
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/hp/fe_collection.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/vector.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
@@ -19,6 +20,18 @@
 
 namespace ssbsim
 {
+  /// Interface state on one particle/electrolyte face: its vertices
+  /// (reference position), the particle-side displacement there, and the
+  /// means of Mechanics::InterfacePoint over its quadrature points.
+  template <int dim>
+  struct InterfaceFaceData
+  {
+    std::vector<dealii::Point<dim>>     vertices;
+    std::vector<dealii::Tensor<1, dim>> displacement;
+    double gap = 0, slip = 0, normal_traction = 0, shear_traction = 0,
+           damage = 0, contact = 0;
+  };
+
   /**
    * Quasi-static finite-strain mechanics of the swelling particle in the
    * electrolyte (PHYSICS.md section 3; work in progress for issue 4).
@@ -49,11 +62,15 @@ namespace ssbsim
       bool   interface_intact = false; ///< true: no damage (a parameter switch)
       double closure_gap      = 10e-9; ///< gap at which contact is lost, m
       double interface_viscosity = 0;  ///< damage regularisation time, s
+      /// spring (Pa/m) added to the cohesive law everywhere on the
+      /// interface: a fully debonded particle would otherwise float (its
+      /// rigid-body motions unconstrained, the stiffness matrix singular)
+      double residual_stiffness = 0;
       /// floor of the contact factor: a fully debonded particle keeps this
       /// much conductance, so that the galvanostatic constraint stays
       /// solvable and the voltage runs to the cutoff instead of the solver
       /// failing
-      double residual_contact = 1e-4;
+      double residual_contact = 1e-6;
     };
 
     /// Boundary conditions: all components fixed, or only the normal one
@@ -121,19 +138,39 @@ namespace ssbsim
     std::vector<double>
     contact_factors() const;
 
-    /// Damage (regularised) at each interface quadrature point of the last
-    /// solve, in the order of contact_factors().
+    /// State of one interface quadrature point after the last solve.
+    struct InterfacePoint
+    {
+      double gap;             ///< normal opening [[u]].n, m (< 0: closed)
+      double slip;            ///< tangential separation, m
+      double normal_traction; ///< t.n on the particle side, Pa (> 0: tension)
+      double shear_traction;  ///< |t - (t.n) n|, Pa
+      double damage;          ///< strength loss D in [0,1]
+      double contact;         ///< contact factor a in [residual, 1]
+    };
+
+    /// Every interface quadrature point, in the order of contact_factors().
+    std::vector<InterfacePoint>
+    interface_points() const;
+
+    /// One entry per locally owned interface face (output).
+    std::vector<InterfaceFaceData<dim>>
+    interface_face_data() const;
+
+    /// Damage as strength loss D = 1 - t_eq/t_0 (regularised; see
+    /// materials::CohesiveState::strength_loss) at each interface quadrature
+    /// point of the last solve, in the order of contact_factors().
     std::vector<double>
     interface_damage() const
     {
       std::vector<double> d;
       for (const auto &state : trial_interface_state)
-        d.push_back(materials.interface_intact ? 0. : state.viscous_damage);
+        d.push_back(materials.interface_intact ? 0. : state.strength_loss());
       return d;
     }
 
     /// Interface averages: separation [[u]] = u_e - u_p and traction on
-    /// the particle side (Pa), and the mean damage.
+    /// the particle side (Pa), and the mean damage (strength loss).
     struct InterfaceAverages
     {
       dealii::Tensor<1, dim> separation;
@@ -148,6 +185,19 @@ namespace ssbsim
     /// quadrature point, same layout as conversion_extent().
     std::vector<double>
     hydrostatic_stress() const;
+
+    /// Cell means (over the reference volume) of the von Mises and
+    /// hydrostatic Cauchy stress (Pa) and of the volume ratio J = det F,
+    /// indexed by active_cell_index (locally owned cells; 0 elsewhere).
+    struct CellStress
+    {
+      dealii::Vector<float> von_mises;
+      dealii::Vector<float> hydrostatic;
+      dealii::Vector<float> volume_ratio;
+    };
+
+    CellStress
+    cell_stress() const;
 
     /// Volume average of the Cauchy stress over the cells of @p material.
     dealii::Tensor<2, dim>
@@ -179,6 +229,20 @@ namespace ssbsim
     template <typename F>
     void
     for_each_interface_point(const F &f) const;
+
+    /// Calls f(cell, index, Cauchy stress, F, JxW) at each quadrature point
+    /// of the locally owned cells (particle cells only if @p particle_only);
+    /// index = active_cell_index * n_q + q.
+    template <typename Callback>
+    void
+    for_each_stress_point(const bool particle_only, const Callback &f) const;
+
+    /// Traction (Pa) on the particle side at interface point @p k of the
+    /// last solve, including the residual spring.
+    dealii::Tensor<1, dim>
+    interface_traction(const unsigned int            k,
+                       const dealii::Tensor<1, dim> &jump,
+                       const dealii::Tensor<1, dim> &normal) const;
 
     void
     apply_boundary_values();
@@ -219,6 +283,7 @@ namespace ssbsim
     std::vector<Support>                  supports;
     std::vector<double>        xi;
     double                     tolerance        = 1e-14;
+    double                     force_tolerance  = 0;
     double                     length_scale     = 1.;
     double                     time_step        = 1.;
     dealii::types::boundary_id pressure_boundary = 0;
