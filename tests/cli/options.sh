@@ -86,6 +86,19 @@ grep -q "^ssbsim: error: the run stopped at t = 0.*Minimum time step" stuck.err
 for field in displacement von_mises_stress hydrostatic_stress volume_ratio_J interface_contact_factor interface_damage; do
   grep -q "Name=\"${field}\"" mech/solution/solution-00000.0000.vtu
 done
+# and the interface series, one record per solution record, readable by meshio
+[ "$(grep -c 'DataSet' mech/interface.pvd)" -eq "$(grep -c 'DataSet' mech/solution.pvd)" ]
+for pvtu in $(grep -o 'interface/interface-[0-9]*\.pvtu' mech/interface.pvd); do
+  [ -f "mech/$pvtu" ]
+done
+/usr/bin/python3 - mech/interface/interface-00000.0000.vtu <<'PY'
+import sys, meshio
+m = meshio.read(sys.argv[1])
+names = {"damage", "contact_factor", "normal_gap", "slip", "normal_traction", "shear_traction"}
+assert names <= set(m.cell_data), m.cell_data.keys()
+assert m.cells[0].type == "line" and len(m.cells[0].data) > 0
+assert "displacement" in m.point_data
+PY
 
 # the gmsh example runs
 "$SSBSIM" "$root/inputs/fes2_gmsh_2d.prm" --set "Output/Output directory=gmsh" \
