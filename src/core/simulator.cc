@@ -35,7 +35,10 @@ namespace ssbsim
                         "li_stored_mol",
                         "charge_passed_C",
                         "newton_iterations",
-                        "linear_iterations"})
+                        "linear_iterations",
+                        "coupling_iterations",
+                        "mechanics_newton_iterations",
+                        "mechanics_linear_iterations"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -260,11 +263,13 @@ namespace ssbsim
     typename Electrochemistry<dim>::StepResult result;
     const unsigned int iterations =
       mechanics ? parameters.mechanics.max_coupling_iterations : 1;
+    unsigned int mechanics_newton = 0, mechanics_linear = 0;
     for (unsigned int k = 1; k <= iterations; ++k)
       {
         const unsigned int linear = result.linear_iterations;
         result = chem.solve_time_step(time_step, current, branch);
         result.linear_iterations += linear;
+        result.coupling_iterations = k;
         if (!result.converged || !mechanics)
           return result;
 
@@ -272,6 +277,10 @@ namespace ssbsim
           chem.conversion_extent_at_quadrature_points();
         const auto m = mechanics->solve(true, time_step);
         result.linear_iterations += m.linear_iterations;
+        result.mechanics_newton_iterations = mechanics_newton +=
+          m.newton_iterations;
+        result.mechanics_linear_iterations = mechanics_linear +=
+          m.linear_iterations;
         if (!m.converged)
           {
             result.converged = false;
@@ -336,7 +345,10 @@ namespace ssbsim
                               chem.li_stored(),
                               charge_passed,
                               double(result.newton_iterations),
-                              double(result.linear_iterations)});
+                              double(result.linear_iterations),
+                              double(result.coupling_iterations),
+                              double(result.mechanics_newton_iterations),
+                              double(result.mechanics_linear_iterations)});
     if (output && Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
       statistics_table.append_last_row(parameters.output.directory +
                                        "/statistics.csv");
@@ -357,7 +369,12 @@ namespace ssbsim
           << std::setprecision(4) << chemistry->cell_voltage() << " V  Q = "
           << std::setprecision(1) << std::setw(6) << capacity
           << " mAh/g  Newton " << result.newton_iterations << "  linear "
-          << result.linear_iterations << std::defaultfloat << std::endl;
+          << result.linear_iterations;
+    if (mechanics)
+      pcout << "  (mechanics: Newton " << result.mechanics_newton_iterations
+            << ", CG " << result.mechanics_linear_iterations << ", coupling "
+            << result.coupling_iterations << ")";
+    pcout << std::defaultfloat << std::endl;
   }
 
   template <int dim>

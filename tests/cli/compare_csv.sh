@@ -8,7 +8,7 @@ strip() {
   /usr/bin/python3 - "$1" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
-keep = [k for k, name in enumerate(rows[0]) if name != "linear_iterations"]
+keep = [k for k, name in enumerate(rows[0]) if not name.endswith("linear_iterations")]
 for row in rows:
     print(",".join(row[k] for k in keep))
 PY

@@ -66,6 +66,10 @@ namespace ssbsim
       bool         converged          = false;
       unsigned int newton_iterations  = 0;
       unsigned int linear_iterations  = 0;
+      /// filled by the coupled step (Simulator) when mechanics is on
+      unsigned int mechanics_newton_iterations = 0;
+      unsigned int mechanics_linear_iterations = 0;
+      unsigned int coupling_iterations         = 1;
       std::string  failure;
     };
 
