@@ -439,6 +439,14 @@ namespace ssbsim
       prm.declare_entry("Volume expansion", "161", Double(0, 1000),
                         "Volume increase at full conversion (%); (7.09 + 2 x "
                         "27.68) / 23.95 = 2.61.");
+      prm.declare_entry("Swelling anisotropy", "1, 1, 1",
+                        List(Double(0, 1e6), 3, 3),
+                        "Shares of the volume swelling along the crystal a, "
+                        "b, c axes (dimensionless weights; the orientation "
+                        "is Particle/Euler angles): the axis i stretches by "
+                        "(1 + beta xi)^(w_i / sum w), so the volume still "
+                        "grows by 1 + beta. 1, 1, 1: isotropic; 0, 0, 1: "
+                        "all along c. In 2D only a and b count.");
       prm.declare_entry("Interface normal strength", "20", Double(1e-3, 1e4),
                         "Cohesive strength in opening (MPa).");
       prm.declare_entry("Interface shear strength", "30", Double(1e-3, 1e4),
@@ -500,6 +508,12 @@ namespace ssbsim
       young_electrolyte   = prm.get_double("Young's modulus electrolyte") * 1e9;
       poisson_electrolyte = prm.get_double("Poisson's ratio electrolyte");
       volume_expansion    = prm.get_double("Volume expansion") / 100.;
+      swelling_anisotropy =
+        three_doubles(prm, "Swelling anisotropy", "Mechanics/");
+      if (!(swelling_anisotropy[0] + swelling_anisotropy[1] > 0))
+        fail("Mechanics/Swelling anisotropy",
+             "the a and b weights must not both be 0 (allowed: three "
+             "numbers >= 0 with w_a + w_b > 0)");
       normal_strength     = prm.get_double("Interface normal strength") * 1e6;
       shear_strength      = prm.get_double("Interface shear strength") * 1e6;
       mode_I_energy       = prm.get_double("Interface mode I fracture energy");

@@ -3,6 +3,7 @@
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/core/simulator.h>
 #include <ssbsim/materials/constants.h>
+#include <ssbsim/materials/diffusivity.h>
 
 #include <cmath>
 #include <iomanip>
@@ -68,6 +69,23 @@ namespace ssbsim
         materials.electrolyte = materials::NeoHookean<dim>::from_young_poisson(
           m.young_electrolyte, m.poisson_electrolyte);
         materials.swelling = m.volume_expansion;
+        const auto &w      = m.swelling_anisotropy;
+        materials.isotropic_swelling =
+          (w[0] == w[1] && (dim == 2 || w[1] == w[2]));
+        if (!materials.isotropic_swelling)
+          {
+            const Tensor<2, 3> Q =
+              materials::crystal_rotation(parameters.particle.euler_angles);
+            double sum = 0;
+            for (unsigned int d = 0; d < dim; ++d)
+              sum += w[d];
+            for (unsigned int i = 0; i < dim; ++i)
+              {
+                materials.swelling_exponents[i] = w[i] / sum;
+                for (unsigned int j = 0; j < dim; ++j)
+                  materials.swelling_axes[i][j] = Q[i][j];
+              }
+          }
         materials.cohesive = {m.penalty_stiffness,
                               m.normal_strength,
                               m.shear_strength,

@@ -152,18 +152,24 @@ namespace ssbsim
   }
 
   template <int dim>
-  std::pair<materials::NeoHookean<dim>, double>
+  std::pair<materials::NeoHookean<dim>, Tensor<2, dim>>
   Mechanics<dim>::material_at(const unsigned int fe_index,
                               const double       conversion) const
   {
     if (fe_index != particle_fe)
-      return {materials.electrolyte, 1.};
+      return {materials.electrolyte, materials::isotropic_swelling<dim>(1.)};
     const double x = std::clamp(conversion, 0., 1.);
     materials::NeoHookean<dim> law;
     law.mu = (1 - x) * materials.pristine.mu + x * materials.converted.mu;
     law.lambda =
       (1 - x) * materials.pristine.lambda + x * materials.converted.lambda;
-    return {law, std::pow(1. + materials.swelling * x, 1. / dim)};
+    const double volume_ratio = 1. + materials.swelling * x;
+    return {law,
+            materials.isotropic_swelling ?
+              materials::isotropic_swelling<dim>(std::pow(volume_ratio, 1. / dim)) :
+              materials::anisotropic_swelling<dim>(materials.swelling_axes,
+                                                   materials.swelling_exponents,
+                                                   volume_ratio)};
   }
 
   template <int dim>

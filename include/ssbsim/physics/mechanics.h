@@ -3,6 +3,7 @@
 #include <deal.II/base/conditional_ostream.h>
 #include <deal.II/base/index_set.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/symmetric_tensor.h>
 #include <deal.II/distributed/tria.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/hp/fe_collection.h>
@@ -56,6 +57,12 @@ namespace ssbsim
       materials::NeoHookean<dim> converted;
       materials::NeoHookean<dim> electrolyte;
       double swelling = 1.61; ///< beta: volume x (1 + beta) at xi = 1
+      /// swelling frame: columns are the crystal axes (identity: sample
+      /// axes) and the exponents e_i of the stretch (1 + beta xi)^e_i along
+      /// them (sum 1; 1/dim each: isotropic)
+      dealii::Tensor<2, dim> swelling_axes = dealii::unit_symmetric_tensor<dim>();
+      double swelling_exponents[dim] = {};
+      bool   isotropic_swelling      = true; ///< ignore the two above
       /// FeS2/LPS interface; its stiffness is the penalty, also in
       /// compression
       materials::CohesiveLaw cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
@@ -250,9 +257,10 @@ namespace ssbsim
     std::vector<double>
     rigid_body_modes() const;
 
-    /// The elastic law and swelling stretch s at conversion extent xi on a
-    /// cell with FE index @p fe_index (moduli mixed linearly in xi).
-    std::pair<materials::NeoHookean<dim>, double>
+    /// The elastic law and swelling stretch tensor F_sw at conversion
+    /// extent xi on a cell with FE index @p fe_index (moduli mixed linearly
+    /// in xi).
+    std::pair<materials::NeoHookean<dim>, dealii::Tensor<2, dim>>
     material_at(const unsigned int fe_index, const double conversion) const;
 
     dealii::Tensor<2, dim>
