@@ -69,6 +69,7 @@ expect "missing open-circuit file" "Charge open circuit file" "$SSBSIM" ocvfile.
 expect "--set out of range" "C rate.*Double" "$SSBSIM" ok.prm --set "Operating conditions/C rate=-1"
 expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/Colour=red"
 expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
+expect "swelling without in-plane share" "Mechanics/Swelling anisotropy.*w_a \+ w_b > 0" "$SSBSIM" ok.prm --set "Mechanics/Swelling anisotropy=0, 0, 1"
 
 prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
 expect "missing mesh file" "Mesh file.*absent.msh" "$SSBSIM" nomesh.prm
