@@ -155,6 +155,7 @@ namespace ssbsim
       double contact_smoothing;                      // m
       double interface_viscosity;                    // s
       double residual_stiffness;                     // Pa/m
+      double interface_damping;                      // Pa s/m
       double residual_contact;
       bool   interface_intact;
       double coupling_tolerance;

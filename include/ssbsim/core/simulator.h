@@ -112,6 +112,8 @@ namespace ssbsim
     std::unique_ptr<Mechanics<dim>>                    mechanics;
     std::vector<double>                                accepted_contact;
     std::vector<double>                                accepted_stress;
+    /// sigma_h of the last mechanics solve, for the next step's kinetics
+    std::vector<double>                                pending_stress;
     std::unique_ptr<SolutionWriter<dim>>               writer;
     CsvTable                                           statistics_table;
     CsvTable                                           cycles_table;

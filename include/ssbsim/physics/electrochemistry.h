@@ -70,6 +70,7 @@ namespace ssbsim
       unsigned int mechanics_newton_iterations = 0;
       unsigned int mechanics_linear_iterations = 0;
       unsigned int coupling_iterations         = 1;
+      unsigned int mechanics_stalled_solves    = 0;
       std::string  failure;
     };
 

@@ -73,6 +73,8 @@ namespace ssbsim
       /// interface: a fully debonded particle would otherwise float (its
       /// rigid-body motions unconstrained, the stiffness matrix singular)
       double residual_stiffness = 0;
+      /// viscous traction c d[[u]]/dt on the interface (Pa s/m); 0: none
+      double interface_damping = 0;
       /// floor of the contact factor: a fully debonded particle keeps this
       /// much conductance, so that the galvanostatic constraint stays
       /// solvable and the voltage runs to the cutoff instead of the solver
@@ -123,6 +125,9 @@ namespace ssbsim
       bool         converged         = false;
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
+      /// accepted at a residual below 100 force tolerances where the line
+      /// search could no longer reduce it (contact chatter)
+      bool         stalled           = false;
       std::string  failure;
     };
 
@@ -288,6 +293,8 @@ namespace ssbsim
     std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<materials::CohesiveState> interface_state;       // accepted
     std::vector<materials::CohesiveState> trial_interface_state; // last solve
+    std::vector<dealii::Tensor<1, dim>>   accepted_jump; // [[u]] at accept()
+    std::vector<dealii::Tensor<1, dim>>   trial_jump;    // [[u]], last solve
     std::vector<Support>                  supports;
     std::vector<double>        xi;
     double                     tolerance        = 1e-14;
