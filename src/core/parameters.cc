@@ -265,6 +265,11 @@ namespace ssbsim
                         "Omega_Li in the stress factor exp(Omega sigma_h / R T) "
                         "on the diffusivity (m^3/mol); (7.09 + 2 x 27.68 - "
                         "23.95) / 4 cm^3/mol for the conversion.");
+      prm.declare_entry("Stress coupling limit", "500", Double(0, 1e5),
+                        "Bound on |sigma_h| in the stress factor (MPa): the "
+                        "flow stress that plastic flow of the converted "
+                        "shell and the electrolyte (not modelled) would "
+                        "impose; 500 MPa bounds the factor to exp(+-1.9).");
       prm.leave_subsection();
     }
 
@@ -286,6 +291,7 @@ namespace ssbsim
       blocking_onset  = prm.get_double("Blocking onset");
       blocking_width  = prm.get_double("Blocking width");
       li_partial_molar_volume = prm.get_double("Li partial molar volume");
+      stress_coupling_limit   = prm.get_double("Stress coupling limit") * 1e6;
       prm.leave_subsection();
     }
 

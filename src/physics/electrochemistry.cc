@@ -284,6 +284,7 @@ namespace ssbsim
     const auto  &A     = diffusivity.orientation_tensor();
     const double omega = parameters.particle.li_partial_molar_volume;
     const double RT    = constants::gas_constant * temperature;
+    const double stress_limit = parameters.particle.stress_coupling_limit;
 
     FEValues<dim> particle_values(fe_collection[particle_fe],
                                   cell_quadrature,
@@ -322,13 +323,15 @@ namespace ssbsim
                 {
                   const double sigma_h =
                     hydrostatic_stress[cell->active_cell_index() * nq + q];
-                  // stress factor exp(Omega sigma_h / R T), its exponent
-                  // bounded by +-5: without plasticity the swelling makes
-                  // stresses of tens of GPa, whose exponential would
-                  // overflow (a factor of 150 either way is kept)
+                  // stress factor exp(Omega sigma_h / R T) with sigma_h
+                  // bounded by the flow stress: the elastic model makes
+                  // tens of GPa at the front, which plastic flow of Li2S,
+                  // Fe and LPS would relax (Particle/Stress coupling limit)
                   const double factor =
                     diffusivity_arrhenius *
-                    std::exp(std::clamp(omega * sigma_h / RT, -5., 5.));
+                    std::exp(omega *
+                             std::clamp(sigma_h, -stress_limit, stress_limit) /
+                             RT);
                   const double g  = factor * diffusivity.scalar(theta[q]);
                   const double dg =
                     factor * diffusivity.scalar_derivative(theta[q]);

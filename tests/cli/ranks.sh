@@ -30,3 +30,51 @@ PRM
   echo "${dim}D: 1 and 2 ranks agree ($(wc -l < one/statistics.csv) rows)"
   tail -1 one/cycles.csv
 done
+
+# A coupled run (mechanics and the cohesive interface, 2D, C/10): debonding
+# is an instability, and the two partitions give different AMG hierarchies,
+# so Krylov round-off sends the adaptive time stepping down different paths
+# after the first cut-back (measured: 346 and 360 steps). The cycle results
+# must still agree: discharge capacity to 1e-3, the rest to 1-2 %
+# (measured: 254.0086 vs 254.0052 mAh/g, contact 0.1016 vs 0.1014).
+cat > coupled.prm <<PRM
+subsection Geometry
+  set Dimension          = 2
+  set Global refinements = 2
+end
+subsection Operating conditions
+  set C rate = 0.1
+end
+subsection Mechanics
+  set Enable mechanics = true
+end
+subsection Output
+  set Write solution = false
+  set Progress interval = 1000
+end
+PRM
+"$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" coupled.prm --set "Output/Output directory=one_c" > one_c.log
+"$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" coupled.prm --set "Output/Output directory=two_c" > two_c.log
+/usr/bin/python3 - one_c/cycles.csv two_c/cycles.csv <<'PY'
+import csv, sys
+one, two = (list(csv.DictReader(open(f)))[0] for f in sys.argv[1:3])
+checks = {  # column: (kind, tolerance)
+    "discharge_capacity_mAh_g": ("rel", 1e-3),
+    "charge_capacity_mAh_g": ("rel", 2e-2),
+    "coulombic_efficiency": ("abs", 1e-2),
+    "mean_discharge_voltage_V": ("abs", 1e-3),
+    "contact_fraction_end_discharge": ("abs", 1e-2),
+    "interfacial_resistance_end_discharge_ohm_cm2": ("rel", 2e-2),
+}
+bad = []
+for column, (kind, tol) in checks.items():
+    a, b = float(one[column]), float(two[column])
+    err = abs(a - b) / (abs(a) if kind == "rel" else 1.)
+    if not err <= tol:
+        bad.append(f"{column}: {a} vs {b} ({kind} {err:.2e} > {tol})")
+assert float(one["contact_fraction_end_discharge"]) < 0.5, "the interface did not debond"
+if bad:
+    sys.exit("coupled run, 1 vs 2 ranks differ:\n" + "\n".join(bad))
+print("coupled 2D: 1 and 2 ranks agree:", one["discharge_capacity_mAh_g"],
+      two["discharge_capacity_mAh_g"], "mAh/g")
+PY

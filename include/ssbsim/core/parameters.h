@@ -89,6 +89,7 @@ namespace ssbsim
       double                blocking_onset;
       double                blocking_width;
       double                li_partial_molar_volume; // m^3/mol
+      double stress_coupling_limit; // Pa
 
       /// mol/m^3 of Li at theta = 1
       double
