@@ -429,7 +429,7 @@ namespace ssbsim
       prm.declare_entry("Enable mechanics", "false", Bool(),
                         "Solve finite-strain swelling and the cohesive "
                         "interface, staggered with the electrochemistry in "
-                        "each time step (work in progress, issue 4).");
+                        "each time step (the default scenario sets it).");
       prm.declare_entry("Young's modulus pristine", "300", Double(1e-3, 2000),
                         "FeS2 (GPa).");
       prm.declare_entry("Poisson's ratio pristine", "0.16", Double(-0.99, 0.49),
