@@ -332,12 +332,17 @@ namespace ssbsim
         << "\" NumberOfCells=\"" << faces.size() << "\">\n";
     vtu << "<PointData Vectors=\"displacement\">\n<DataArray type=\"Float64\" "
            "Name=\"displacement\" NumberOfComponents=\"3\" format=\"ascii\">\n";
-    for (const auto &face : faces)
-      for (unsigned int v = 0; v < nv; ++v)
-        {
-          const auto &u = face.displacement[vtk_order[v]];
-          vtu << u[0] << ' ' << u[1] << ' ' << (dim == 3 ? u[dim - 1] : 0.) << '\n';
-        }
+    // three components per face vertex, in VTK's order
+    auto write_vertex_data = [&](const auto &member) {
+      for (const auto &face : faces)
+        for (unsigned int v = 0; v < nv; ++v)
+          {
+            const auto &x = (face.*member)[vtk_order[v]];
+            vtu << x[0] << ' ' << x[1] << ' ' << (dim == 3 ? x[dim - 1] : 0.)
+                << '\n';
+          }
+    };
+    write_vertex_data(&InterfaceFaceData<dim>::displacement);
     vtu << "</DataArray>\n</PointData>\n<CellData Scalars=\"damage\">\n";
     for (const auto &[name, member] : cell_fields)
       {
@@ -349,12 +354,7 @@ namespace ssbsim
       }
     vtu << "</CellData>\n<Points>\n<DataArray type=\"Float64\" "
            "NumberOfComponents=\"3\" format=\"ascii\">\n";
-    for (const auto &face : faces)
-      for (unsigned int v = 0; v < nv; ++v)
-        {
-          const auto &x = face.vertices[vtk_order[v]];
-          vtu << x[0] << ' ' << x[1] << ' ' << (dim == 3 ? x[dim - 1] : 0.) << '\n';
-        }
+    write_vertex_data(&InterfaceFaceData<dim>::vertices);
     vtu << "</DataArray>\n</Points>\n<Cells>\n<DataArray type=\"Int64\" "
            "Name=\"connectivity\" format=\"ascii\">\n";
     for (std::size_t i = 0; i < nv * faces.size(); ++i)
