@@ -140,6 +140,7 @@ namespace
   struct CompositeResult
   {
     Tensor<2, 3> mean_particle_stress;
+    Tensor<2, 3> mean_matrix_stress;
     unsigned int iterations_per_newton_step;
     double       mean_interface_normal_traction; ///< over the faces, Pa
   };
@@ -196,6 +197,7 @@ namespace
         ++faces;
       }
     return {mechanics.mean_stress(ids::particle),
+            mechanics.mean_stress(ids::electrolyte),
             r.linear_iterations / r.newton_iterations,
             Utilities::MPI::sum(traction, MPI_COMM_WORLD) /
               Utilities::MPI::sum(faces, MPI_COMM_WORLD)};
@@ -231,6 +233,15 @@ TEST_CASE("Swelling sphere bonded in a matrix: Lame/Eshelby pressure, AMG modes"
             << " Pa at levels 3, 4; analytic " << pressure << " Pa; order "
             << std::log2((p3 - pressure) / (p4 - pressure)) << std::endl;
   CHECK(p4 == Approx(pressure).epsilon(0.02));
+  // the matrix: sigma_rr + 2 sigma_tt = 9 K2 C1 is uniform in the shell
+  // (u = C1 r + C2 / r^2, u(b) = 0, sigma_rr(a) = -p), so its mean
+  // hydrostatic stress checks the hoop stress there
+  const double hydrostatic_matrix = -3 * K2 * c3 * pressure / (3 * K2 * c3 + 4 * mu2);
+  std::cout << "Lame/Eshelby: matrix hydrostatic stress "
+            << trace(fine.mean_matrix_stress) / 3 << " Pa, analytic "
+            << hydrostatic_matrix << " Pa" << std::endl;
+  CHECK(trace(fine.mean_matrix_stress) / 3 ==
+        Approx(hydrostatic_matrix).epsilon(0.02));
   // the interface carries the same pressure as its normal traction
   std::cout << "Lame/Eshelby: interface normal traction "
             << fine.mean_interface_normal_traction << " Pa" << std::endl;
