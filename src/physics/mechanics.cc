@@ -512,6 +512,15 @@ namespace ssbsim
             result.stalled   = true;
             return result;
           }
+        // no progress over ten iterations at a larger residual: give up
+        // now and let the caller cut the time step (the interface damping
+        // grows as 1/dt) instead of spending sixty iterations
+        if (history.size() > 10 &&
+            residual_norm > 0.9 * history[history.size() - 11])
+          {
+            result.failure = "mechanics Newton stalled";
+            return result;
+          }
         solution          = trial;
         relevant_solution = solution;
         // converged: the update is negligible, or the residual is below
