@@ -636,7 +636,7 @@ namespace ssbsim
       point.normal_traction      = t * normal;
       point.shear_traction       = (t - point.normal_traction * normal).norm();
       point.damage =
-        materials.interface_intact ? 0. : trial_interface_state[k].strength_loss();
+        materials.interface_intact ? 0. : trial_interface_state[k].strength_loss;
       point.contact = std::max(materials.residual_contact,
                                materials::contact_factor(point.damage,
                                                          point.gap,
@@ -702,7 +702,7 @@ namespace ssbsim
       sum.separation += jump * JxW;
       sum.traction += interface_traction(k, jump, normal) * JxW;
       if (!materials.interface_intact)
-        sum.damage += trial_interface_state[k].strength_loss() * JxW;
+        sum.damage += trial_interface_state[k].strength_loss * JxW;
       area += JxW;
     });
     area = Utilities::MPI::sum(area, mpi_communicator);

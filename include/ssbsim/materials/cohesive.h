@@ -13,25 +13,20 @@ namespace ssbsim::materials
     double threshold       = 0; ///< largest equivalent separation reached, m
     double damage          = 0; ///< d in [0,1] of the law
     double viscous_damage  = 0; ///< regularised d that the traction uses
-    double onset           = 0; ///< lambda_0 of the mode mix at the threshold, m
-
     /**
-     * Strength loss D = 1 - t_eq / t_0 in [0,1]: the fraction of the peak
-     * traction K lambda_0 the point has lost at its largest separation,
-     * D = 1 - (1 - d) r / lambda_0. On a proportional path it is the
-     * softening progress (r - lambda_0) / (lambda_f - lambda_0), linear in
-     * the separation, whereas the stiffness loss d = 1 - lambda_0/r ...
-     * reaches 0.9 after a tenth of the softening branch when lambda_f is
-     * large against lambda_0 (a stiff penalty). The contact factor uses D:
-     * a bond that still carries 90 % of its strength still conducts.
+     * Strength loss D = 1 - t_eq / t_0 in [0,1] of the law (irreversible):
+     * the fraction of the peak traction K lambda_0 the point has lost at
+     * its largest separation, D = 1 - (1 - d) r / lambda_0 for the mode mix
+     * at r. On a proportional path it is the softening progress
+     * (r - lambda_0) / (lambda_f - lambda_0), linear in the separation,
+     * whereas the stiffness loss d = 1 - lambda_0/r ... reaches 0.9 after a
+     * tenth of the softening branch when lambda_f is large against
+     * lambda_0 (a stiff penalty). The contact factor uses D: a bond that
+     * still carries 90 % of its strength still conducts. It is computed
+     * from the law's d, not the viscous d_v, whose transient overstress
+     * would make it fall back to 0 after a fast opening.
      */
-    double
-    strength_loss() const
-    {
-      if (viscous_damage <= 0 || onset <= 0)
-        return 0.;
-      return std::clamp(1. - (1. - viscous_damage) * threshold / onset, 0., 1.);
-    }
+    double strength_loss = 0;
   };
 
   /**
@@ -143,11 +138,17 @@ namespace ssbsim::materials
         {
           state.threshold     = lambda;
           const auto [l0, lf] = onset_and_final(dn, ds);
-          state.onset         = l0;
           if (lambda > l0)
-            state.damage = std::max(
-              state.damage,
-              std::min(1., lf * (lambda - l0) / (lambda * (lf - l0))));
+            {
+              state.damage = std::max(
+                state.damage,
+                std::min(1., lf * (lambda - l0) / (lambda * (lf - l0))));
+              state.strength_loss =
+                std::max(state.strength_loss,
+                         std::clamp(1. - (1. - state.damage) * lambda / l0,
+                                    0.,
+                                    1.));
+            }
         }
       state.viscous_damage = state.damage;
       return traction_at_damage(jump, normal, state.damage);
@@ -211,7 +212,7 @@ namespace ssbsim::materials
   /**
    * Contact factor a = (1 - D) (1 - S(g / g_c)): the fraction of an
    * interface point that still conducts Li+, with D the damage (the
-   * simulator passes CohesiveState::strength_loss()) and S the cubic
+   * simulator passes CohesiveState::strength_loss) and S the cubic
    * smoothstep on [0,1] of the normal gap g over the closure gap g_c (a
    * closed gap conducts).
    */

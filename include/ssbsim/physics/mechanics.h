@@ -169,15 +169,15 @@ namespace ssbsim
     std::vector<InterfaceFaceData<dim>>
     interface_face_data() const;
 
-    /// Damage as strength loss D = 1 - t_eq/t_0 (regularised; see
-    /// materials::CohesiveState::strength_loss) at each interface quadrature
+    /// Damage as strength loss D = 1 - t_eq/t_0 (of the law, irreversible;
+    /// see materials::CohesiveState::strength_loss) at each interface quadrature
     /// point of the last solve, in the order of contact_factors().
     std::vector<double>
     interface_damage() const
     {
       std::vector<double> d;
       for (const auto &state : trial_interface_state)
-        d.push_back(materials.interface_intact ? 0. : state.strength_loss());
+        d.push_back(materials.interface_intact ? 0. : state.strength_loss);
       return d;
     }
 
