@@ -320,16 +320,16 @@ namespace ssbsim
                  std::max(1., Utilities::MPI::sum(double(contact.size()),
                                                   mpi_communicator));
         chem.contact_factors() = contact;
-        // the hydrostatic stress enters the kinetics lagged by one step
-        // (taken up in accept_step): iterated within the step, its
-        // exponential factor, saturated by the elastic stresses of tens of
-        // GPa at the front, flips between iterations and the staggered
-        // loop does not converge (measured: 5 of 5 iterations in every
-        // debonding step, 1-2 with the stress lagged)
-        pending_stress = mechanics->hydrostatic_stress();
         if (change < parameters.mechanics.coupling_tolerance)
           break;
       }
+    // the hydrostatic stress enters the kinetics lagged by one step (taken
+    // up in accept_step): iterated within the step, its exponential
+    // factor, saturated by the elastic stresses of tens of GPa at the
+    // front, flips between iterations and the staggered loop does not
+    // converge (measured: 5 of 5 iterations in every debonding step, 1-2
+    // with the stress lagged)
+    pending_stress = mechanics->hydrostatic_stress();
     return result;
   }
 

@@ -479,8 +479,7 @@ namespace ssbsim
         constraints.distribute(update);
 
         // backtracking line search on the residual norm
-        double alpha   = 1.;
-        bool   reduced = false;
+        double alpha = 1.;
         for (; alpha > 1e-3; alpha *= 0.5)
           {
             trial = solution;
@@ -491,12 +490,8 @@ namespace ssbsim
             if (std::isfinite(norm) &&
                 (norm < (1. - 1e-4 * alpha) * residual_norm ||
                  residual_norm < 1e-300))
-              {
-                reduced = true;
-                break;
-              }
+              break;
           }
-        (void)reduced;
         history.push_back(residual_norm);
         // Stalled: five iterations that together reduce a residual already
         // below 100 force tolerances by less than 10 %. This happens where a
@@ -636,7 +631,7 @@ namespace ssbsim
       point.normal_traction      = t * normal;
       point.shear_traction       = (t - point.normal_traction * normal).norm();
       point.damage =
-        materials.interface_intact ? 0. : trial_interface_state[k].strength_loss;
+        damage_at(k);
       point.contact = std::max(materials.residual_contact,
                                materials::contact_factor(point.damage,
                                                          point.gap,
@@ -701,8 +696,7 @@ namespace ssbsim
                                  const Tensor<1, dim> &normal) {
       sum.separation += jump * JxW;
       sum.traction += interface_traction(k, jump, normal) * JxW;
-      if (!materials.interface_intact)
-        sum.damage += trial_interface_state[k].strength_loss * JxW;
+      sum.damage += damage_at(k) * JxW;
       area += JxW;
     });
     area = Utilities::MPI::sum(area, mpi_communicator);

@@ -176,8 +176,8 @@ namespace ssbsim
     interface_damage() const
     {
       std::vector<double> d;
-      for (const auto &state : trial_interface_state)
-        d.push_back(materials.interface_intact ? 0. : state.strength_loss);
+      for (unsigned int k = 0; k < trial_interface_state.size(); ++k)
+        d.push_back(damage_at(k));
       return d;
     }
 
@@ -248,6 +248,15 @@ namespace ssbsim
     template <typename Callback>
     void
     for_each_stress_point(const bool particle_only, const Callback &f) const;
+
+    /// Damage (strength loss) at interface point @p k of the last solve;
+    /// 0 with the interface held intact.
+    double
+    damage_at(const unsigned int k) const
+    {
+      return materials.interface_intact ? 0. :
+                                          trial_interface_state[k].strength_loss;
+    }
 
     /// Traction (Pa) on the particle side at interface point @p k of the
     /// last solve, including the residual spring.
