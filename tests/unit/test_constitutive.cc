@@ -357,6 +357,27 @@ TEST_CASE("Cohesive law: unloading, compression, re-contact")
   const auto D = law.secant<2>(dealii::Tensor<1, 2>({-1e-9, 1e-9}), n, state);
   CHECK(D[0][0] == Approx(law.stiffness));
   CHECK(D[1][1] == Approx((1 - d) * law.stiffness));
+  // smoothed contact: c(g) = g below -w, 0 above w, C1 in between, so a
+  // damaged point closed by more than w carries exactly K g
+  {
+    auto smooth              = law;
+    smooth.contact_smoothing = 0.5e-9;
+    const double w           = smooth.contact_smoothing;
+    for (const double g : {-w, w})
+      {
+        const auto below = smooth.closed_part(g * (1 - 1e-9));
+        const auto above = smooth.closed_part(g * (1 + 1e-9));
+        CHECK(below.first == Approx(above.first).margin(1e-9 * w));
+        CHECK(below.second == Approx(above.second).margin(1e-6));
+      }
+    CHECK(smooth.closed_part(0.).first == Approx(-w / 4));
+    CHECK(smooth.closed_part(0.).second == Approx(0.5));
+    const auto t = smooth.traction_at_damage<2>(
+      dealii::Tensor<1, 2>({-3 * w, 0.}), n, 1.);
+    CHECK(t[0] == Approx(-3 * w * smooth.stiffness));
+    CHECK(smooth.traction_at_damage<2>(dealii::Tensor<1, 2>({2 * w, 0.}), n, 1.)
+            .norm() == 0.);
+  }
   // contact factor: full when closed, zero when damaged or wide open
   CHECK(materials::contact_factor(0., -1e-9, 1e-8) == 1.);
   CHECK(materials::contact_factor(0.3, 0., 1e-8) == Approx(0.7));
