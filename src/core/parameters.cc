@@ -463,6 +463,15 @@ namespace ssbsim
                         "G_IIc (J/m^2).");
       prm.declare_entry("BK exponent", "2", Double(0.1, 10),
                         "Benzeggagh-Kenane mixed-mode exponent eta.");
+      prm.declare_entry("Interface friction coefficient", "0.6", Double(0, 2),
+                        "Coulomb friction mu of the damaged part of a closed "
+                        "interface point (dimensionless; Alfano-Sacco "
+                        "cohesive-frictional law): a face pressed at p "
+                        "resists shear up to about S + mu p and keeps mu p "
+                        "once debonded. 0.6: Byerlee's friction of rock and "
+                        "mineral contacts (0.6-0.85, Byerlee 1978, Pure "
+                        "Appl. Geophys. 116:615); dry ceramic contacts "
+                        "0.2-0.7. 0: the bilinear law alone.");
       prm.declare_entry("Interface penalty stiffness", "100", Double(1e-6, 1e6),
                         "Cohesive stiffness, also the compression penalty "
                         "(GPa/um).");
@@ -532,6 +541,7 @@ namespace ssbsim
       mode_I_energy       = prm.get_double("Interface mode I fracture energy");
       mode_II_energy      = prm.get_double("Interface mode II fracture energy");
       bk_exponent         = prm.get_double("BK exponent");
+      friction_coefficient = prm.get_double("Interface friction coefficient");
       penalty_stiffness   = prm.get_double("Interface penalty stiffness") * 1e15;
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
       contact_smoothing   = prm.get_double("Interface contact smoothing") * 1e-9;

@@ -93,7 +93,8 @@ namespace ssbsim
                               m.mode_I_energy,
                               m.mode_II_energy,
                               m.bk_exponent,
-                              m.contact_smoothing};
+                              m.contact_smoothing,
+                              m.friction_coefficient};
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
         materials.interface_viscosity = m.interface_viscosity;

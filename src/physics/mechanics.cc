@@ -6,6 +6,7 @@
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_gmres.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
 #include <deal.II/lac/trilinos_precondition.h>
@@ -314,10 +315,11 @@ namespace ssbsim
               }
             else
               {
-                auto state = interface_state[f * nqf + q];
-                t          = law.regularised_traction(
+                auto       state    = interface_state[f * nqf + q];
+                const auto response = law.evaluate(
                   jump, normal, state, materials.interface_viscosity, time_step);
-                D          = law.secant(jump, normal, state);
+                t = response.traction;
+                D = response.matrix;
                 trial_interface_state[f * nqf + q] = state;
               }
             // residual spring, and viscous damping of the separation rate
@@ -460,12 +462,21 @@ namespace ssbsim
           }
 
         SolverControl control(5000, 1e-10 * residual_norm);
-        SolverCG<TrilinosWrappers::MPI::Vector> cg(control);
         update = 0;
         residual *= -1.;
         try
           {
-            cg.solve(matrix, update, residual, *amg);
+            // sliding friction makes the interface matrix unsymmetric:
+            // GMRES, right-preconditioned so that it measures the true
+            // residual like CG (left preconditioning would measure the
+            // AMG-scaled one, smaller by the stiffness, and stop at once)
+            using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
+            if (symmetric_matrix())
+              SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(
+                matrix, update, residual, *amg);
+            else
+              GMRES(control, GMRES::AdditionalData(100, true))
+                .solve(matrix, update, residual, *amg);
           }
         catch (const SolverControl::NoConvergence &)
           {
@@ -611,7 +622,8 @@ namespace ssbsim
     return (materials.interface_intact ?
               materials.cohesive.stiffness * jump :
               materials.cohesive.traction_at_damage(
-                jump, normal, trial_interface_state[k].viscous_damage)) +
+                jump, normal, trial_interface_state[k].viscous_damage,
+                trial_interface_state[k])) +
            materials.residual_stiffness * jump;
   }
 
@@ -630,12 +642,10 @@ namespace ssbsim
       point.slip                 = (jump - point.gap * normal).norm();
       point.normal_traction      = t * normal;
       point.shear_traction       = (t - point.normal_traction * normal).norm();
-      point.damage =
-        damage_at(k);
-      point.contact = std::max(materials.residual_contact,
-                               materials::contact_factor(point.damage,
-                                                         point.gap,
-                                                         materials.closure_gap));
+      point.damage               = damage_at(k);
+      point.contact              = std::max(
+        materials.residual_contact,
+        materials::contact_factor(point.gap, materials.closure_gap));
     });
     return points;
   }

@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <type_traits>
 
 #include "helpers.h"
 
@@ -298,10 +299,16 @@ namespace
   /// Two stiff blocks (particle below y = 0, electrolyte above), the
   /// bottom face fixed, the top face moved along @p direction in steps up
   /// to @p max_opening; returns (separation, traction) along the path.
+  /// Two stiff blocks (particle below y = 0, electrolyte above), the
+  /// bottom face fixed, the top face moved through @p positions; returns
+  /// (separation, traction) after each. @p after(k, mechanics), if given,
+  /// inspects the state after position k.
+  template <typename Inspect = std::nullptr_t>
   std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>>
-  pull_blocks(const materials::CohesiveLaw &law, const Tensor<1, 2> &direction,
-              const double max_opening, const unsigned int steps,
-              double &final_damage)
+  drive_blocks(const materials::CohesiveLaw     &law,
+               const std::vector<Tensor<1, 2>> &positions,
+               double                          &final_damage,
+               const Inspect                   &after = nullptr)
   {
     const double L = 1e-6;
     parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
@@ -312,17 +319,32 @@ namespace
                      {11, Mechanics<2>::Support::fixed}},
                     L);
     std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> path;
-    for (unsigned int k = 1; k <= steps; ++k)
+    for (unsigned int k = 0; k < positions.size(); ++k)
       {
-        mechanics.set_support_value(11, (max_opening * k / steps) * direction);
+        mechanics.set_support_value(11, positions[k]);
         const auto r = mechanics.solve();
         REQUIRE(r.converged);
+        REQUIRE(!r.stalled);
         mechanics.accept();
         const auto avg = mechanics.interface_averages();
         path.emplace_back(avg.separation, avg.traction);
         final_damage = avg.damage;
+        if constexpr (!std::is_same_v<Inspect, std::nullptr_t>)
+          after(k, mechanics);
       }
     return path;
+  }
+
+  /// drive_blocks along a straight line from 0 to @p max_opening @p direction.
+  std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>>
+  pull_blocks(const materials::CohesiveLaw &law, const Tensor<1, 2> &direction,
+              const double max_opening, const unsigned int steps,
+              double &final_damage)
+  {
+    std::vector<Tensor<1, 2>> positions;
+    for (unsigned int k = 1; k <= steps; ++k)
+      positions.push_back((max_opening * k / steps) * direction);
+    return drive_blocks(law, positions, final_damage);
   }
 
   double
@@ -410,6 +432,99 @@ TEST_CASE("Cohesive patch test: compression does not interpenetrate or damage")
       CHECK(std::abs(face.shear_traction) < 1e-6 * p);
       CHECK(face.contact == 1.);
     }
+}
+
+TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
+          "[friction]")
+{
+  // the top block pressed into the bottom one by p (a prescribed closure
+  // -p/K) and slid along x beyond full damage; then the slide reversed, the
+  // face opened and closed again. The stiff blocks leave the whole motion
+  // to the interface, so the FE response must be the law's, in closed form
+  // (the same on 1 and 2 ranks: ctest runs this case on both)
+  const double mu = 0.5, p = 200e6;
+  materials::CohesiveLaw law{1e16, 20e6, 30e6, 1., 3., 2.};
+  law.friction_coefficient = mu;
+  const double K = law.stiffness, S = 30e6, G = 3.;
+  const double l0 = S / K, lf = 2 * G / S, sy = mu * p / K, s_end = 1.5 * lf;
+  const double closed = -p / K;
+
+  std::vector<Tensor<1, 2>> positions;
+  const unsigned int        n_shear = 300;
+  for (unsigned int k = 0; k <= n_shear; ++k)
+    positions.push_back(Tensor<1, 2>({s_end * k / n_shear, closed}));
+  const unsigned int reversed_stick = positions.size(), reversed_slip = reversed_stick + 1,
+                     opened = reversed_slip + 1, reclosed = opened + 1;
+  positions.push_back(Tensor<1, 2>({s_end - 1.5 * sy, closed})); // stick
+  positions.push_back(Tensor<1, 2>({s_end - 3 * sy, closed}));   // slide back
+  positions.push_back(Tensor<1, 2>({s_end - 3 * sy, 20e-9}));    // open
+  positions.push_back(Tensor<1, 2>({s_end - 3 * sy, closed}));   // close
+
+  std::vector<double> contact(positions.size(), 0.);
+  double              damage = 0;
+  const auto          path   = drive_blocks(
+    law, positions, damage, [&](const unsigned int k, const Mechanics<2> &m) {
+      double lowest = 1.;
+      for (const double a : m.contact_factors())
+        lowest = std::min(lowest, a);
+      contact[k] = Utilities::MPI::min(lowest, MPI_COMM_WORLD);
+    });
+
+  auto d_of = [&](const double s) {
+    return s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
+  };
+  // the blocks take up 2e-5 of the closure: the pressure is the measured
+  // gap's, K (-[[u]].n), within 1e-4 of p
+  const double p_measured = -K * path[n_shear].first[1];
+  CHECK(p_measured == Approx(p).epsilon(1e-4));
+  double work = 0, peak = 0;
+  for (unsigned int k = 0; k <= n_shear; ++k)
+    {
+      const auto &[sep, t] = path[k];
+      CHECK(t[1] == Approx(K * sep[1]).epsilon(1e-9));
+      const double s = sep[0], d = d_of(s);
+      const double expected =
+        (s < lf ? (1 - d) * K * s : 0.) + d * std::min(K * s, mu * p_measured);
+      CHECK(t[0] == Approx(expected).margin(2e-3 * S));
+      peak = std::max(peak, t[0]);
+      if (k > 0)
+        work += 0.5 * (t[0] + path[k - 1].second[0]) *
+                (sep[0] - path[k - 1].first[0]);
+    }
+  const double s_star = std::sqrt(mu * p * lf * l0 / S);
+  const double predicted_peak = S * (lf - s_star) / (lf - l0) +
+                                mu * p * lf / (lf - l0) * (1 - l0 / s_star);
+  const double r = lf / (lf - l0);
+  const double friction_work =
+    K * r * 0.5 * (sy - l0) * (sy - l0) +
+    mu * p * (r * ((lf - sy) - l0 * std::log(lf / sy)) + (s_end - lf));
+  std::cout << "frictional patch test: peak " << peak << " Pa (form "
+            << predicted_peak << "), residual " << path[n_shear].second[0]
+            << " Pa (mu p " << mu * p << "), work " << work << " J/m^2 (G_IIc + "
+            << friction_work << ")" << std::endl;
+  CHECK(damage == 1.);
+  CHECK(peak == Approx(predicted_peak).epsilon(5e-3));
+  CHECK(path[n_shear].second[0] == Approx(mu * p_measured).epsilon(1e-9));
+  CHECK(work == Approx(G + friction_work).epsilon(5e-3));
+  // reversed by 1.5 mu p / K: sticks, the traction falls elastically by K
+  // times the measured reversal
+  const double reversal = path[n_shear].first[0] - path[reversed_stick].first[0];
+  CHECK(reversal == Approx(1.5 * sy).epsilon(1e-3));
+  CHECK(path[reversed_stick].second[0] ==
+        Approx(mu * p_measured - K * reversal).epsilon(1e-9));
+  // reversed further: the friction reverses
+  CHECK(path[reversed_slip].second[0] == Approx(-mu * p_measured).epsilon(1e-9));
+  // opened beyond the closure gap: no friction, no contact, no current
+  CHECK(path[opened].second.norm() < 1e-6 * p);
+  // Li+ crosses where the solids touch: the sheared, fully debonded face
+  // conducts while closed, not while open, again once closed
+  CHECK(contact[n_shear] == 1.);
+  CHECK(contact[reversed_slip] == 1.);
+  CHECK(contact[opened] < 1e-5);
+  CHECK(contact[reclosed] == 1.);
+  // closed again where it was opened, with the plastic slip that followed
+  // the open face: it sticks there, no shear
+  CHECK(std::abs(path[reclosed].second[0]) < 1e-6 * p);
 }
 
 #include <ssbsim/core/simulator.h>

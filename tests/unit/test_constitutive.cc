@@ -353,8 +353,11 @@ TEST_CASE("Cohesive law: unloading, compression, re-contact")
   materials::CohesiveState fresh;
   law.traction<2>(dealii::Tensor<1, 2>({-1e-6, 0.}), n, fresh);
   CHECK(fresh.damage == 0.);
-  // secant matrix: (1-d)K tangentially, K normally in compression
-  const auto D = law.secant<2>(dealii::Tensor<1, 2>({-1e-9, 1e-9}), n, state);
+  // Newton matrix: (1-d)K tangentially (no friction here), K normally in
+  // compression
+  auto       frozen = state;
+  const auto D =
+    law.evaluate<2>(dealii::Tensor<1, 2>({-1e-9, 1e-9}), n, frozen).matrix;
   CHECK(D[0][0] == Approx(law.stiffness));
   CHECK(D[1][1] == Approx((1 - d) * law.stiffness));
   // smoothed contact: c(g) = g below -w, 0 above w, C1 in between, so a
@@ -378,11 +381,13 @@ TEST_CASE("Cohesive law: unloading, compression, re-contact")
     CHECK(smooth.traction_at_damage<2>(dealii::Tensor<1, 2>({2 * w, 0.}), n, 1.)
             .norm() == 0.);
   }
-  // contact factor: full when closed, zero when damaged or wide open
-  CHECK(materials::contact_factor(0., -1e-9, 1e-8) == 1.);
-  CHECK(materials::contact_factor(0.3, 0., 1e-8) == Approx(0.7));
-  CHECK(materials::contact_factor(0., 0.5e-8, 1e-8) == Approx(0.5));
-  CHECK(materials::contact_factor(0., 2e-8, 1e-8) == 0.);
+  // contact factor: full when closed (whatever the damage), zero when wide
+  // open, the smoothstep in between
+  CHECK(materials::contact_factor(-1e-9, 1e-8) == 1.);
+  CHECK(materials::contact_factor(0., 1e-8) == 1.);
+  CHECK(materials::contact_factor(0.25e-8, 1e-8) == Approx(1 - 0.15625));
+  CHECK(materials::contact_factor(0.5e-8, 1e-8) == Approx(0.5));
+  CHECK(materials::contact_factor(2e-8, 1e-8) == 0.);
 }
 
 TEST_CASE("Cohesive law: mixed mode at a fixed angle dissipates the BK energy")
@@ -403,5 +408,175 @@ TEST_CASE("Cohesive law: mixed mode at a fixed angle dissipates the BK energy")
       CHECK(state.damage == 1.);
       CHECK(work == Approx(1. + 2. * B * B).epsilon(0.01)); // G_Ic + (G_IIc - G_Ic) B^2
       CHECK(0.5 * law.stiffness * l0 * lf == Approx(1. + 2. * B * B));
+    }
+}
+
+namespace
+{
+  /// interface_law() with Coulomb friction mu
+  materials::CohesiveLaw
+  frictional_law(const double mu)
+  {
+    auto law                 = interface_law();
+    law.friction_coefficient = mu;
+    return law;
+  }
+} // namespace
+
+TEST_CASE("Cohesive-frictional law: pressed and sheared to full damage")
+{
+  // a face pressed at p (gap -p/K) and slid monotonically along y: the
+  // mode-II bond (l0 = S/K, lf = 2 G_IIc / S) softens while the friction of
+  // the damaged fraction d(s) rises, t(s) = (1 - d) K s + d min(K s, mu p)
+  const double mu = 0.5, p = 200e6;
+  const auto   law = frictional_law(mu);
+  const double K = law.stiffness, S = 30e6, G = 3.;
+  const double l0 = S / K, lf = 2 * G / S, sy = mu * p / K, s_end = 1.5 * lf;
+  const dealii::Tensor<1, 2> n({1., 0.});
+  auto damage = [&](const double s) {
+    return s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
+  };
+  auto expected = [&](const double s) {
+    const double d = damage(s);
+    return (1 - d) * K * std::min(s, lf) * (s < lf) +
+           d * std::min(K * s, mu * p);
+  };
+  materials::CohesiveState state;
+  const unsigned int       steps = 200000;
+  double work = 0, previous = 0, peak = 0;
+  for (unsigned int k = 1; k <= steps; ++k)
+    {
+      const double s = s_end * k / steps;
+      const auto   t = law.traction<2>(dealii::Tensor<1, 2>({-p / K, s}), n, state);
+      CHECK(t[0] == Approx(-p).epsilon(1e-12)); // no interpenetration
+      if (k % 1000 == 0)
+        CHECK(t[1] == Approx(expected(s)).margin(1e-9 * p));
+      work += 0.5 * (t[1] + previous) * s_end / steps;
+      previous = t[1];
+      peak     = std::max(peak, t[1]);
+    }
+  // residual: Coulomb friction mu p once the bond is gone
+  CHECK(state.damage == 1.);
+  CHECK(previous == Approx(mu * p).epsilon(1e-12));
+  // the peak of the form: where (1-d) K s and d mu p balance their slopes,
+  // s* = sqrt(mu p lf l0 / S) (here beyond the stick range sy), about
+  // S + mu p for lf >> l0
+  const double s_star = std::sqrt(mu * p * lf * l0 / S);
+  REQUIRE(s_star > sy);
+  const double predicted_peak = S * (lf - s_star) / (lf - l0) +
+                                mu * p * lf / (lf - l0) * (1 - l0 / s_star);
+  CHECK(peak == Approx(predicted_peak).epsilon(1e-6));
+  CHECK(peak > 0.85 * (S + mu * p));
+  // work: G_IIc of the bond plus the friction of the damaged fraction,
+  // int d min(K s, mu p) ds, in closed form
+  const double r = lf / (lf - l0);
+  const double friction_work =
+    K * r * 0.5 * (sy - l0) * (sy - l0) +
+    mu * p * (r * ((lf - sy) - l0 * std::log(lf / sy)) + (s_end - lf));
+  std::cout << "cohesive-frictional: peak " << peak << " Pa (form " << predicted_peak
+            << ", S + mu p = " << S + mu * p << "), work " << work
+            << " J/m^2 = G_IIc + " << friction_work << std::endl;
+  CHECK(work == Approx(G + friction_work).epsilon(1e-6));
+
+  // with mu = 0 the same path is the bilinear law: no residual shear
+  materials::CohesiveState plain;
+  const auto               t0 =
+    frictional_law(0.).traction<2>(dealii::Tensor<1, 2>({-p / K, s_end}), n, plain);
+  CHECK(t0[1] == 0.);
+}
+
+TEST_CASE("Cohesive-frictional law: stick, slip, reversal and opening")
+{
+  const double mu = 0.5, p = 200e6;
+  const auto   law = frictional_law(mu);
+  const double K = law.stiffness, g = -p / K, lf = 2 * 3. / 30e6;
+  const dealii::Tensor<1, 2> n({1., 0.});
+  auto at = [&](const double gap, const double s, materials::CohesiveState &st) {
+    return law.traction<2>(dealii::Tensor<1, 2>({gap, s}), n, st);
+  };
+  materials::CohesiveState state;
+  for (unsigned int k = 1; k <= 1000; ++k)
+    at(g, 1.5 * lf * k / 1000, state); // fully damaged, sliding forward
+  REQUIRE(state.damage == 1.);
+  const double slip_forward = state.friction_slip[1];
+  const double s0           = 1.5 * lf;
+  CHECK(slip_forward == Approx(s0 - mu * p / K));
+  // reversing by less than 2 mu p / K sticks: the traction falls
+  // elastically and the plastic slip stays
+  auto stick = state;
+  CHECK(at(g, s0 - mu * p / K, stick)[1] == Approx(0.).margin(1e-6 * p));
+  CHECK(at(g, s0 - 1.5 * mu * p / K, stick)[1] == Approx(-0.5 * mu * p));
+  CHECK(stick.friction_slip[1] == slip_forward);
+  // reversing further slides back: the friction reverses to -mu p
+  auto back = state;
+  CHECK(at(g, s0 - 3 * mu * p / K, back)[1] == Approx(-mu * p));
+  CHECK(back.friction_slip[1] == Approx(s0 - 3 * mu * p / K + mu * p / K));
+  // twice the pressure doubles the friction
+  auto harder = state;
+  CHECK(at(2 * g, s0 + lf, harder)[1] == Approx(2 * mu * p));
+  // an opened face carries no friction (and no normal traction: d = 1)
+  auto open       = state;
+  const auto t_op = at(1e-9, s0, open);
+  CHECK(t_op.norm() == 0.);
+  // closed again from the open state, it sticks from where it slid to
+  CHECK(at(g, s0 + 0.2 * mu * p / K, open)[1] == Approx(0.2 * mu * p));
+  // a damaged face loaded below mu p from rest sticks: K s, no slip
+  materials::CohesiveState rest = state;
+  rest.friction_slip            = {{0., 0., 0.}};
+  CHECK(at(g, 0.5 * mu * p / K, rest)[1] == Approx(0.5 * mu * p));
+  CHECK(rest.friction_slip[1] == 0.);
+}
+
+TEST_CASE("Cohesive-frictional law: Newton matrix against finite differences")
+{
+  // 3D, an oblique normal, contact smoothing on (so the pressure depends
+  // on the gap in the smoothed range too), damage partial and frozen (the
+  // separation stays below its historical maximum): the matrix must be
+  // the exact derivative of the traction in the stick and slip branches
+  auto law              = frictional_law(0.6);
+  law.contact_smoothing = 0.5e-9;
+  const double K = law.stiffness, lf = 2 * 3. / 30e6;
+  dealii::Tensor<1, 3> n({1., 2., 2.});
+  n /= n.norm();
+  const dealii::Tensor<1, 3> e1({2., -1., 0.});
+  const dealii::Tensor<1, 3> t1 = e1 / e1.norm();
+  const dealii::Tensor<1, 3> t2 = dealii::cross_product_3d(n, t1);
+  materials::CohesiveState   loaded;
+  for (unsigned int k = 1; k <= 400; ++k)
+    law.traction<3>(-2e-8 * n + (0.4 * lf * k / 400) * t1, n, loaded);
+  REQUIRE(loaded.damage > 0.5);
+  REQUIRE(loaded.damage < 1.);
+
+  struct Case
+  {
+    const char          *name;
+    dealii::Tensor<1, 3> jump;
+    bool                 sliding;
+  };
+  const double sp = 0.4 * lf - 0.6 * 2e-8; // plastic slip along t1 (= s - mu p/K)
+  const std::vector<Case> cases = {
+    {"stick", -2e-8 * n + (sp + 0.5e-8) * t1 + 0.3e-8 * t2, false},
+    {"slip backwards and sideways", -2e-8 * n + 0.2 * lf * t1 + 0.05 * lf * t2, true},
+    {"slip in the smoothed contact range", -0.2e-9 * n + 0.1 * lf * t1 - 0.1 * lf * t2, true}};
+  for (const auto &c : cases)
+    {
+      INFO(c.name);
+      auto       state = loaded;
+      const auto r     = law.evaluate<3>(c.jump, n, state);
+      CHECK(r.sliding == c.sliding);
+      CHECK(state.damage == loaded.damage);
+      const double h = 1e-13;
+      for (unsigned int j = 0; j < 3; ++j)
+        {
+          dealii::Tensor<1, 3> dj;
+          dj[j]       = h;
+          auto plus   = loaded;
+          auto minus  = loaded;
+          const auto tp = law.evaluate<3>(c.jump + dj, n, plus).traction;
+          const auto tm = law.evaluate<3>(c.jump - dj, n, minus).traction;
+          for (unsigned int i = 0; i < 3; ++i)
+            CHECK(r.matrix[i][j] ==
+                  Approx((tp[i] - tm[i]) / (2 * h)).margin(1e-6 * K));
+        }
     }
 }

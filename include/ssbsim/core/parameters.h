@@ -151,6 +151,7 @@ namespace ssbsim
       double normal_strength, shear_strength;        // Pa
       double mode_I_energy, mode_II_energy;          // J/m^2
       double bk_exponent;
+      double friction_coefficient;                   // -
       double penalty_stiffness;                      // Pa/m
       double closure_gap;                            // m
       double contact_smoothing;                      // m

@@ -3,6 +3,7 @@
 #include <deal.II/base/tensor.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace ssbsim::materials
@@ -27,6 +28,9 @@ namespace ssbsim::materials
      * would make it fall back to 0 after a fast opening.
      */
     double strength_loss = 0;
+    /// plastic (frictional) slip s_p of the damaged part, tangential, m
+    /// (components beyond dim unused)
+    std::array<double, 3> friction_slip = {{0., 0., 0.}};
   };
 
   /**
@@ -42,13 +46,15 @@ namespace ssbsim::materials
    *           B = beta^2 / (1 + beta^2) (the mode-II energy share),
    *   damage  d = lambda_f (r - lambda_0) / (r (lambda_f - lambda_0)),
    *           r = max over the history of lambda (irreversible; d grows
- *           only while lambda exceeds r, and never decreases),
-   *   traction t = (1 - d) K [[u]] + d K c(delta_n) n, c = min(delta_n, 0):
+   *           only while lambda exceeds r, and never decreases),
+   *   traction t = (1 - d) K [[u]] + d [K c(delta_n) n + t_f], c = min(delta_n, 0):
    *           (1 - d) K [[u]] in opening and shear, the full K delta_n in
    *           compression whatever d (no interpenetration, re-contact of an
-   *           opened gap); c optionally smoothed over contact_smoothing.
+   *           opened gap); c optionally smoothed over contact_smoothing;
+   *           t_f the Coulomb friction of the damaged part (evaluate()).
    *
-   * The dissipated energy on a proportional path is G_Ic + (G_IIc - G_Ic) B^eta.
+   * The dissipated energy on a proportional path is G_Ic + (G_IIc - G_Ic)
+   * B^eta, plus the frictional work where the face is closed.
    */
   struct CohesiveLaw
   {
@@ -63,6 +69,9 @@ namespace ssbsim::materials
     /// (exact law). A few tenths of a nanometre keep Newton from cycling
     /// between "open" and "closed" at points that touch.
     double contact_smoothing = 0;
+    /// Coulomb friction coefficient mu of the damaged part (dimensionless);
+    /// 0: the bilinear law alone
+    double friction_coefficient = 0;
 
     /**
      * The closed part c(g) of a normal gap g: min(g, 0), or with smoothing
@@ -115,43 +124,134 @@ namespace ssbsim::materials
       return {l0, std::max(lf, l0 * (1 + 1e-12))};
     }
 
+    /// Friction of the damaged part of an interface point (Alfano & Sacco
+    /// 2006): traction, its derivative with respect to the separation, and
+    /// the updated plastic slip.
+    template <int dim>
+    struct Friction
+    {
+      dealii::Tensor<1, dim> traction; ///< tangential, Pa
+      dealii::Tensor<2, dim> tangent;  ///< d traction / d [[u]], Pa/m
+      std::array<double, 3>  slip;     ///< plastic slip s_p after the step, m
+      bool                   sliding = false;
+    };
+
     /**
-     * Traction (Pa) on the particle side for the separation @p jump
-     * = u_e - u_p across an interface with unit normal @p normal (out of the
-     * particle); @p state is updated (call with a copy of the converged
-     * state while iterating).
+     * Coulomb friction on the damaged part, a return map from the plastic
+     * slip @p old_slip of the last accepted state: the trial traction
+     * K (s - s_p) of the tangential separation s = (I - n n)[[u]] sticks
+     * while |K (s - s_p)| <= mu p and slides on the cone mu p otherwise,
+     * with the contact pressure p = -K c(delta_n) >= 0 of the closed part.
+     * An open face (p = 0) carries nothing and its plastic slip follows s.
+     * The tangent is consistent (not symmetric while sliding: the cone
+     * grows with the pressure).
      */
+    template <int dim>
+    Friction<dim>
+    friction(const dealii::Tensor<1, dim> &jump,
+             const dealii::Tensor<1, dim> &normal,
+             const std::array<double, 3>  &old_slip) const
+    {
+      Friction<dim>                result;
+      const double                 dn = jump * normal;
+      const dealii::Tensor<1, dim> s  = jump - dn * normal;
+      dealii::Tensor<1, dim>       trial;
+      for (unsigned int d = 0; d < dim; ++d)
+        trial[d] = stiffness * (s[d] - old_slip[d]);
+      const auto [c, dc]    = closed_part(dn);
+      const double pressure = -stiffness * c;
+      const double limit    = friction_coefficient * pressure;
+      const double norm     = trial.norm();
+      dealii::Tensor<2, dim> P; // tangential projection I - n n
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = 0; j < dim; ++j)
+          P[i][j] = (i == j ? 1. : 0.) - normal[i] * normal[j];
+      if (norm <= limit)
+        {
+          result.traction = trial;
+          result.tangent  = stiffness * P;
+          result.slip     = old_slip;
+          return result;
+        }
+      result.sliding                  = true;
+      const dealii::Tensor<1, dim> m  = trial / norm;
+      result.traction                 = limit * m;
+      const double ratio              = limit / norm;
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = 0; j < dim; ++j)
+          result.tangent[i][j] =
+            stiffness * ratio * (P[i][j] - m[i] * m[j]) -
+            friction_coefficient * stiffness * dc * m[i] * normal[j];
+      result.slip = {{0., 0., 0.}};
+      for (unsigned int d = 0; d < dim; ++d)
+        result.slip[d] = s[d] - result.traction[d] / stiffness;
+      return result;
+    }
+
+    /// Traction and Newton matrix of one evaluation (see evaluate()).
+    template <int dim>
+    struct Response
+    {
+      dealii::Tensor<1, dim> traction; ///< on the particle side, Pa
+      dealii::Tensor<2, dim> matrix;   ///< Pa/m
+      bool                   sliding = false;
+    };
+
+    /**
+     * The cohesive-frictional law of Alfano & Sacco (2006, Int. J. Numer.
+     * Meth. Engng 68:542): an interface point is split into an undamaged
+     * fraction 1 - d, elastic (K [[u]]), and a damaged fraction d, in
+     * unilateral contact (K c(delta_n) n) with Coulomb friction:
+     *
+     *   t = (1 - d) K [[u]] + d [ K c(delta_n) n + t_f ],   |t_f| <= mu p.
+     *
+     * Pressed at p and sheared, the shear traction rises to about S + mu p
+     * (the friction of the damaged fraction adds to the softening bond: a
+     * Mohr-Coulomb strength) and ends on mu p once the bond is gone; open,
+     * it is the bilinear BK law. With mu = 0 it is that law exactly.
+     *
+     * Updates @p state from the last accepted state it holds on entry
+     * (damage, viscous damage d_v over @p dt with time constant
+     * @p viscosity, plastic slip); the traction uses d_v. The matrix is
+     * secant in the damage (d_v held fixed) and tangent in the contact and
+     * the friction.
+     */
+    template <int dim>
+    Response<dim>
+    evaluate(const dealii::Tensor<1, dim> &jump,
+             const dealii::Tensor<1, dim> &normal,
+             CohesiveState                &state,
+             const double                  viscosity = 0,
+             const double                  dt        = 1) const
+    {
+      const double old_viscous = state.viscous_damage;
+      update_damage(jump, normal, state);
+      const double ratio   = viscosity > 0 ? viscosity / dt : 0.;
+      state.viscous_damage = (state.damage + ratio * old_viscous) / (1 + ratio);
+      const auto f         = friction(jump, normal, state.friction_slip);
+      state.friction_slip  = f.slip;
+      const double d       = state.viscous_damage;
+      const auto [c, dc]   = closed_part(jump * normal);
+      Response<dim> r;
+      r.traction = (1 - d) * stiffness * jump +
+                   d * (stiffness * c * normal + f.traction);
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = 0; j < dim; ++j)
+          r.matrix[i][j] = (i == j ? (1 - d) * stiffness : 0.) +
+                           d * (stiffness * dc * normal[i] * normal[j] +
+                                f.tangent[i][j]);
+      r.sliding = f.sliding;
+      return r;
+    }
+
+    /// Traction (Pa) of the law without viscosity; updates @p state.
     template <int dim>
     dealii::Tensor<1, dim>
     traction(const dealii::Tensor<1, dim> &jump,
              const dealii::Tensor<1, dim> &normal,
              CohesiveState                &state) const
     {
-      const double                 dn    = jump * normal;
-      const dealii::Tensor<1, dim> slipv = jump - dn * normal;
-      const double                 ds    = slipv.norm();
-      const double                 lambda =
-        std::sqrt(std::max(dn, 0.) * std::max(dn, 0.) + ds * ds);
-      // damage grows only while loading beyond the largest separation so
-      // far, with the onset and final separations of the current mode mix
-      if (lambda > state.threshold)
-        {
-          state.threshold     = lambda;
-          const auto [l0, lf] = onset_and_final(dn, ds);
-          if (lambda > l0)
-            {
-              state.damage = std::max(
-                state.damage,
-                std::min(1., lf * (lambda - l0) / (lambda * (lf - l0))));
-              state.strength_loss =
-                std::max(state.strength_loss,
-                         std::clamp(1. - (1. - state.damage) * lambda / l0,
-                                    0.,
-                                    1.));
-            }
-        }
-      state.viscous_damage = state.damage;
-      return traction_at_damage(jump, normal, state.damage);
+      return evaluate(jump, normal, state).traction;
     }
 
     /**
@@ -170,56 +270,68 @@ namespace ssbsim::materials
                          const double                  viscosity,
                          const double                  dt) const
     {
-      const double old_viscous = state.viscous_damage;
-      traction(jump, normal, state);
-      const double ratio   = viscosity > 0 ? viscosity / dt : 0.;
-      state.viscous_damage = (state.damage + ratio * old_viscous) / (1 + ratio);
-      return traction_at_damage(jump, normal, state.viscous_damage);
+      return evaluate(jump, normal, state, viscosity, dt).traction;
     }
 
+    /**
+     * Traction (Pa) at damage @p damage for a state that evaluate() has
+     * already updated (its plastic slip is that of this separation, so
+     * the friction return map sticks on it: the traction of the last
+     * evaluation, for output).
+     */
     template <int dim>
     dealii::Tensor<1, dim>
     traction_at_damage(const dealii::Tensor<1, dim> &jump,
                        const dealii::Tensor<1, dim> &normal,
-                       const double                  damage) const
+                       const double                  damage,
+                       const CohesiveState          &state = {}) const
     {
       const double dn = jump * normal;
       return (1 - damage) * stiffness * jump +
-             damage * stiffness * closed_part(dn).first * normal;
+             damage * (stiffness * closed_part(dn).first * normal +
+                       friction(jump, normal, state.friction_slip).traction);
     }
 
-    /// Newton matrix (Pa/m) of the current state: secant in the damage
-    /// (damage held fixed), tangent in the contact part.
+  private:
+    /// Damage growth: only while loading beyond the largest separation so
+    /// far, with the onset and final separations of the current mode mix.
     template <int dim>
-    dealii::Tensor<2, dim>
-    secant(const dealii::Tensor<1, dim> &jump,
-           const dealii::Tensor<1, dim> &normal,
-           const CohesiveState          &state) const
+    void
+    update_damage(const dealii::Tensor<1, dim> &jump,
+                  const dealii::Tensor<1, dim> &normal,
+                  CohesiveState                &state) const
     {
-      const double d      = state.viscous_damage;
-      const double k_open = (1 - d) * stiffness;
-      const double k_n =
-        k_open + d * stiffness * closed_part(jump * normal).second;
-      dealii::Tensor<2, dim> D;
-      for (unsigned int i = 0; i < dim; ++i)
-        for (unsigned int j = 0; j < dim; ++j)
-          D[i][j] = (i == j ? k_open : 0.) +
-                    (k_n - k_open) * normal[i] * normal[j];
-      return D;
+      const double dn = jump * normal;
+      const double ds = (jump - dn * normal).norm();
+      const double lambda =
+        std::sqrt(std::max(dn, 0.) * std::max(dn, 0.) + ds * ds);
+      if (lambda <= state.threshold)
+        return;
+      state.threshold     = lambda;
+      const auto [l0, lf] = onset_and_final(dn, ds);
+      if (lambda <= l0)
+        return;
+      state.damage =
+        std::max(state.damage,
+                 std::min(1., lf * (lambda - l0) / (lambda * (lf - l0))));
+      state.strength_loss = std::max(
+        state.strength_loss,
+        std::clamp(1. - (1. - state.damage) * lambda / l0, 0., 1.));
     }
   };
 
   /**
-   * Contact factor a = (1 - D) (1 - S(g / g_c)): the fraction of an
-   * interface point that still conducts Li+, with D the damage (the
-   * simulator passes CohesiveState::strength_loss) and S the cubic
-   * smoothstep on [0,1] of the normal gap g over the closure gap g_c (a
-   * closed gap conducts).
+   * Contact factor a = 1 - S(g / g_c): the fraction of an interface point
+   * that conducts Li+, with S the cubic smoothstep on [0,1] of the normal
+   * gap g over the closure gap g_c. Li+ crosses where the two solids touch,
+   * bonded or not (cold-pressed sulfide electrodes conduct with little
+   * adhesion): a closed face conducts whatever its adhesive damage, a face
+   * opened beyond g_c does not.
    */
   inline double
-  contact_factor(const double damage, const double gap, const double closure_gap)
+  contact_factor(const double gap, const double closure_gap)
   {
     const double x = std::clamp(gap / closure_gap, 0., 1.);
-    return (1 - damage) * (1 - x * x * (3 - 2 * x));
+    return 1 - x * x * (3 - 2 * x);
   }
 } // namespace ssbsim::materials

@@ -145,8 +145,9 @@ namespace ssbsim
     set_support_value(const dealii::types::boundary_id boundary,
                       const dealii::Tensor<1, dim>    &value);
 
-    /// Contact factor a = (1 - d) closure(gap) at each interface quadrature
-    /// point, in the order Electrochemistry::contact_factors() uses.
+    /// Contact factor a = closure(gap) at each interface quadrature point
+    /// (Li+ crosses where the solids touch, bonded or not), in the order
+    /// Electrochemistry::contact_factors() uses.
     std::vector<double>
     contact_factors() const;
 
@@ -267,6 +268,14 @@ namespace ssbsim
 
     void
     apply_boundary_values();
+
+    /// The Newton matrix is symmetric (CG) unless friction can slide.
+    bool
+    symmetric_matrix() const
+    {
+      return materials.interface_intact ||
+             materials.cohesive.friction_coefficient == 0;
+    }
 
     std::vector<double>
     rigid_body_modes() const;
