@@ -265,6 +265,8 @@ namespace ssbsim
         data_out.add_data_vector(stress.von_mises, "von_mises_stress");
         data_out.add_data_vector(stress.hydrostatic, "hydrostatic_stress");
         data_out.add_data_vector(stress.volume_ratio, "volume_ratio_J");
+        data_out.add_data_vector(stress.plastic_strain,
+                                 "equivalent_plastic_strain");
       }
     data_out.build_patches();
 

@@ -442,6 +442,19 @@ namespace ssbsim
                         "Li7P3S11 glass-ceramic (GPa).");
       prm.declare_entry("Poisson's ratio electrolyte", "0.3", Double(-0.99, 0.49),
                         "Li7P3S11 (dimensionless).");
+      prm.declare_entry("Electrolyte plasticity", "true", Bool(),
+                        "true: the electrolyte is elastic-plastic (finite-"
+                        "strain J2, linear isotropic hardening); false: "
+                        "neo-Hookean elastic.");
+      prm.declare_entry("Electrolyte yield stress", "600", Double(1e-3, 1e5),
+                        "Initial von Mises yield stress of Li7P3S11 (MPa): "
+                        "H/3 (Tabor) of the glass's nanoindentation hardness "
+                        "H = 1.9 GPa (McGrogan et al., Adv. Energy Mater. "
+                        "2017).");
+      prm.declare_entry("Electrolyte hardening modulus", "1", Double(0, 1e4),
+                        "Linear isotropic hardening modulus H of Li7P3S11 "
+                        "(GPa): the yield stress rises by H times the "
+                        "equivalent plastic strain.");
       prm.declare_entry("Volume expansion", "161", Double(0, 1000),
                         "Volume increase at full conversion (%); (7.09 + 2 x "
                         "27.68) / 23.95 = 2.61.");
@@ -530,6 +543,11 @@ namespace ssbsim
       young_electrolyte   = prm.get_double("Young's modulus electrolyte") * 1e9;
       poisson_electrolyte = prm.get_double("Poisson's ratio electrolyte");
       volume_expansion    = prm.get_double("Volume expansion") / 100.;
+      electrolyte_plastic = prm.get_bool("Electrolyte plasticity");
+      electrolyte_yield_stress =
+        prm.get_double("Electrolyte yield stress") * 1e6;
+      electrolyte_hardening =
+        prm.get_double("Electrolyte hardening modulus") * 1e9;
       swelling_anisotropy =
         three_doubles(prm, "Swelling anisotropy", "Mechanics/");
       if (!(swelling_anisotropy[0] + swelling_anisotropy[1] > 0))

@@ -69,6 +69,11 @@ namespace ssbsim
           m.young_converted, m.poisson_converted);
         materials.electrolyte = materials::NeoHookean<dim>::from_young_poisson(
           m.young_electrolyte, m.poisson_electrolyte);
+        materials.electrolyte_plastic = m.electrolyte_plastic;
+        materials.electrolyte_plasticity =
+          materials::J2Plasticity::from_young_poisson(
+            m.young_electrolyte, m.poisson_electrolyte,
+            m.electrolyte_yield_stress, m.electrolyte_hardening);
         materials.swelling = m.volume_expansion;
         const auto &w      = m.swelling_anisotropy;
         materials.isotropic_swelling =

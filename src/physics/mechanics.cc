@@ -140,6 +140,8 @@ namespace ssbsim
                              locally_relevant_dofs,
                              mpi_communicator);
     xi.assign(triangulation.n_active_cells() * cell_quadrature.size(), 0.);
+    plastic_state.assign(materials.electrolyte_plastic ? xi.size() : 0, {});
+    trial_plastic_state = plastic_state;
     interface_state.assign(interface_faces.size() * face_quadrature.size(), {});
     trial_interface_state = interface_state;
     accepted_jump.assign(interface_state.size(), Tensor<1, dim>());
@@ -173,6 +175,50 @@ namespace ssbsim
               materials::anisotropic_swelling<dim>(materials.swelling_axes,
                                                    materials.swelling_exponents,
                                                    volume_ratio)};
+  }
+
+  template <int dim>
+  std::pair<Tensor<2, dim>, Tensor<4, dim>>
+  Mechanics<dim>::stress_response(const unsigned int    fe_index,
+                                  const unsigned int    index,
+                                  const Tensor<2, dim> &F,
+                                  const bool            with_tangent)
+  {
+    if (plastic_electrolyte(fe_index))
+      {
+        const auto r = materials.electrolyte_plasticity.evaluate(
+          F, plastic_state[index], with_tangent);
+        trial_plastic_state[index] = r.state;
+        return {r.P, r.A};
+      }
+    const auto [law, s] = material_at(fe_index, xi[index]);
+    return {law.stress(F, s), with_tangent ? law.tangent(F, s) : Tensor<4, dim>()};
+  }
+
+  template <int dim>
+  Tensor<2, 3>
+  Mechanics<dim>::cauchy_stress(const unsigned int    fe_index,
+                                const unsigned int    index,
+                                const Tensor<2, dim> &F) const
+  {
+    if (plastic_electrolyte(fe_index))
+      // the trial state is that of the last solve: re-evaluated at its own
+      // F the return map is elastic and gives the converged stress
+      return materials.electrolyte_plasticity.cauchy_stress(
+        F, trial_plastic_state[index]);
+    const auto [law, s]          = material_at(fe_index, xi[index]);
+    const Tensor<2, dim> sigma   = law.cauchy_stress(F, s);
+    Tensor<2, 3>         sigma3;
+    for (unsigned int i = 0; i < dim; ++i)
+      for (unsigned int j = 0; j < dim; ++j)
+        sigma3[i][j] = sigma[i][j];
+    if (dim == 2)
+      {
+        // plane strain, F_e33 = 1: tau_33 = lambda ln J_e
+        const double J_e = determinant(F) / determinant(s);
+        sigma3[2][2]     = law.lambda * std::log(J_e) / J_e;
+      }
+    return sigma3;
   }
 
   template <int dim>
@@ -222,10 +268,9 @@ namespace ssbsim
           fv[u].get_function_gradients(relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
-              const Tensor<2, dim> F = deformation_gradient(grad, q);
-              const auto [law, s] =
-                material_at(k, xi[cell->active_cell_index() * nq + q]);
-              const Tensor<2, dim> P   = law.stress(F, s);
+              const Tensor<2, dim> F        = deformation_gradient(grad, q);
+              const auto [P, A]             = stress_response(
+                k, cell->active_cell_index() * nq + q, F, with_matrix);
               const double         JxW = fv.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
                 {
@@ -234,7 +279,6 @@ namespace ssbsim
                 }
               if (!with_matrix)
                 continue;
-              const Tensor<4, dim> A = law.tangent(F, s);
               for (unsigned int i = 0; i < n; ++i)
                 B[i] = double_contract<0, 0, 1, 1>(grad_N[i], A);
               for (unsigned int i = 0; i < n; ++i)
@@ -583,6 +627,7 @@ namespace ssbsim
   {
     interface_state = trial_interface_state;
     accepted_jump   = trial_jump;
+    plastic_state   = trial_plastic_state;
   }
 
   template <int dim>
@@ -742,10 +787,9 @@ namespace ssbsim
             relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
-              const unsigned int index = cell->active_cell_index() * nq + q;
-              const auto [law, s]      = material_at(k, xi[index]);
-              const Tensor<2, dim> F   = deformation_gradient(grad, q);
-              f(cell, index, law.cauchy_stress(F, s), F, values[k].JxW(q));
+              const unsigned int   index = cell->active_cell_index() * nq + q;
+              const Tensor<2, dim> F     = deformation_gradient(grad, q);
+              f(cell, index, cauchy_stress(k, index, F), F, values[k].JxW(q));
             }
         }
   }
@@ -759,8 +803,8 @@ namespace ssbsim
                                 0.);
     for_each_stress_point(true,
                           [&](const auto &,
-                              const unsigned int    index,
-                              const Tensor<2, dim> &sigma,
+                              const unsigned int  index,
+                              const Tensor<2, 3> &sigma,
                               const Tensor<2, dim> &,
                               const double) {
                             sigma_h[index] = trace(sigma) / 3.;
@@ -774,25 +818,27 @@ namespace ssbsim
   {
     const unsigned int n = triangulation.n_active_cells();
     CellStress         out{dealii::Vector<float>(n), dealii::Vector<float>(n),
-                   dealii::Vector<float>(n)};
+                   dealii::Vector<float>(n), dealii::Vector<float>(n)};
     std::vector<double> volume(n, 0.);
     for_each_stress_point(
       false,
       [&](const auto           &cell,
-          const unsigned int,
-          const Tensor<2, dim> &sigma,
+          const unsigned int    index,
+          const Tensor<2, 3>   &sigma,
           const Tensor<2, dim> &F,
           const double          JxW) {
         const unsigned int c = cell->active_cell_index();
-        // in 2D (plane strain) the out-of-plane stress is not computed: the
-        // von Mises and hydrostatic values are those of the in-plane part
-        const double         p   = trace(sigma) / 3.;
-        Tensor<2, dim>       dev = sigma;
-        for (unsigned int d = 0; d < dim; ++d)
+        // 3D stress: in 2D (plane strain) sigma_zz is included
+        const double p   = trace(sigma) / 3.;
+        Tensor<2, 3> dev = sigma;
+        for (unsigned int d = 0; d < 3; ++d)
           dev[d][d] -= p;
         out.von_mises(c) += std::sqrt(1.5 * scalar_product(dev, dev)) * JxW;
         out.hydrostatic(c) += p * JxW;
         out.volume_ratio(c) += determinant(F) * JxW;
+        if (plastic_electrolyte(cell->active_fe_index()))
+          out.plastic_strain(c) +=
+            trial_plastic_state[index].equivalent_plastic_strain * JxW;
         volume[c] += JxW;
       });
     for (unsigned int c = 0; c < n; ++c)
@@ -801,6 +847,7 @@ namespace ssbsim
           out.von_mises(c) /= volume[c];
           out.hydrostatic(c) /= volume[c];
           out.volume_ratio(c) /= volume[c];
+          out.plastic_strain(c) /= volume[c];
         }
     return out;
   }
@@ -814,12 +861,14 @@ namespace ssbsim
     for_each_stress_point(false,
                           [&](const auto           &cell,
                               const unsigned int,
-                              const Tensor<2, dim> &sigma,
+                              const Tensor<2, 3>   &sigma,
                               const Tensor<2, dim> &,
                               const double JxW) {
                             if (cell->material_id() != material)
                               return;
-                            sum += sigma * JxW;
+                            for (unsigned int i = 0; i < dim; ++i)
+                              for (unsigned int j = 0; j < dim; ++j)
+                                sum[i][j] += sigma[i][j] * JxW;
                             volume += JxW;
                           });
     for (unsigned int i = 0; i < dim; ++i)

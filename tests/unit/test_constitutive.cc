@@ -580,3 +580,193 @@ TEST_CASE("Cohesive-frictional law: Newton matrix against finite differences")
         }
     }
 }
+
+#include <ssbsim/materials/plasticity.h>
+
+namespace
+{
+  /// LPS-like: E = 20 GPa, nu = 0.3, yield 600 MPa, hardening H
+  materials::J2Plasticity
+  lps_plastic(const double hardening, const double yield = 600e6)
+  {
+    return materials::J2Plasticity::from_young_poisson(20e9, 0.3, yield, hardening);
+  }
+
+  /// Kirchhoff stress P F^T of a response
+  dealii::Tensor<2, 3>
+  kirchhoff(const dealii::Tensor<2, 3> &P, const dealii::Tensor<2, 3> &F)
+  {
+    return P * dealii::transpose(F);
+  }
+
+  double
+  von_mises(const dealii::Tensor<2, 3> &tau)
+  {
+    const double         p   = dealii::trace(tau) / 3;
+    dealii::Tensor<2, 3> dev = tau;
+    for (unsigned int d = 0; d < 3; ++d)
+      dev[d][d] -= p;
+    return std::sqrt(1.5 * dealii::scalar_product(dev, dev));
+  }
+} // namespace
+
+TEST_CASE("J2 plasticity: isochoric tension against the closed form")
+{
+  // F = diag(l, l^-1/2, l^-1/2) in many increments. Elastic up to the
+  // yield stretch, then the von Mises Kirchhoff stress follows the
+  // hardening line sigma_y + H alpha, with alpha the plastic part of the
+  // logarithmic strain: alpha = ln l - ln l_e, where the elastic stretch
+  // l_e carries the stress, sigma_vm = mu (l_e^2 - 1 / l_e)
+  auto elastic_stretch = [](const double mu, const double vm) {
+    double x = 1 + vm / (3 * mu);
+    for (unsigned int it = 0; it < 50; ++it)
+      x -= (mu * (x * x - 1 / x) - vm) / (mu * (2 * x + 1 / (x * x)));
+    return x;
+  };
+  // Simo's return linearises the elastic response about the trial state
+  // (mu_bar = mu tr(b_bar)/3 for the slope 3 mu (1 + eps_e) of the
+  // neo-Hookean), so alpha is exact to relative order of the elastic
+  // strain eps_e = sigma_vm / (3 mu): 2.6 % at the LPS yield stress
+  for (const auto &[H, yield] : {std::pair{0., 600e6}, std::pair{2e9, 600e6},
+                                 std::pair{2e9, 60e6}})
+    {
+      const auto                 law = lps_plastic(H, yield);
+      materials::PlasticState    state;
+      const double               l_end = 1.3;
+      const unsigned int         steps = 3000;
+      double                     first_yield = 0;
+      for (unsigned int k = 1; k <= steps; ++k)
+        {
+          const double l = std::pow(l_end, double(k) / steps);
+          dealii::Tensor<2, 3> F;
+          F[0][0] = l;
+          F[1][1] = F[2][2] = 1 / std::sqrt(l);
+          const auto r   = law.evaluate<3>(F, state, false);
+          state          = r.state;
+          const auto tau = kirchhoff(r.P, F);
+          CHECK(std::abs(dealii::trace(tau)) < 1e-6 * law.yield_stress); // J = 1
+          CHECK(tau[1][1] == Approx(tau[2][2]).margin(1e-6 * law.yield_stress));
+          const double vm = von_mises(tau);
+          if (r.plastic && first_yield == 0)
+            first_yield = l;
+          if (!r.plastic && first_yield == 0)
+            {
+              // elastic: mu dev(b_bar) with b_bar = diag(l^2, 1/l, 1/l)
+              CHECK(vm == Approx(law.mu * (l * l - 1 / l)).epsilon(1e-10));
+              continue;
+            }
+          const double alpha = state.equivalent_plastic_strain;
+          CHECK(vm == Approx(law.yield_stress + H * alpha).epsilon(1e-9));
+          CHECK(alpha == Approx(std::log(l / elastic_stretch(law.mu, vm)))
+                           .margin(1.2 * vm / (3 * law.mu) * alpha + 1e-7));
+        }
+      // first yield where mu (l^2 - 1/l) = sigma_y
+      CHECK(first_yield ==
+            Approx(elastic_stretch(law.mu, law.yield_stress)).epsilon(1e-4));
+      std::cout << "J2 tension to 1.3, H = " << H << " Pa: alpha "
+                << state.equivalent_plastic_strain << ", closed form "
+                << std::log(l_end / elastic_stretch(law.mu, law.yield_stress +
+                                                              H * state.equivalent_plastic_strain))
+                << std::endl;
+    }
+}
+
+TEST_CASE("J2 plasticity: infinite yield stress is the elastic neo-Hookean")
+{
+  // with sigma_y -> infinity the law is hyperelastic with
+  // W = kappa/2 (ln J)^2 + mu/2 (tr b_bar - 3): P = dW/dF by finite
+  // differences of that energy; and at small strain it agrees with
+  // NeoHookean of the same E, nu to second order
+  const auto law = lps_plastic(0., 1e30);
+  auto       energy = [&](const dealii::Tensor<2, 3> &F) {
+    const double J    = dealii::determinant(F);
+    const double trb  = dealii::scalar_product(F, F) * std::pow(J, -2. / 3.);
+    return 0.5 * law.kappa * std::log(J) * std::log(J) + 0.5 * law.mu * (trb - 3);
+  };
+  dealii::Tensor<2, 3> F({{1.1, 0.2, -0.05}, {0.03, 0.9, 0.1}, {-0.1, 0.05, 1.2}});
+  const auto r = law.evaluate<3>(F, {}, false);
+  CHECK(!r.plastic);
+  const double h = 1e-7;
+  for (unsigned int i = 0; i < 3; ++i)
+    for (unsigned int j = 0; j < 3; ++j)
+      {
+        auto Fp = F, Fm = F;
+        Fp[i][j] += h;
+        Fm[i][j] -= h;
+        CHECK(r.P[i][j] == Approx((energy(Fp) - energy(Fm)) / (2 * h)).margin(1e-6 * law.mu));
+      }
+  const auto   neo = materials::NeoHookean<3>::from_young_poisson(20e9, 0.3);
+  dealii::Tensor<2, 3> small({{1e-3, 2e-4, 0}, {-1e-4, -5e-4, 3e-4}, {0, 1e-4, 2e-4}});
+  for (unsigned int d = 0; d < 3; ++d)
+    small[d][d] += 1;
+  const auto P_plastic = law.evaluate<3>(small, {}, false).P;
+  const auto P_neo     = neo.stress(small);
+  CHECK((P_plastic - P_neo).norm() < 2e-3 * P_neo.norm());
+  CHECK(law.kappa == Approx(neo.lambda + 2 * neo.mu / 3));
+}
+
+TEST_CASE("J2 plasticity: tangent against finite differences, plane strain")
+{
+  const auto law = lps_plastic(1e9);
+  // a plastic history: isochoric tension to 1.1 in 50 increments
+  materials::PlasticState state;
+  for (unsigned int k = 1; k <= 50; ++k)
+    {
+      const double         l = std::pow(1.1, k / 50.);
+      dealii::Tensor<2, 3> F;
+      F[0][0] = l;
+      F[1][1] = F[2][2] = 1 / std::sqrt(l);
+      state = law.evaluate<3>(F, state, false).state;
+    }
+  REQUIRE(state.equivalent_plastic_strain > 0.05);
+  const dealii::Tensor<2, 3> plastic_step(
+    {{1.15, 0.08, 0.0}, {0.02, 0.93, 0.05}, {0.0, -0.03, 0.95}});
+  // unloading from the end of the history: elastic (the end itself lies
+  // on the yield surface, where finite differences straddle both branches)
+  const dealii::Tensor<2, 3> elastic_step(
+    {{1.08, 0.01, 0.}, {0., 1 / std::sqrt(1.08), 0.}, {0., 0., 1 / std::sqrt(1.08)}});
+  for (const auto &[F, yields] : {std::pair{plastic_step, true}, std::pair{elastic_step, false}})
+    {
+      const auto r = law.evaluate<3>(F, state, true);
+      CHECK(r.plastic == yields);
+      const double h = 1e-7;
+      for (unsigned int k = 0; k < 3; ++k)
+        for (unsigned int l = 0; l < 3; ++l)
+          {
+            auto Fp = F, Fm = F;
+            Fp[k][l] += h;
+            Fm[k][l] -= h;
+            const auto Pp = law.evaluate<3>(Fp, state, false).P;
+            const auto Pm = law.evaluate<3>(Fm, state, false).P;
+            for (unsigned int i = 0; i < 3; ++i)
+              for (unsigned int j = 0; j < 3; ++j)
+                CHECK(r.A[i][j][k][l] ==
+                      Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * law.mu));
+          }
+    }
+  // plane strain: the 2D law is the in-plane block of the 3D one at F_33 = 1
+  const dealii::Tensor<2, 2> F2({{1.12, 0.05}, {-0.02, 0.91}});
+  dealii::Tensor<2, 3>       F3;
+  F3[2][2] = 1;
+  for (unsigned int i = 0; i < 2; ++i)
+    for (unsigned int j = 0; j < 2; ++j)
+      F3[i][j] = F2[i][j];
+  const auto r2 = law.evaluate<2>(F2, state, true);
+  const auto r3 = law.evaluate<3>(F3, state, true);
+  CHECK(r2.plastic);
+  for (unsigned int i = 0; i < 2; ++i)
+    for (unsigned int j = 0; j < 2; ++j)
+      {
+        CHECK(r2.P[i][j] == Approx(r3.P[i][j]).epsilon(1e-12));
+        for (unsigned int k = 0; k < 2; ++k)
+          for (unsigned int l = 0; l < 2; ++l)
+            CHECK(r2.A[i][j][k][l] == Approx(r3.A[i][j][k][l]).margin(1e-9 * law.mu));
+      }
+  CHECK(r2.state.equivalent_plastic_strain ==
+        Approx(r3.state.equivalent_plastic_strain).epsilon(1e-12));
+  // the converged state re-evaluated at its own F is elastic and gives the
+  // same stress (what the output and the stress coupling read)
+  const auto sigma = law.cauchy_stress<3>(plastic_step, law.evaluate<3>(plastic_step, state, false).state);
+  const auto tau   = kirchhoff(law.evaluate<3>(plastic_step, state, false).P, plastic_step);
+  CHECK((sigma * dealii::determinant(plastic_step) - tau).norm() < 1e-9 * tau.norm());
+}

@@ -147,6 +147,9 @@ namespace ssbsim
       double young_converted, poisson_converted;     // Pa, -
       double young_electrolyte, poisson_electrolyte; // Pa, -
       double volume_expansion;                       // beta
+      bool   electrolyte_plastic;
+      double electrolyte_yield_stress;               // Pa
+      double electrolyte_hardening;                  // Pa
       std::array<double, 3> swelling_anisotropy;     // weights a, b, c
       double normal_strength, shear_strength;        // Pa
       double mode_I_energy, mode_II_energy;          // J/m^2

@@ -14,6 +14,7 @@
 
 #include <ssbsim/materials/cohesive.h>
 #include <ssbsim/materials/hyperelastic.h>
+#include <ssbsim/materials/plasticity.h>
 #include <ssbsim/physics/regions.h>
 
 #include <string>
@@ -56,6 +57,10 @@ namespace ssbsim
       materials::NeoHookean<dim> pristine;
       materials::NeoHookean<dim> converted;
       materials::NeoHookean<dim> electrolyte;
+      /// true: the electrolyte is elastic-plastic (electrolyte_plasticity,
+      /// whose elastic moduli replace `electrolyte`)
+      bool                    electrolyte_plastic = false;
+      materials::J2Plasticity electrolyte_plasticity = {};
       double swelling = 1.61; ///< beta: volume x (1 + beta) at xi = 1
       /// swelling frame: columns are the crystal axes (identity: sample
       /// axes) and the exponents e_i of the stretch (1 + beta xi)^e_i along
@@ -207,6 +212,7 @@ namespace ssbsim
       dealii::Vector<float> von_mises;
       dealii::Vector<float> hydrostatic;
       dealii::Vector<float> volume_ratio;
+      dealii::Vector<float> plastic_strain; ///< equivalent, electrolyte
     };
 
     CellStress
@@ -243,9 +249,10 @@ namespace ssbsim
     void
     for_each_interface_point(const F &f) const;
 
-    /// Calls f(cell, index, Cauchy stress, F, JxW) at each quadrature point
-    /// of the locally owned cells (particle cells only if @p particle_only);
-    /// index = active_cell_index * n_q + q.
+    /// Calls f(cell, index, Cauchy stress (3D: sigma_zz of plane strain
+    /// included), F, JxW) at each quadrature point of the locally owned
+    /// cells (particle cells only if @p particle_only); index =
+    /// active_cell_index * n_q + q.
     template <typename Callback>
     void
     for_each_stress_point(const bool particle_only, const Callback &f) const;
@@ -286,6 +293,28 @@ namespace ssbsim
     std::pair<materials::NeoHookean<dim>, dealii::Tensor<2, dim>>
     material_at(const unsigned int fe_index, const double conversion) const;
 
+    /// First Piola-Kirchhoff stress and (if @p with_tangent) dP/dF at the
+    /// quadrature point @p index of a cell with FE index @p fe_index; an
+    /// elastic-plastic electrolyte point writes its updated state to the
+    /// trial history.
+    std::pair<dealii::Tensor<2, dim>, dealii::Tensor<4, dim>>
+    stress_response(const unsigned int            fe_index,
+                    const unsigned int            index,
+                    const dealii::Tensor<2, dim> &F,
+                    const bool                    with_tangent);
+
+    /// Cauchy stress (3D; plane strain includes sigma_zz) of the last solve.
+    dealii::Tensor<2, 3>
+    cauchy_stress(const unsigned int            fe_index,
+                  const unsigned int            index,
+                  const dealii::Tensor<2, dim> &F) const;
+
+    bool
+    plastic_electrolyte(const unsigned int fe_index) const
+    {
+      return fe_index == regions::electrolyte_fe && materials.electrolyte_plastic;
+    }
+
     dealii::Tensor<2, dim>
     deformation_gradient(const std::vector<dealii::Tensor<2, dim>> &grad,
                          const unsigned int                          q) const;
@@ -315,6 +344,10 @@ namespace ssbsim
     std::vector<dealii::Tensor<1, dim>>   trial_jump;    // [[u]], last solve
     std::vector<Support>                  supports;
     std::vector<double>        xi;
+    /// plastic history per quadrature point (same layout as xi; used on
+    /// electrolyte cells when they are elastic-plastic)
+    std::vector<materials::PlasticState> plastic_state;       // accepted
+    std::vector<materials::PlasticState> trial_plastic_state; // last solve
     double                     tolerance        = 1e-14;
     double                     force_tolerance  = 0;
     double                     length_scale     = 1.;

@@ -1,0 +1,253 @@
+#include <deal.II/base/tensor.h>
+
+#include <ssbsim/materials/plasticity.h>
+
+#include <Sacado.hpp>
+
+#include <array>
+#include <cmath>
+
+namespace ssbsim::materials
+{
+  using dealii::Tensor;
+
+  namespace
+  {
+    using Derivative = Sacado::Fad::SFad<double, 9>;
+
+    // Plain 3x3 arrays with explicit loops: every result is stored in a
+    // Number, so Sacado's expression templates never meet deal.II's Tensor.
+    template <typename Number>
+    using Matrix = std::array<std::array<Number, 3>, 3>;
+
+    double
+    value_of(const double x)
+    {
+      return x;
+    }
+
+    double
+    value_of(const Derivative &x)
+    {
+      return x.val();
+    }
+
+    template <typename Number, typename A, typename B>
+    Matrix<Number>
+    product(const Matrix<A> &a, const Matrix<B> &b)
+    {
+      Matrix<Number> c;
+      for (unsigned int i = 0; i < 3; ++i)
+        for (unsigned int j = 0; j < 3; ++j)
+          {
+            Number sum = 0.;
+            for (unsigned int k = 0; k < 3; ++k)
+              sum += a[i][k] * b[k][j];
+            c[i][j] = sum;
+          }
+      return c;
+    }
+
+    template <typename Number>
+    Matrix<Number>
+    transpose(const Matrix<Number> &a)
+    {
+      Matrix<Number> t;
+      for (unsigned int i = 0; i < 3; ++i)
+        for (unsigned int j = 0; j < 3; ++j)
+          t[i][j] = a[j][i];
+      return t;
+    }
+
+    template <typename Number>
+    Number
+    determinant(const Matrix<Number> &a)
+    {
+      Number d = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]);
+      d -= a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]);
+      d += a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+      return d;
+    }
+
+    /// Inverse transpose (cofactor matrix over the determinant).
+    template <typename Number>
+    Matrix<Number>
+    inverse_transpose(const Matrix<Number> &a)
+    {
+      const Number   det = determinant(a);
+      Matrix<Number> c;
+      for (unsigned int i = 0; i < 3; ++i)
+        for (unsigned int j = 0; j < 3; ++j)
+          {
+            const unsigned int i1 = (i + 1) % 3, i2 = (i + 2) % 3;
+            const unsigned int j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+            Number cofactor = a[i1][j1] * a[i2][j2] - a[i1][j2] * a[i2][j1];
+            c[i][j]         = cofactor / det;
+          }
+      return c;
+    }
+
+    /// The return map of Simo & Hughes, Box 9.1: Kirchhoff stress at the
+    /// 3D deformation gradient F from the state @p old; writes the new
+    /// state (plain values) to @p updated.
+    template <typename Number>
+    Matrix<Number>
+    kirchhoff_stress(const J2Plasticity   &law,
+                     const Matrix<Number> &F,
+                     const PlasticState   &old,
+                     PlasticState         &updated,
+                     bool                 &plastic)
+    {
+      using std::log;
+      using std::pow;
+      using std::sqrt;
+      const Number   J     = determinant(F);
+      const Number   scale = pow(J, -1. / 3.);
+      Matrix<Number> F_bar;
+      Matrix<double> Cp_inv;
+      for (unsigned int i = 0; i < 3; ++i)
+        for (unsigned int j = 0; j < 3; ++j)
+          {
+            F_bar[i][j]  = scale * F[i][j];
+            Cp_inv[i][j] = old.plastic_metric_inverse[i][j];
+          }
+      const Matrix<Number> be_trial =
+        product<Number>(product<Number>(F_bar, Cp_inv), transpose(F_bar));
+      const Number mean_be = (be_trial[0][0] + be_trial[1][1] + be_trial[2][2]) / 3.;
+      Matrix<Number> s;
+      Number         s_norm2 = 0.;
+      for (unsigned int i = 0; i < 3; ++i)
+        for (unsigned int j = 0; j < 3; ++j)
+          {
+            s[i][j] = law.mu * be_trial[i][j];
+            if (i == j)
+              s[i][j] -= law.mu * mean_be;
+            s_norm2 += s[i][j] * s[i][j];
+          }
+
+      const double radius = std::sqrt(2. / 3.) *
+                            (law.yield_stress +
+                             law.hardening * old.equivalent_plastic_strain);
+      updated = old;
+      plastic = value_of(s_norm2) > radius * radius;
+      if (plastic)
+        {
+          const Number s_norm = sqrt(s_norm2);
+          const Number mu_bar = law.mu * mean_be;
+          const Number gamma =
+            (s_norm - radius) / (2. * mu_bar + 2. * law.hardening / 3.);
+          const Number factor = 1. - 2. * mu_bar * gamma / s_norm;
+          for (unsigned int i = 0; i < 3; ++i)
+            for (unsigned int j = 0; j < 3; ++j)
+              s[i][j] *= factor;
+          updated.equivalent_plastic_strain +=
+            std::sqrt(2. / 3.) * value_of(gamma);
+          // b_e_bar = s/mu + m I, with m such that det b_e_bar = 1 (Simo &
+          // Hughes eq. 9.3.34; m = tr(b_e_bar_trial)/3 alone lets the
+          // plastic flow drift the elastic volume), pulled back with F_bar:
+          // C_p^-1 = F_bar^-1 b_e_bar F_bar^-T
+          Matrix<double> be, F_bar_value;
+          double         s2 = 0;
+          for (unsigned int i = 0; i < 3; ++i)
+            for (unsigned int j = 0; j < 3; ++j)
+              {
+                be[i][j] = value_of(s[i][j]) / law.mu;
+                s2 += be[i][j] * be[i][j];
+                F_bar_value[i][j] = value_of(F_bar[i][j]);
+              }
+          // det(s/mu + m I) = m^3 - |s/mu|^2 m / 2 + det(s/mu) = 1
+          const double det_s = determinant(be);
+          double       m     = value_of(mean_be);
+          for (unsigned int it = 0; it < 20; ++it)
+            m -= (m * m * m - 0.5 * s2 * m + det_s - 1) / (3 * m * m - 0.5 * s2);
+          for (unsigned int d = 0; d < 3; ++d)
+            be[d][d] += m;
+          const Matrix<double> F_bar_inv = transpose(inverse_transpose(F_bar_value));
+          const Matrix<double> Cp_inv_new = product<double>(
+            product<double>(F_bar_inv, be), transpose(F_bar_inv));
+          for (unsigned int i = 0; i < 3; ++i)
+            for (unsigned int j = 0; j < 3; ++j)
+              updated.plastic_metric_inverse[i][j] = Cp_inv_new[i][j];
+        }
+      const Number pressure_part = law.kappa * log(J);
+      for (unsigned int d = 0; d < 3; ++d)
+        s[d][d] += pressure_part;
+      return s;
+    }
+
+    template <int dim>
+    Matrix<double>
+    embed(const Tensor<2, dim> &F)
+    {
+      Matrix<double> F3{};
+      for (unsigned int i = 0; i < 3; ++i)
+        F3[i][i] = 1.;
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = 0; j < dim; ++j)
+          F3[i][j] = F[i][j];
+      return F3;
+    }
+  } // namespace
+
+  template <int dim>
+  J2Plasticity::Response<dim>
+  J2Plasticity::evaluate(const Tensor<2, dim> &F,
+                         const PlasticState   &old,
+                         const bool            with_tangent) const
+  {
+    Response<dim>        r;
+    const Matrix<double> F3 = embed(F);
+    if (!with_tangent)
+      {
+        const auto tau = kirchhoff_stress(*this, F3, old, r.state, r.plastic);
+        const auto P3  = product<double>(tau, inverse_transpose(F3));
+        for (unsigned int i = 0; i < dim; ++i)
+          for (unsigned int j = 0; j < dim; ++j)
+            r.P[i][j] = P3[i][j];
+        return r;
+      }
+    // forward-mode derivatives with respect to the in-plane components of F
+    Matrix<Derivative> Fd;
+    for (unsigned int i = 0; i < 3; ++i)
+      for (unsigned int j = 0; j < 3; ++j)
+        Fd[i][j] = (i < dim && j < dim) ? Derivative(9, 3 * i + j, F3[i][j]) :
+                                          Derivative(F3[i][j]);
+    const auto tau = kirchhoff_stress(*this, Fd, old, r.state, r.plastic);
+    const auto P3  = product<Derivative>(tau, inverse_transpose(Fd));
+    for (unsigned int i = 0; i < dim; ++i)
+      for (unsigned int J = 0; J < dim; ++J)
+        {
+          r.P[i][J] = P3[i][J].val();
+          for (unsigned int k = 0; k < dim; ++k)
+            for (unsigned int L = 0; L < dim; ++L)
+              r.A[i][J][k][L] = P3[i][J].dx(3 * k + L);
+        }
+    return r;
+  }
+
+  template <int dim>
+  Tensor<2, 3>
+  J2Plasticity::cauchy_stress(const Tensor<2, dim> &F,
+                              const PlasticState   &state) const
+  {
+    const Matrix<double> F3 = embed(F);
+    PlasticState         unused;
+    bool                 plastic = false;
+    const auto   tau = kirchhoff_stress(*this, F3, state, unused, plastic);
+    const double J   = determinant(F3);
+    Tensor<2, 3> sigma;
+    for (unsigned int i = 0; i < 3; ++i)
+      for (unsigned int j = 0; j < 3; ++j)
+        sigma[i][j] = tau[i][j] / J;
+    return sigma;
+  }
+
+  template J2Plasticity::Response<2>
+  J2Plasticity::evaluate(const Tensor<2, 2> &, const PlasticState &, bool) const;
+  template J2Plasticity::Response<3>
+  J2Plasticity::evaluate(const Tensor<2, 3> &, const PlasticState &, bool) const;
+  template Tensor<2, 3>
+  J2Plasticity::cauchy_stress(const Tensor<2, 2> &, const PlasticState &) const;
+  template Tensor<2, 3>
+  J2Plasticity::cauchy_stress(const Tensor<2, 3> &, const PlasticState &) const;
+} // namespace ssbsim::materials
