@@ -146,18 +146,16 @@ namespace
     double       mean_interface_normal_traction; ///< over the faces, Pa
   };
 
-  /// Particle of radius a in a matrix shell out to b with a fixed outer
-  /// surface (both meshed with spherical manifolds), uniform conversion xi.
-  CompositeResult
-  composite_sphere(const Mechanics<3>::Materials &materials,
-                   const double a, const double b, const double xi,
-                   const unsigned int level, const bool rigid_body_modes)
+  /// Particle of radius a in a matrix shell out to b, outer surface
+  /// boundary id li_side (both spheres with spherical manifolds).
+  void
+  composite_sphere_mesh(parallel::distributed::Triangulation<3> &tria,
+                        const double a, const double b, const unsigned int level)
   {
     Triangulation<3> ball, shell, coarse;
     GridGenerator::hyper_ball(ball, Point<3>(), a);
     GridGenerator::hyper_shell(shell, Point<3>(), a, b, 6);
     GridGenerator::merge_triangulations(ball, shell, coarse, 1e-12 * a);
-    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
     tria.copy_triangulation(coarse);
     for (const auto &cell : tria.active_cell_iterators())
       {
@@ -183,7 +181,17 @@ namespace
     transfinite.initialize(tria);
     tria.set_manifold(ids::transfinite, transfinite);
     tria.refine_global(level);
+  }
 
+  /// Particle of radius a in a matrix shell out to b with a fixed outer
+  /// surface, uniform conversion xi.
+  CompositeResult
+  composite_sphere(const Mechanics<3>::Materials &materials,
+                   const double a, const double b, const double xi,
+                   const unsigned int level, const bool rigid_body_modes)
+  {
+    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+    composite_sphere_mesh(tria, a, b, level);
     Mechanics<3> mechanics(materials, tria, quiet);
     mechanics.setup({{ids::li_side, Mechanics<3>::Support::fixed}}, a);
     std::fill(mechanics.conversion_extent().begin(),
@@ -259,6 +267,114 @@ TEST_CASE("Swelling sphere bonded in a matrix: Lame/Eshelby pressure, AMG modes"
             << no_modes.iterations_per_newton_step << std::endl;
   CHECK(no_modes.iterations_per_newton_step >
         1.5 * coarse.iterations_per_newton_step);
+}
+
+TEST_CASE("Misfitting sphere in an elastic-perfectly-plastic matrix: plastic zone",
+          "[plastic]")
+{
+  // A swelling particle (radius a) in an elastic-perfectly-plastic shell
+  // (out to b, outer surface fixed). Small-strain closed form, for a chosen
+  // plastic-zone radius c: elastic zone u = C1 r + C2 / r^2, C1 = -C2 / b^3,
+  // yield at c: C2 = sigma_y c^3 / (6 mu); plastic zone sigma_tt - sigma_rr
+  // = sigma_y, sigma_rr = sigma_rr(c) + 2 sigma_y ln(r / c); interface
+  // pressure p = -sigma_rr(a); the plastic zone deforms at elastic volume,
+  // (r^2 u)' = r^2 tr(sigma) / (3 K), which gives u(a); the misfit strain
+  // e = u(a)/a + p / (3 K1) closes the particle's side. The FE run at that
+  // misfit must give p, and c from the elastic zone's von Mises stress
+  // sigma_y (c / r)^3, within 2 %.
+  const double a = 2.5e-6, b = 3 * a, c = 1.6 * a;
+  const double E = 20e9, nu = 0.3, yield = 20e6;
+  auto materials = fes2_in_lps();
+  materials.cohesive.stiffness       = 1e3 * E / a; // bonded
+  materials.interface_intact         = true;
+  materials.electrolyte_plastic      = true;
+  materials.electrolyte_plasticity   =
+    materials::J2Plasticity::from_young_poisson(E, nu, yield, 0.);
+  const double mu = materials.electrolyte_plasticity.mu;
+  const double K  = materials.electrolyte_plasticity.kappa;
+
+  const double C2       = yield * c * c * c / (6 * mu);
+  const double C1       = -C2 / (b * b * b);
+  const double sigma_rc = 3 * K * C1 - 4 * mu * C2 / (c * c * c);
+  const double p        = -sigma_rc + 2 * yield * std::log(c / a);
+  const double I = -c * c * c / 9 - a * a * a / 3 * std::log(a / c) + a * a * a / 9;
+  const double u_c = C1 * c + C2 / (c * c);
+  const double u_a =
+    (c * c * u_c - ((sigma_rc + 2 * yield / 3) * (c * c * c - a * a * a) / 3 +
+                    2 * yield * I) / K) / (a * a);
+  // particle moduli at the (tiny) conversion that gives the misfit
+  double       xi = 0;
+  double       e  = 0;
+  for (unsigned int it = 0; it < 5; ++it)
+    {
+      const double mu1 = (1 - xi) * materials.pristine.mu + xi * materials.converted.mu;
+      const double la1 =
+        (1 - xi) * materials.pristine.lambda + xi * materials.converted.lambda;
+      e  = u_a / a + p / (3 * (la1 + 2 * mu1 / 3));
+      xi = (std::pow(1 + e, 3) - 1) / 1.61;
+    }
+
+  parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+  composite_sphere_mesh(tria, a, b, 4);
+  Mechanics<3> mechanics(materials, tria, quiet);
+  mechanics.setup({{ids::li_side, Mechanics<3>::Support::fixed}}, a);
+  for (const double fraction : {0.25, 0.5, 0.75, 1.})
+    {
+      std::fill(mechanics.conversion_extent().begin(),
+                mechanics.conversion_extent().end(), fraction * xi);
+      const auto r = mechanics.solve();
+      REQUIRE(r.converged);
+      REQUIRE(!r.stalled);
+      mechanics.accept();
+    }
+  // the particle is under the uniform pressure p
+  const double p_fe = -trace(mechanics.mean_stress(ids::particle)) / 3;
+  // c from each elastic matrix cell: c = r (sigma_vm / sigma_y)^(1/3)
+  const auto cells = mechanics.cell_stress();
+  double     c_sum = 0, weight = 0, plastic_outer = 0;
+  for (const auto &cell : tria.active_cell_iterators())
+    if (cell->is_locally_owned() && cell->material_id() == ids::electrolyte)
+      {
+        const unsigned int k = cell->active_cell_index();
+        const double       r = cell->center().norm();
+        if (cells.plastic_strain(k) > 0)
+          {
+            plastic_outer = std::max(plastic_outer, r);
+            continue;
+          }
+        c_sum += r * std::cbrt(cells.von_mises(k) / yield) * cell->measure();
+        weight += cell->measure();
+      }
+  const double c_fe = Utilities::MPI::sum(c_sum, MPI_COMM_WORLD) /
+                      Utilities::MPI::sum(weight, MPI_COMM_WORLD);
+  plastic_outer = Utilities::MPI::max(plastic_outer, MPI_COMM_WORLD);
+  std::cout << "misfitting sphere, perfectly plastic matrix: misfit " << e
+            << ", pressure " << p_fe << " Pa (closed form " << p
+            << "), plastic zone radius " << c_fe / a << " a (closed form "
+            << c / a << " a), outermost plastic cell centre "
+            << plastic_outer / a << " a" << std::endl;
+  CHECK(p_fe == Approx(p).epsilon(0.02));
+  CHECK(c_fe == Approx(c).epsilon(0.02));
+  // the outermost cell that yielded anywhere lies within a radial cell
+  // width ((b - a) / 16 = a / 8) of c
+  CHECK(std::abs(plastic_outer - c) < 0.125 * a);
+
+  // with an infinite yield stress the plastic code is the split
+  // neo-Hookean elastic solid: at this small misfit, the elastic (Lame)
+  // pressure of the bonded sphere within 1 %
+  materials.electrolyte_plasticity.yield_stress = 1e30;
+  const auto   elastic = composite_sphere(materials, a, b, xi, 4, true);
+  const double c3      = std::pow(a / b, 3);
+  const double S       = (4 * mu + 3 * K * c3) / (1 - c3);
+  const double mu1 = (1 - xi) * materials.pristine.mu + xi * materials.converted.mu;
+  const double K1  = (1 - xi) * materials.pristine.lambda +
+                    xi * materials.converted.lambda + 2 * mu1 / 3;
+  const double p_elastic = 3 * K1 * S * e / (3 * K1 + S);
+  const double p_infinite = -trace(elastic.mean_particle_stress) / 3;
+  std::cout << "same misfit, infinite yield stress: pressure " << p_infinite
+            << " Pa (Lame " << p_elastic << ")" << std::endl;
+  CHECK(p_infinite == Approx(p_elastic).epsilon(0.01));
+  CHECK(p_elastic > 1.5 * p); // yielding relaxes the pressure
 }
 
 namespace
