@@ -40,7 +40,7 @@ namespace ssbsim
                         "coupling_iterations",
                         "mechanics_newton_iterations",
                         "mechanics_linear_iterations",
-                        "mechanics_stalled_solves"})
+                        "rejected_attempts"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -102,6 +102,7 @@ namespace ssbsim
                               m.friction_coefficient};
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
+        materials.contact_per_face = m.contact_per_face;
         materials.interface_viscosity = m.interface_viscosity;
         materials.residual_contact    = m.residual_contact;
         materials.residual_stiffness  = m.residual_stiffness;
@@ -198,6 +199,7 @@ namespace ssbsim
     double time_step = ts.initial_time_step;
     double elapsed = 0, moved = 0, energy = 0; // s, C, J
     double voltage_before = chem.cell_voltage();
+    unsigned int rejected_attempts = 0;
     bool   reached_cutoff = false;
     typename Electrochemistry<dim>::StepResult result;
 
@@ -205,8 +207,10 @@ namespace ssbsim
       {
         time_step = std::min(time_step, duration - elapsed);
         result    = coupled_step(time_step, current);
+        result.rejected_attempts = rejected_attempts;
         if (!result.converged)
           {
+            ++rejected_attempts;
             reject_step();
             if (time_step <= ts.minimum_time_step * (1. + 1e-12))
               throw RunFailure(
@@ -243,6 +247,7 @@ namespace ssbsim
           }
 
         accept_step();
+        rejected_attempts = 0;
         ++step;
         time += time_step;
         elapsed += time_step;
@@ -289,8 +294,7 @@ namespace ssbsim
     typename Electrochemistry<dim>::StepResult result;
     const unsigned int iterations =
       mechanics ? parameters.mechanics.max_coupling_iterations : 1;
-    unsigned int mechanics_newton = 0, mechanics_linear = 0,
-                 mechanics_stalled = 0;
+    unsigned int mechanics_newton = 0, mechanics_linear = 0;
     for (unsigned int k = 1; k <= iterations; ++k)
       {
         const unsigned int linear = result.linear_iterations;
@@ -308,26 +312,32 @@ namespace ssbsim
           m.newton_iterations;
         result.mechanics_linear_iterations = mechanics_linear +=
           m.linear_iterations;
-        result.mechanics_stalled_solves = mechanics_stalled += m.stalled;
         if (!m.converged)
           {
             result.converged = false;
             result.failure   = m.failure;
             return result;
           }
-        // mean |change| of the contact factors over the interface points:
-        // the maximum is governed by single debonded points near the
-        // closure gap, whose gap a soft interface pins only to nanometres
+        // the largest change of a contact factor: a step is accepted only
+        // when no interface point still switches between conducting and
+        // not; otherwise the caller cuts it
         const std::vector<double> contact = mechanics->contact_factors();
         double                    change  = 0;
         for (unsigned int i = 0; i < contact.size(); ++i)
-          change += std::abs(contact[i] - chem.contact_factors()[i]);
-        change = Utilities::MPI::sum(change, mpi_communicator) /
-                 std::max(1., Utilities::MPI::sum(double(contact.size()),
-                                                  mpi_communicator));
+          change =
+            std::max(change, std::abs(contact[i] - chem.contact_factors()[i]));
+        change = Utilities::MPI::max(change, mpi_communicator);
         chem.contact_factors() = contact;
         if (change < parameters.mechanics.coupling_tolerance)
           break;
+        if (k == iterations)
+          {
+            result.converged = false;
+            result.failure   = "staggered coupling did not converge (contact "
+                             "factors still change by " +
+                             std::to_string(change) + ")";
+            return result;
+          }
       }
     // the hydrostatic stress enters the kinetics lagged by one step (taken
     // up in accept_step): iterated within the step, its exponential
@@ -389,7 +399,7 @@ namespace ssbsim
                               double(result.coupling_iterations),
                               double(result.mechanics_newton_iterations),
                               double(result.mechanics_linear_iterations),
-                              double(result.mechanics_stalled_solves)});
+                              double(result.rejected_attempts)});
     if (output && Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
       statistics_table.append_last_row(parameters.output.directory +
                                        "/statistics.csv");

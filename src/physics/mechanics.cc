@@ -148,11 +148,27 @@ namespace ssbsim
     trial_jump = accepted_jump;
     this->length_scale = length_scale;
     tolerance          = 1e-9 * length_scale;
-    // a nodal force that would strain the softest body by 1e-6 over the
-    // length scale: E_e L^(dim-1) 1e-6 (N in 3D, N/m in 2D)
+    // residual norm (N in 3D, N/m in 2D) below which Newton has
+    // converged: a nodal force that would strain the softest body by 1e-6
+    // over the length scale, E_e L^(dim-1) 1e-6, and at most 1 % of the
+    // weaker interface strength on the mean interface face, so that no
+    // interface node is left with an unbalanced force of the order of
+    // what the interface can carry
     const auto  &e = materials.electrolyte;
     force_tolerance = 1e-6 * e.mu * (3 * e.lambda + 2 * e.mu) /
                       (e.lambda + e.mu) * std::pow(length_scale, dim - 1);
+    double face_measure = 0;
+    for (const auto &face : interface_faces)
+      face_measure += face.cell->face(face.face)->measure();
+    const double n_faces =
+      Utilities::MPI::sum(double(interface_faces.size()), mpi_communicator);
+    if (n_faces > 0)
+      force_tolerance = std::min(
+        force_tolerance,
+        1e-2 *
+          std::min(materials.cohesive.normal_strength,
+                   materials.cohesive.shear_strength) *
+          Utilities::MPI::sum(face_measure, mpi_communicator) / n_faces);
     pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
   }
 
@@ -548,23 +564,9 @@ namespace ssbsim
               break;
           }
         history.push_back(residual_norm);
-        // Stalled: five iterations that together reduce a residual already
-        // below 100 force tolerances by less than 10 %. This happens where a
-        // debonded particle rests on a few closed contact points: the free
-        // rigid-body motion makes the Newton steps tens of nanometres long,
-        // and the penalty contact (smoothed over 'Interface contact
-        // smoothing') chatters. The state is accepted and counted
-        // (statistics.csv, mechanics_stalled_solves).
-        if (history.size() > 5 && residual_norm < 100 * force_tolerance &&
-            residual_norm > 0.9 * history[history.size() - 6])
-          {
-            result.converged = true;
-            result.stalled   = true;
-            return result;
-          }
-        // no progress over ten iterations at a larger residual: give up
-        // now and let the caller cut the time step (the interface damping
-        // grows as 1/dt) instead of spending sixty iterations
+        // no progress over ten iterations: give up now and let the caller
+        // cut the time step (the interface damping grows as 1/dt) instead
+        // of spending sixty iterations; a stalled solve is never accepted
         if (history.size() > 10 &&
             residual_norm > 0.9 * history[history.size() - 11])
           {
@@ -692,6 +694,25 @@ namespace ssbsim
         materials.residual_contact,
         materials::contact_factor(point.gap, materials.closure_gap));
     });
+    if (materials.contact_per_face)
+      {
+        // one contact factor per face, from its mean normal gap: on a
+        // faceted interface, sliding by s tilts the paired faces against
+        // each other by the kink angle theta between facets, a linear gap
+        // variation of order s theta along the face that the mean cancels
+        const unsigned int nq = face_quadrature.size();
+        for (unsigned int f = 0; f < interface_faces.size(); ++f)
+          {
+            double gap = 0;
+            for (unsigned int q = 0; q < nq; ++q)
+              gap += points[f * nq + q].gap / nq;
+            const double a =
+              std::max(materials.residual_contact,
+                       materials::contact_factor(gap, materials.closure_gap));
+            for (unsigned int q = 0; q < nq; ++q)
+              points[f * nq + q].contact = a;
+          }
+      }
     return points;
   }
 

@@ -31,14 +31,11 @@ PRM
   tail -1 one/cycles.csv
 done
 
-# A coupled run (mechanics and the cohesive interface, 2D, C/10): debonding
-# is an instability, and the two partitions give different AMG hierarchies,
-# so Krylov round-off sends the adaptive time stepping down different paths
-# after the first cut-back. The cycle results must still agree: discharge
-# capacity to 5e-3, the charge to 2 %, contact to 0.01 (measured: 239.96 vs
-# 239.49 mAh/g, charge 90.19 vs 89.74, contact 1.3e-4 vs 1.6e-4). The
-# interfacial resistance at the end of discharge is R_ct / contact with the
-# contact near its floor: only its rise is compared.
+# A coupled run (mechanics, cohesive-frictional interface, plastic LPS,
+# 2D, C/10): the two partitions give different AMG hierarchies, so the
+# Krylov round-off differs; with every step's staggered coupling and
+# mechanics Newton converged (or the step cut), the cycle results must
+# agree to 0.1 % in capacity and efficiency.
 cat > coupled.prm <<PRM
 subsection Geometry
   set Dimension          = 2
@@ -61,9 +58,9 @@ PRM
 import csv, sys
 one, two = (list(csv.DictReader(open(f)))[0] for f in sys.argv[1:3])
 checks = {  # column: (kind, tolerance)
-    "discharge_capacity_mAh_g": ("rel", 5e-3),
-    "charge_capacity_mAh_g": ("rel", 2e-2),
-    "coulombic_efficiency": ("abs", 1e-2),
+    "discharge_capacity_mAh_g": ("rel", 1e-3),
+    "charge_capacity_mAh_g": ("rel", 1e-3),
+    "coulombic_efficiency": ("rel", 1e-3),
     "mean_discharge_voltage_V": ("abs", 1e-3),
     "contact_fraction_end_discharge": ("abs", 1e-2),
 }
@@ -73,9 +70,6 @@ for column, (kind, tol) in checks.items():
     err = abs(a - b) / (abs(a) if kind == "rel" else 1.)
     if not err <= tol:
         bad.append(f"{column}: {a} vs {b} ({kind} {err:.2e} > {tol})")
-assert float(one["contact_fraction_end_discharge"]) < 0.5, "the interface did not debond"
-for run in (one, two):  # rose more than 1000-fold from R_ct = 2569 ohm cm^2
-    assert float(run["interfacial_resistance_end_discharge_ohm_cm2"]) > 1e3 * 2569
 if bad:
     sys.exit("coupled run, 1 vs 2 ranks differ:\n" + "\n".join(bad))
 print("coupled 2D: 1 and 2 ranks agree:", one["discharge_capacity_mAh_g"],

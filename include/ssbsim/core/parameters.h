@@ -157,6 +157,7 @@ namespace ssbsim
       double friction_coefficient;                   // -
       double penalty_stiffness;                      // Pa/m
       double closure_gap;                            // m
+      bool   contact_per_face;
       double contact_smoothing;                      // m
       double interface_viscosity;                    // s
       double residual_stiffness;                     // Pa/m

@@ -70,7 +70,9 @@ namespace ssbsim
       unsigned int mechanics_newton_iterations = 0;
       unsigned int mechanics_linear_iterations = 0;
       unsigned int coupling_iterations         = 1;
-      unsigned int mechanics_stalled_solves    = 0;
+      /// attempts of this step rejected (solver failure, coupling not
+      /// converged) before it was accepted with a shorter time step
+      unsigned int rejected_attempts           = 0;
       std::string  failure;
     };
 

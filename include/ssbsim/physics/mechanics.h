@@ -73,6 +73,9 @@ namespace ssbsim
       materials::CohesiveLaw cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
       bool   interface_intact = false; ///< true: no damage (a parameter switch)
       double closure_gap      = 10e-9; ///< gap at which contact is lost, m
+      /// true: one contact factor per interface face from its mean gap;
+      /// false: per quadrature point
+      bool contact_per_face = false;
       double interface_viscosity = 0;  ///< damage regularisation time, s
       /// spring (Pa/m) added to the cohesive law everywhere on the
       /// interface: a fully debonded particle would otherwise float (its
@@ -84,7 +87,7 @@ namespace ssbsim
       /// much conductance, so that the galvanostatic constraint stays
       /// solvable and the voltage runs to the cutoff instead of the solver
       /// failing
-      double residual_contact = 1e-6;
+      double residual_contact = 1e-10;
     };
 
     /// Boundary conditions: all components fixed, or only the normal one
@@ -130,9 +133,6 @@ namespace ssbsim
       bool         converged         = false;
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
-      /// accepted at a residual below 100 force tolerances where the line
-      /// search could no longer reduce it (contact chatter)
-      bool         stalled           = false;
       std::string  failure;
     };
 
