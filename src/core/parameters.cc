@@ -690,8 +690,13 @@ namespace ssbsim
         if (equal == std::string::npos)
           throw UserError("--set '" + assignment +
                           "': expected \"Section/Name=value\"");
-        const auto path = dealii::Utilities::split_string_list(
-          assignment.substr(0, equal), '/');
+        const std::string name = dealii::Utilities::trim(assignment.substr(0, equal));
+        if (name.empty() || name.front() == '/' || name.back() == '/' ||
+            name.find("//") != std::string::npos)
+          throw UserError("--set '" + assignment +
+                          "': expected \"Section/Name=value\" (an empty "
+                          "section or parameter name)");
+        const auto path = dealii::Utilities::split_string_list(name, '/');
         const std::string value =
           dealii::Utilities::trim(assignment.substr(equal + 1));
         if (path.empty())

@@ -16,6 +16,12 @@ namespace ssbsim::materials
     if (theta.size() != voltage.size() || theta.size() < 2)
       throw std::invalid_argument(
         "an open-circuit table needs at least two (theta, U) points");
+    for (std::size_t k = 0; k < theta.size(); ++k)
+      if (!std::isfinite(theta[k]) || !std::isfinite(voltage[k]) ||
+          voltage[k] < -10 || voltage[k] > 10)
+        throw std::invalid_argument(
+          "open-circuit table point " + std::to_string(k + 1) +
+          " is not a finite (theta, U) pair with U in [-10, 10] V");
     for (std::size_t k = 1; k < theta.size(); ++k)
       if (!(theta[k] > theta[k - 1]))
         throw std::invalid_argument(

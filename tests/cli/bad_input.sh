@@ -64,11 +64,16 @@ prm steps.prm "subsection Time stepping" "  set Initial time step = 1000" "end"
 expect "time steps out of order" "Initial time step" "$SSBSIM" steps.prm
 prm ocv.prm "subsection Kinetics" "  set Discharge open circuit table = 0:2, 0:1" "end"
 expect "bad open-circuit table" "Discharge open circuit table" "$SSBSIM" ocv.prm
+prm ocvnan.prm "subsection Kinetics" "  set Discharge open circuit table = 0:2, 0.5:nan, 1:1" "end"
+expect "NaN in an open-circuit table" "Discharge open circuit table.*not a finite" "$SSBSIM" --validate ocvnan.prm
+prm ocvinf.prm "subsection Kinetics" "  set Charge open circuit table = 0:2, 0.5:inf, 1:1" "end"
+expect "inf in an open-circuit table" "Charge open circuit table.*not a finite" "$SSBSIM" ocvinf.prm
 prm ocvfile.prm "subsection Kinetics" "  set Charge open circuit file = none.csv" "end"
 expect "missing open-circuit file" "Charge open circuit file" "$SSBSIM" ocvfile.prm
 expect "--set out of range" "C rate.*Double" "$SSBSIM" ok.prm --set "Operating conditions/C rate=-1"
 expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/Colour=red"
 expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
+expect "--set with an empty name" "empty section or parameter name" "$SSBSIM" ok.prm --set "Geometry/Dimension/=2"
 expect "swelling without in-plane share" "Mechanics/Swelling anisotropy.*w_a \+ w_b > 0" "$SSBSIM" ok.prm --set "Mechanics/Swelling anisotropy=0, 0, 1"
 
 prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
