@@ -22,7 +22,7 @@ aids=(
   "contact smoothing (nm)|Mechanics/Interface contact smoothing|0.5"
   "residual contact factor|Mechanics/Residual contact factor|1e-10"
   "coupling tolerance|Mechanics/Coupling tolerance|0.01"
-  "penalty stiffness (GPa/um)|Mechanics/Interface penalty stiffness|100"
+  "penalty stiffness (GPa/um)|Mechanics/Interface penalty stiffness|1000"
 )
 
 run() { # directory, extra --set arguments...

@@ -103,6 +103,7 @@ namespace ssbsim
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
         materials.contact_per_face = m.contact_per_face;
+        materials.mapping_degree   = m.geometry_degree;
         materials.interface_viscosity = m.interface_viscosity;
         materials.residual_contact    = m.residual_contact;
         materials.residual_stiffness  = m.residual_stiffness;

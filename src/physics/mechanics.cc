@@ -4,6 +4,7 @@
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/fe/fe_system.h>
 #include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/solver_cg.h>
 #include <deal.II/lac/solver_gmres.h>
@@ -68,6 +69,7 @@ namespace ssbsim
     , triangulation(tria)
     , pcout(pcout)
     , mpi_communicator(tria.get_communicator())
+    , mapping(std::make_unique<MappingQ<dim>>(materials.mapping_degree))
     , dof_handler(tria)
     , cell_quadrature(2)
     , face_quadrature(2)
@@ -126,6 +128,7 @@ namespace ssbsim
     constraints.close();
 
     interface_faces = regions::interface_faces(dof_handler);
+    setup_vertex_normals();
 
     DynamicSparsityPattern dsp(locally_relevant_dofs);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
@@ -258,9 +261,9 @@ namespace ssbsim
     residual.reinit(locally_owned_dofs, mpi_communicator);
 
     FEValues<dim>        values[2] = {
-      FEValues<dim>(fe_collection[0], cell_quadrature,
+      FEValues<dim>(*mapping, fe_collection[0], cell_quadrature,
                     update_gradients | update_JxW_values),
-      FEValues<dim>(fe_collection[1], cell_quadrature,
+      FEValues<dim>(*mapping, fe_collection[1], cell_quadrature,
                     update_gradients | update_JxW_values)};
     const unsigned int          nq = cell_quadrature.size();
     std::vector<Tensor<2, dim>> grad(nq);
@@ -312,7 +315,7 @@ namespace ssbsim
               if (cell->at_boundary(f) &&
                   cell->face(f)->boundary_id() == pressure_boundary)
                 {
-                  FEFaceValues<dim> ffv(cell->get_fe(), face_quadrature,
+                  FEFaceValues<dim> ffv(*mapping, cell->get_fe(), face_quadrature,
                                         update_values | update_normal_vectors |
                                           update_JxW_values);
                   ffv.reinit(cell, f);
@@ -334,10 +337,10 @@ namespace ssbsim
 
     // cohesive interface, assembled once per face from the particle side:
     // the traction t([[u]]) acts on the particle, -t on the electrolyte
-    FEFaceValues<dim> particle_face(fe_collection[particle_fe], face_quadrature,
+    FEFaceValues<dim> particle_face(*mapping, fe_collection[particle_fe], face_quadrature,
                                     update_values | update_normal_vectors |
                                       update_JxW_values);
-    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+    FEFaceValues<dim> electrolyte_face(*mapping, fe_collection[electrolyte_fe],
                                        face_quadrature, update_values);
     const unsigned int np  = fe_collection[particle_fe].n_dofs_per_cell();
     const unsigned int ne  = fe_collection[electrolyte_fe].n_dofs_per_cell();
@@ -637,10 +640,10 @@ namespace ssbsim
   void
   Mechanics<dim>::for_each_interface_point(const F &f) const
   {
-    FEFaceValues<dim> particle_face(fe_collection[particle_fe], face_quadrature,
+    FEFaceValues<dim> particle_face(*mapping, fe_collection[particle_fe], face_quadrature,
                                     update_values | update_normal_vectors |
                                       update_JxW_values);
-    FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+    FEFaceValues<dim> electrolyte_face(*mapping, fe_collection[electrolyte_fe],
                                        face_quadrature, update_values);
     const unsigned int nq = face_quadrature.size();
     std::vector<Tensor<1, dim>> u_p(nq), u_e(nq);
@@ -696,16 +699,28 @@ namespace ssbsim
     });
     if (materials.contact_per_face)
       {
-        // one contact factor per face, from its mean normal gap: on a
-        // faceted interface, sliding by s tilts the paired faces against
-        // each other by the kink angle theta between facets, a linear gap
-        // variation of order s theta along the face that the mean cancels
+        // one contact factor per face, from the gaps at its vertices along
+        // the vertex normals (see setup_vertex_normals)
         const unsigned int nq = face_quadrature.size();
         for (unsigned int f = 0; f < interface_faces.size(); ++f)
           {
+            const auto face =
+              interface_faces[f].cell->face(interface_faces[f].face);
             double gap = 0;
-            for (unsigned int q = 0; q < nq; ++q)
-              gap += points[f * nq + q].gap / nq;
+            for (unsigned int v = 0; v < face->n_vertices(); ++v)
+              {
+                Tensor<1, dim> jump, normal;
+                for (unsigned int d = 0; d < dim; ++d)
+                  {
+                    const auto p = face->vertex_dof_index(v, d, particle_fe);
+                    jump[d] =
+                      relevant_solution(
+                        face->vertex_dof_index(v, d, electrolyte_fe)) -
+                      relevant_solution(p);
+                    normal[d] = vertex_normal(p);
+                  }
+                gap += jump * normal / normal.norm() / face->n_vertices();
+              }
             const double a =
               std::max(materials.residual_contact,
                        materials::contact_factor(gap, materials.closure_gap));
@@ -714,6 +729,41 @@ namespace ssbsim
           }
       }
     return points;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::setup_vertex_normals()
+  {
+    // the area-weighted sum of the reference normals of the interface
+    // faces around each interface vertex, stored in the entries of the
+    // vertex's particle displacement unknowns (summed across processes)
+    TrilinosWrappers::MPI::Vector sum;
+    sum.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator,
+               true);
+    FEFaceValues<dim> values(*mapping, fe_collection[particle_fe], face_quadrature,
+                             update_normal_vectors | update_JxW_values);
+    std::vector<types::global_dof_index> indices;
+    std::vector<double>                  entries;
+    for (const auto &face : interface_faces)
+      {
+        values.reinit(face.cell, face.face);
+        Tensor<1, dim> normal;
+        for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+          normal += values.normal_vector(q) * values.JxW(q);
+        const auto f = face.cell->face(face.face);
+        for (unsigned int v = 0; v < f->n_vertices(); ++v)
+          for (unsigned int d = 0; d < dim; ++d)
+            {
+              indices.push_back(f->vertex_dof_index(v, d, particle_fe));
+              entries.push_back(normal[d]);
+            }
+      }
+    sum.add(indices, entries);
+    sum.compress(VectorOperation::add);
+    vertex_normal.reinit(locally_owned_dofs, locally_relevant_dofs,
+                         mpi_communicator);
+    vertex_normal = sum;
   }
 
   template <int dim>
@@ -793,9 +843,9 @@ namespace ssbsim
   {
     const unsigned int nq        = cell_quadrature.size();
     FEValues<dim>      values[2] = {
-      FEValues<dim>(fe_collection[0], cell_quadrature,
+      FEValues<dim>(*mapping, fe_collection[0], cell_quadrature,
                     update_gradients | update_JxW_values),
-      FEValues<dim>(fe_collection[1], cell_quadrature,
+      FEValues<dim>(*mapping, fe_collection[1], cell_quadrature,
                     update_gradients | update_JxW_values)};
     std::vector<Tensor<2, dim>> grad(nq);
     for (const auto &cell : dof_handler.active_cell_iterators())

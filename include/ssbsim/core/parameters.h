@@ -158,6 +158,7 @@ namespace ssbsim
       double penalty_stiffness;                      // Pa/m
       double closure_gap;                            // m
       bool   contact_per_face;
+      unsigned int geometry_degree;
       double contact_smoothing;                      // m
       double interface_viscosity;                    // s
       double residual_stiffness;                     // Pa/m
