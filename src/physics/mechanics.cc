@@ -5,6 +5,7 @@
 #include <deal.II/fe/fe_system.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q.h>
+#include <deal.II/fe/mapping_q_cache.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/solver_cg.h>
 #include <deal.II/lac/solver_gmres.h>
@@ -69,11 +70,15 @@ namespace ssbsim
     , triangulation(tria)
     , pcout(pcout)
     , mpi_communicator(tria.get_communicator())
-    , mapping(std::make_unique<MappingQ<dim>>(materials.mapping_degree))
     , dof_handler(tria)
     , cell_quadrature(2)
     , face_quadrature(2)
   {
+    // the mapping's support points from the manifolds, computed once: the
+    // transfinite manifold is expensive to query in every FEValues::reinit
+    auto cache = std::make_unique<MappingQCache<dim>>(materials.mapping_degree);
+    cache->initialize(MappingQ<dim>(materials.mapping_degree), tria);
+    mapping = std::move(cache);
     fe_collection.push_back(
       FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
     fe_collection.push_back(
