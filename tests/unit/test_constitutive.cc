@@ -12,6 +12,24 @@
 
 using namespace ssbsim;
 
+namespace
+{
+  /// F with its (k, l) component moved by +h and by -h (central
+  /// differences of stresses and energies)
+  template <int dim>
+  std::pair<dealii::Tensor<2, dim>, dealii::Tensor<2, dim>>
+  perturbed(const dealii::Tensor<2, dim> &F,
+            const unsigned int            k,
+            const unsigned int            l,
+            const double                  h)
+  {
+    auto plus = F, minus = F;
+    plus[k][l] += h;
+    minus[k][l] -= h;
+    return {plus, minus};
+  }
+} // namespace
+
 TEST_CASE("Arrhenius factor")
 {
   CHECK(materials::arrhenius_factor(9493., 298.15, 298.15) == 1.);
@@ -206,9 +224,7 @@ TEST_CASE("Neo-Hookean with swelling: stress, tangent, stress-free swelling")
       for (unsigned int k = 0; k < 3; ++k)
         for (unsigned int L = 0; L < 3; ++L)
           {
-            auto Fp = F, Fm = F;
-            Fp[k][L] += h;
-            Fm[k][L] -= h;
+            const auto [Fp, Fm] = perturbed(F, k, L, h);
             CHECK(P[k][L] == Approx((law.energy(Fp, swelling) -
                                      law.energy(Fm, swelling)) / (2 * h))
                                .epsilon(1e-5).margin(1e-3 * law.mu * h));
@@ -690,9 +706,7 @@ TEST_CASE("J2 plasticity: infinite yield stress is the elastic neo-Hookean")
   for (unsigned int i = 0; i < 3; ++i)
     for (unsigned int j = 0; j < 3; ++j)
       {
-        auto Fp = F, Fm = F;
-        Fp[i][j] += h;
-        Fm[i][j] -= h;
+        const auto [Fp, Fm] = perturbed(F, i, j, h);
         CHECK(r.P[i][j] == Approx((energy(Fp) - energy(Fm)) / (2 * h)).margin(1e-6 * law.mu));
       }
   const auto   neo = materials::NeoHookean<3>::from_young_poisson(20e9, 0.3);
@@ -733,9 +747,7 @@ TEST_CASE("J2 plasticity: tangent against finite differences, plane strain")
       for (unsigned int k = 0; k < 3; ++k)
         for (unsigned int l = 0; l < 3; ++l)
           {
-            auto Fp = F, Fm = F;
-            Fp[k][l] += h;
-            Fm[k][l] -= h;
+            const auto [Fp, Fm] = perturbed(F, k, l, h);
             const auto Pp = law.evaluate<3>(Fp, state, false).P;
             const auto Pm = law.evaluate<3>(Fm, state, false).P;
             for (unsigned int i = 0; i < 3; ++i)
