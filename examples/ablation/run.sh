@@ -8,7 +8,7 @@
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "${here}/../../scripts/setup.sh"
+source "${here}/../../scripts/setup.sh" >&2 # the table alone on stdout
 out="${1:-${SSBSIM_ROOT}/results/ablation}"
 ranks="${2:-1}"
 binary="${SSBSIM_BINARY:-${SSBSIM_BUILD}/ssbsim}"
