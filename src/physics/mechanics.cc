@@ -633,6 +633,36 @@ namespace ssbsim
 
   template <int dim>
   void
+  Mechanics<dim>::set_displacement(const Function<dim> &particle,
+                                   const Function<dim> &electrolyte)
+  {
+    // the vertex dofs of a Q1 system: its index within the base element
+    // is the vertex number
+    std::vector<types::global_dof_index> dofs;
+    Vector<double>                       value(dim);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto &fe = cell->get_fe();
+          dofs.resize(fe.n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          const bool on_particle = cell->active_fe_index() == particle_fe;
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            if (locally_owned_dofs.is_element(dofs[i]))
+              {
+                const unsigned int c = fe.system_to_component_index(i).first;
+                const Point<dim>  &x =
+                  cell->vertex(fe.system_to_base_index(i).second);
+                (on_particle ? particle : electrolyte).vector_value(x, value);
+                solution[dofs[i]] = value[c % dim];
+              }
+        }
+    solution.compress(VectorOperation::insert);
+    relevant_solution = solution;
+  }
+
+  template <int dim>
+  void
   Mechanics<dim>::accept()
   {
     interface_state = trial_interface_state;

@@ -641,6 +641,54 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
   CHECK(std::abs(path[reclosed].second[0]) < 1e-6 * p);
 }
 
+TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in contact")
+{
+  // The default 2D disk in its box (level 2: 16 interface faces, kink
+  // angle 22.5 degrees), the particle turned rigidly by phi against a
+  // resting electrolyte: its surface slides along itself by s = phi R.
+  // The small-sliding interface pairs reference points, so even along the
+  // exact (radial) normal it sees the second-order gap R (1 - cos phi) =
+  // s^2 / 2R (2 nm here). Along the vertex normals (radial at the vertices
+  // of a uniform facetting) every face shows exactly that; along the face
+  // normals of the faceted geometry each face opens by about
+  // s sin(theta/2) at one end (20 nm), first order in the slip.
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Global refinements = 2\nend\n");
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  const double R   = p.geometry.particle_radius;
+  const double phi = 0.04; // slip s = 100 nm, s sin(theta/2) ~ 10 nm
+  FunctionFromFunctionObjects<2> rotation(
+    {[&](const Point<2> &x) { return (std::cos(phi) - 1) * x[0] - std::sin(phi) * x[1]; },
+     [&](const Point<2> &x) { return std::sin(phi) * x[0] + (std::cos(phi) - 1) * x[1]; }});
+  Functions::ZeroFunction<2> rest(2);
+  for (const unsigned int degree : {1u, 2u})
+    {
+      double lowest[2];
+      for (const bool per_face : {false, true})
+        {
+          auto materials             = stiff_blocks({1e18, 20e6, 30e6, 1., 3., 2.});
+          materials.contact_per_face = per_face;
+          materials.mapping_degree   = degree;
+          Mechanics<2> mechanics(materials, tria, quiet);
+          mechanics.setup({{ids::li_side, Mechanics<2>::Support::fixed}}, R);
+          mechanics.set_displacement(rotation, rest);
+          double low = 1.;
+          for (const double a : mechanics.contact_factors())
+            low = std::min(low, a);
+          lowest[per_face] = Utilities::MPI::min(low, MPI_COMM_WORLD);
+        }
+      std::cout << "rigid rotation by " << phi << " rad, geometry degree "
+                << degree << ": lowest contact factor per point "
+                << lowest[0] << ", per face (vertex normals) " << lowest[1]
+                << std::endl;
+      const double x = R * (1 - std::cos(phi)) / 10e-9; // closure gap
+      CHECK(lowest[1] == Approx(1 - x * x * (3 - 2 * x)).epsilon(1e-6));
+      if (degree == 1)
+        CHECK(lowest[0] < 1e-6); // the kinks open faces beyond the closure gap
+    }
+}
+
 #include <ssbsim/core/simulator.h>
 
 TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/function.h>
 #include <deal.II/base/index_set.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/symmetric_tensor.h>
@@ -150,6 +151,13 @@ namespace ssbsim
     /// Makes the interface damage of the last solve irreversible history.
     void
     accept();
+
+    /// Sets the displacement to @p particle on particle cells and to
+    /// @p electrolyte on electrolyte cells (interpolated at the vertices),
+    /// without solving: for tests of the interface kinematics.
+    void
+    set_displacement(const dealii::Function<dim> &particle,
+                     const dealii::Function<dim> &electrolyte);
 
     /// Prescribed displacement of a `fixed` support (applied at the next
     /// solve).
