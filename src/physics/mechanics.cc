@@ -429,6 +429,27 @@ namespace ssbsim
   }
 
   template <int dim>
+  template <typename F>
+  void
+  Mechanics<dim>::for_each_owned_vertex_unknown(const F &f) const
+  {
+    std::vector<types::global_dof_index> dofs;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto &fe = cell->get_fe();
+          dofs.resize(fe.n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            if (locally_owned_dofs.is_element(dofs[i]))
+              // Q1: the index within the base element is the vertex number
+              f(dofs[i],
+                fe.system_to_component_index(i).first,
+                cell->vertex(fe.system_to_base_index(i).second));
+        }
+  }
+
+  template <int dim>
   std::vector<double>
   Mechanics<dim>::rigid_body_modes() const
   {
@@ -439,41 +460,29 @@ namespace ssbsim
     std::vector<double> modes(n_local * 2 * per_body, 0.);
     const double scale = 1. / length_scale;
 
-    std::vector<types::global_dof_index> dofs;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+    for_each_owned_vertex_unknown([&](const types::global_dof_index dof,
+                                      const unsigned int            c,
+                                      const Point<dim>             &vertex) {
+      const unsigned int body = c / dim, axis = c % dim;
+      const Point<dim>   x    = scale * vertex;
+      const auto         row  = locally_owned_dofs.index_within_set(dof);
+      auto set = [&](const unsigned int mode, const double v) {
+        modes[(body * per_body + mode) * n_local + row] = v;
+      };
+      set(axis, 1.);
+      if (dim == 2)
+        set(2, axis == 0 ? -x[1] : x[0]);
+      else
         {
-          const auto &fe = cell->get_fe();
-          dofs.resize(fe.n_dofs_per_cell());
-          cell->get_dof_indices(dofs);
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            {
-              if (!locally_owned_dofs.is_element(dofs[i]))
-                continue;
-              const unsigned int c    = fe.system_to_component_index(i).first;
-              const unsigned int body = c / dim, axis = c % dim;
-              // Q1: the index within the base element is the vertex number
-              const Point<dim> x =
-                scale * cell->vertex(fe.system_to_base_index(i).second);
-              const auto row = locally_owned_dofs.index_within_set(dofs[i]);
-              auto set = [&](const unsigned int mode, const double v) {
-                modes[(body * per_body + mode) * n_local + row] = v;
-              };
-              set(axis, 1.);
-              if (dim == 2)
-                set(2, axis == 0 ? -x[1] : x[0]);
-              else
-                {
-                  // rotations about x, y, z: (0,-z,y), (z,0,-x), (-y,x,0)
-                  const double rx[3] = {0, -x[dim - 1], x[1]};
-                  const double ry[3] = {x[dim - 1], 0, -x[0]};
-                  const double rz[3] = {-x[1], x[0], 0};
-                  set(3, rx[axis]);
-                  set(4, ry[axis]);
-                  set(5, rz[axis]);
-                }
-            }
+          // rotations about x, y, z: (0,-z,y), (z,0,-x), (-y,x,0)
+          const double rx[3] = {0, -x[dim - 1], x[1]};
+          const double ry[3] = {x[dim - 1], 0, -x[0]};
+          const double rz[3] = {-x[1], x[0], 0};
+          set(3, rx[axis]);
+          set(4, ry[axis]);
+          set(5, rz[axis]);
         }
+    });
     return modes;
   }
 
@@ -636,27 +645,13 @@ namespace ssbsim
   Mechanics<dim>::set_displacement(const Function<dim> &particle,
                                    const Function<dim> &electrolyte)
   {
-    // the vertex dofs of a Q1 system: its index within the base element
-    // is the vertex number
-    std::vector<types::global_dof_index> dofs;
-    Vector<double>                       value(dim);
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
-        {
-          const auto &fe = cell->get_fe();
-          dofs.resize(fe.n_dofs_per_cell());
-          cell->get_dof_indices(dofs);
-          const bool on_particle = cell->active_fe_index() == particle_fe;
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            if (locally_owned_dofs.is_element(dofs[i]))
-              {
-                const unsigned int c = fe.system_to_component_index(i).first;
-                const Point<dim>  &x =
-                  cell->vertex(fe.system_to_base_index(i).second);
-                (on_particle ? particle : electrolyte).vector_value(x, value);
-                solution[dofs[i]] = value[c % dim];
-              }
-        }
+    Vector<double> value(dim);
+    for_each_owned_vertex_unknown([&](const types::global_dof_index dof,
+                                      const unsigned int            c,
+                                      const Point<dim>             &vertex) {
+      (c < dim ? particle : electrolyte).vector_value(vertex, value);
+      solution[dof] = value[c % dim];
+    });
     solution.compress(VectorOperation::insert);
     relevant_solution = solution;
   }
@@ -717,6 +712,9 @@ namespace ssbsim
   Mechanics<dim>::interface_points() const
   {
     std::vector<InterfacePoint> points(trial_interface_state.size());
+    const std::vector<double>   per_face =
+      materials.contact_per_face ? face_contact_factors() : std::vector<double>();
+    const unsigned int nq = face_quadrature.size();
     for_each_interface_point([&](const unsigned int    k,
                                  const double,
                                  const Tensor<1, dim> &jump,
@@ -728,42 +726,43 @@ namespace ssbsim
       point.normal_traction      = t * normal;
       point.shear_traction       = (t - point.normal_traction * normal).norm();
       point.damage               = damage_at(k);
-      point.contact              = std::max(
-        materials.residual_contact,
-        materials::contact_factor(point.gap, materials.closure_gap));
+      point.contact =
+        materials.contact_per_face ?
+          per_face[k / nq] :
+          std::max(materials.residual_contact,
+                   materials::contact_factor(point.gap, materials.closure_gap));
     });
-    if (materials.contact_per_face)
-      {
-        // one contact factor per face, from the gaps at its vertices along
-        // the vertex normals (see setup_vertex_normals)
-        const unsigned int nq = face_quadrature.size();
-        for (unsigned int f = 0; f < interface_faces.size(); ++f)
-          {
-            const auto face =
-              interface_faces[f].cell->face(interface_faces[f].face);
-            double gap = 0;
-            for (unsigned int v = 0; v < face->n_vertices(); ++v)
-              {
-                Tensor<1, dim> jump, normal;
-                for (unsigned int d = 0; d < dim; ++d)
-                  {
-                    const auto p = face->vertex_dof_index(v, d, particle_fe);
-                    jump[d] =
-                      relevant_solution(
-                        face->vertex_dof_index(v, d, electrolyte_fe)) -
-                      relevant_solution(p);
-                    normal[d] = vertex_normal(p);
-                  }
-                gap += jump * normal / normal.norm() / face->n_vertices();
-              }
-            const double a =
-              std::max(materials.residual_contact,
-                       materials::contact_factor(gap, materials.closure_gap));
-            for (unsigned int q = 0; q < nq; ++q)
-              points[f * nq + q].contact = a;
-          }
-      }
     return points;
+  }
+
+  template <int dim>
+  std::vector<double>
+  Mechanics<dim>::face_contact_factors() const
+  {
+    // the mean gap of a face's vertices along the vertex normals (see
+    // setup_vertex_normals)
+    std::vector<double> a(interface_faces.size());
+    for (unsigned int f = 0; f < interface_faces.size(); ++f)
+      {
+        const auto face = interface_faces[f].cell->face(interface_faces[f].face);
+        double     gap  = 0;
+        for (unsigned int v = 0; v < face->n_vertices(); ++v)
+          {
+            Tensor<1, dim> jump, normal;
+            for (unsigned int d = 0; d < dim; ++d)
+              {
+                const auto p = face->vertex_dof_index(v, d, particle_fe);
+                jump[d] =
+                  relevant_solution(face->vertex_dof_index(v, d, electrolyte_fe)) -
+                  relevant_solution(p);
+                normal[d] = vertex_normal(p);
+              }
+            gap += jump * normal / normal.norm() / face->n_vertices();
+          }
+        a[f] = std::max(materials.residual_contact,
+                        materials::contact_factor(gap, materials.closure_gap));
+      }
+    return a;
   }
 
   template <int dim>

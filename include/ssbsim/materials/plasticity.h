@@ -25,7 +25,8 @@ namespace ssbsim::materials
    *
    * yield f = |s| - sqrt(2/3) (sigma_y + H alpha) <= 0, associative flow
    * along n = s/|s|, return map along n with mu_bar = mu tr(b_e_bar)/3,
-   * b_e_bar(n+1) = s/mu + tr(b_e_bar_trial)/3 I. kappa = lambda + 2 mu / 3
+   * b_e_bar(n+1) = s/mu + m I with m such that det b_e_bar(n+1) = 1 (Simo
+   * & Hughes eq. 9.3.34). kappa = lambda + 2 mu / 3
    * gives the same small-strain moduli as NeoHookean. The Newton tangent
    * dP/dF is the exact derivative of this update (forward automatic
    * differentiation, Sacado), so Newton keeps its quadratic rate through

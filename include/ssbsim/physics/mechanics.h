@@ -314,6 +314,18 @@ namespace ssbsim
     std::vector<double>
     rigid_body_modes() const;
 
+    /// Calls f(dof, component, vertex) for each locally owned unknown of
+    /// the locally owned cells (Q1: every unknown sits at a vertex);
+    /// components 0..dim-1 are the particle's, dim..2dim-1 the electrolyte's.
+    template <typename F>
+    void
+    for_each_owned_vertex_unknown(const F &f) const;
+
+    /// Contact factor of each interface face from the mean gap of its
+    /// vertices along the vertex normals.
+    std::vector<double>
+    face_contact_factors() const;
+
     /// The elastic law and swelling stretch tensor F_sw at conversion
     /// extent xi on a cell with FE index @p fe_index (moduli mixed linearly
     /// in xi).
