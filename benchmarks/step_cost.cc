@@ -1,6 +1,7 @@
 // Cost of one electrochemistry time step as a multiple of one Poisson
 // solve (Q1, Trilinos AMG, CG; assembly + set-up + solve) on the same mesh.
 //   step_cost FILE.prm [steps]
+// steps = 0: the Poisson solve alone (coupled_step.sh uses it).
 #include <deal.II/base/conditional_ostream.h>
 #include <deal.II/base/timer.h>
 #include <deal.II/dofs/dof_handler.h>
@@ -114,6 +115,14 @@ namespace
           poisson = c;
       }
 
+    if (steps == 0)
+      {
+        pcout << std::setprecision(3) << "mesh: " << tria.n_global_active_cells()
+              << " cells, " << Utilities::MPI::n_mpi_processes(comm)
+              << " rank(s)\npoisson (Q1, AMG, CG): " << poisson.seconds
+              << " s, " << poisson.iterations << " CG iterations" << std::endl;
+        return;
+      }
     Electrochemistry<dim> chem(p, tria, pcout);
     chem.setup();
     const double current =

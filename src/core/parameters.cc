@@ -265,11 +265,13 @@ namespace ssbsim
                         "Omega_Li in the stress factor exp(Omega sigma_h / R T) "
                         "on the diffusivity (m^3/mol); (7.09 + 2 x 27.68 - "
                         "23.95) / 4 cm^3/mol for the conversion.");
-      prm.declare_entry("Stress coupling limit", "500", Double(0, 1e5),
-                        "Bound on |sigma_h| in the stress factor (MPa): the "
-                        "flow stress that plastic flow of the converted "
-                        "shell and the electrolyte (not modelled) would "
-                        "impose; 500 MPa bounds the factor to exp(+-1.9).");
+      prm.declare_entry("Stress coupling limit", "1e5", Double(0, 1e5),
+                        "Optional bound on |sigma_h| in the stress factor "
+                        "(MPa), for sensitivity studies and runs with an "
+                        "elastic particle (Mechanics/Particle plasticity = "
+                        "false), whose stresses reach tens of GPa. The "
+                        "default 1e5 is no bound: plastic flow of the "
+                        "particle and the LPS bounds the stresses.");
       prm.leave_subsection();
     }
 
@@ -375,6 +377,15 @@ namespace ssbsim
       prm.declare_entry("Target voltage change", "0.01", Double(1e-6, 1),
                         "The time step adapts so that the cell voltage "
                         "changes by about this much per step (V).");
+      prm.declare_entry("Target stress factor change", "0.2", Double(1e-6, 10),
+                        "With mechanics: the time step adapts so that the "
+                        "exponent Omega sigma_h / R T of the stress factor "
+                        "changes by about this much per step (root mean "
+                        "square over the particle) "
+                        "(dimensionless; 0.2 = a 22 % change of the "
+                        "diffusivity, 51 MPa of sigma_h); a step that changes "
+                        "it by more than three times this is redone shorter. "
+                        "The stress enters the kinetics lagged by one step.");
       prm.leave_subsection();
     }
 
@@ -386,6 +397,8 @@ namespace ssbsim
       minimum_time_step     = prm.get_double("Minimum time step");
       maximum_time_step     = prm.get_double("Maximum time step");
       target_voltage_change = prm.get_double("Target voltage change");
+      target_stress_factor_change =
+        prm.get_double("Target stress factor change");
       prm.leave_subsection();
       if (!(minimum_time_step <= initial_time_step &&
             initial_time_step <= maximum_time_step))
@@ -455,6 +468,25 @@ namespace ssbsim
                         "Linear isotropic hardening modulus H of Li7P3S11 "
                         "(GPa): the yield stress rises by H times the "
                         "equivalent plastic strain.");
+      prm.declare_entry("Particle plasticity", "true", Bool(),
+                        "true: the particle is elastic-plastic too (J2 "
+                        "after the swelling, F = F_e F_p F_sw; yield stress "
+                        "mixed linearly between pristine and converted); "
+                        "false: neo-Hookean elastic.");
+      prm.declare_entry("Pristine yield stress", "5000", Double(1e-3, 1e6),
+                        "von Mises yield stress of FeS2 (MPa): H/3 (Tabor) "
+                        "of pyrite's Vickers hardness, about 15 GPa (VHN "
+                        "about 1500 kg/mm2, among the hardest sulfides). "
+                        "In practice pyrite stays elastic.");
+      prm.declare_entry("Converted yield stress", "1000", Double(1e-3, 1e6),
+                        "von Mises yield stress of the converted Fe + 2 Li2S "
+                        "(MPa). Not measured; the order of the flow stress "
+                        "of lithiated alloy anodes (LixSi, 0.5-1.75 GPa: "
+                        "Sethuraman et al., J. Power Sources 195 (2010) "
+                        "5062). An assumption, see doc/model.md.");
+      prm.declare_entry("Particle hardening modulus", "1", Double(0, 1e4),
+                        "Linear isotropic hardening modulus of the particle "
+                        "(GPa).");
       prm.declare_entry("Volume expansion", "161", Double(0, 1000),
                         "Volume increase at full conversion (%); (7.09 + 2 x "
                         "27.68) / 23.95 = 2.61.");
@@ -565,6 +597,11 @@ namespace ssbsim
       young_electrolyte   = prm.get_double("Young's modulus electrolyte") * 1e9;
       poisson_electrolyte = prm.get_double("Poisson's ratio electrolyte");
       volume_expansion    = prm.get_double("Volume expansion") / 100.;
+      particle_plastic    = prm.get_bool("Particle plasticity");
+      pristine_yield_stress  = prm.get_double("Pristine yield stress") * 1e6;
+      converted_yield_stress = prm.get_double("Converted yield stress") * 1e6;
+      particle_hardening =
+        prm.get_double("Particle hardening modulus") * 1e9;
       electrolyte_plastic = prm.get_bool("Electrolyte plasticity");
       electrolyte_yield_stress =
         prm.get_double("Electrolyte yield stress") * 1e6;

@@ -242,8 +242,50 @@ namespace ssbsim::materials
     return sigma;
   }
 
+  template <int dim>
+  J2Plasticity::Response<dim>
+  J2Plasticity::evaluate(const Tensor<2, dim> &F,
+                         const Tensor<2, dim> &F_sw,
+                         const PlasticState   &old,
+                         const bool            with_tangent) const
+  {
+    const Tensor<2, dim> S    = invert(F_sw);
+    const double         J_sw = determinant(F_sw);
+    Response<dim>        r    = evaluate(F * S, old, with_tangent);
+    r.P = J_sw * r.P * transpose(S);
+    if (with_tangent)
+      {
+        // contract the second and fourth index of A with S = F_sw^-1
+        Tensor<4, dim> half, A;
+        for (unsigned int i = 0; i < dim; ++i)
+          for (unsigned int J = 0; J < dim; ++J)
+            for (unsigned int k = 0; k < dim; ++k)
+              for (unsigned int N = 0; N < dim; ++N)
+                for (unsigned int M = 0; M < dim; ++M)
+                  half[i][J][k][N] += r.A[i][M][k][N] * S[J][M];
+        for (unsigned int i = 0; i < dim; ++i)
+          for (unsigned int J = 0; J < dim; ++J)
+            for (unsigned int k = 0; k < dim; ++k)
+              for (unsigned int L = 0; L < dim; ++L)
+                for (unsigned int N = 0; N < dim; ++N)
+                  A[i][J][k][L] += J_sw * half[i][J][k][N] * S[L][N];
+        r.A = A;
+      }
+    return r;
+  }
+
   template J2Plasticity::Response<2>
   J2Plasticity::evaluate(const Tensor<2, 2> &, const PlasticState &, bool) const;
+  template J2Plasticity::Response<2>
+  J2Plasticity::evaluate(const Tensor<2, 2> &,
+                         const Tensor<2, 2> &,
+                         const PlasticState &,
+                         bool) const;
+  template J2Plasticity::Response<3>
+  J2Plasticity::evaluate(const Tensor<2, 3> &,
+                         const Tensor<2, 3> &,
+                         const PlasticState &,
+                         bool) const;
   template J2Plasticity::Response<3>
   J2Plasticity::evaluate(const Tensor<2, 3> &, const PlasticState &, bool) const;
   template Tensor<2, 3>

@@ -323,10 +323,9 @@ namespace ssbsim
                 {
                   const double sigma_h =
                     hydrostatic_stress[cell->active_cell_index() * nq + q];
-                  // stress factor exp(Omega sigma_h / R T) with sigma_h
-                  // bounded by the flow stress: the elastic model makes
-                  // tens of GPa at the front, which plastic flow of Li2S,
-                  // Fe and LPS would relax (Particle/Stress coupling limit)
+                  // stress factor exp(Omega sigma_h / R T); the optional
+                  // bound on sigma_h (Particle/Stress coupling limit) is
+                  // off by default: plasticity bounds the stresses
                   const double factor =
                     diffusivity_arrhenius *
                     std::exp(omega *

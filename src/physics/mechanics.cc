@@ -1,3 +1,4 @@
+#include <deal.II/base/timer.h>
 #include <deal.II/base/utilities.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_nothing.h>
@@ -148,7 +149,9 @@ namespace ssbsim
                              locally_relevant_dofs,
                              mpi_communicator);
     xi.assign(triangulation.n_active_cells() * cell_quadrature.size(), 0.);
-    plastic_state.assign(materials.electrolyte_plastic ? xi.size() : 0, {});
+    plastic_state.assign(
+      materials.electrolyte_plastic || materials.particle_plastic ? xi.size() : 0,
+      {});
     trial_plastic_state = plastic_state;
     interface_state.assign(interface_faces.size() * face_quadrature.size(), {});
     trial_interface_state = interface_state;
@@ -202,16 +205,34 @@ namespace ssbsim
   }
 
   template <int dim>
+  std::pair<materials::J2Plasticity, Tensor<2, dim>>
+  Mechanics<dim>::plastic_law_at(const unsigned int fe_index,
+                                 const double       conversion) const
+  {
+    if (fe_index != particle_fe)
+      return {materials.electrolyte_plasticity,
+              materials::isotropic_swelling<dim>(1.)};
+    const auto [law, s] = material_at(fe_index, conversion);
+    const double x      = std::clamp(conversion, 0., 1.);
+    return {{law.mu,
+             law.lambda + 2. * law.mu / 3.,
+             (1 - x) * materials.pristine_yield_stress +
+               x * materials.converted_yield_stress,
+             materials.particle_hardening},
+            s};
+  }
+
+  template <int dim>
   std::pair<Tensor<2, dim>, Tensor<4, dim>>
   Mechanics<dim>::stress_response(const unsigned int    fe_index,
                                   const unsigned int    index,
                                   const Tensor<2, dim> &F,
                                   const bool            with_tangent)
   {
-    if (plastic_electrolyte(fe_index))
+    if (plastic(fe_index))
       {
-        const auto r = materials.electrolyte_plasticity.evaluate(
-          F, plastic_state[index], with_tangent);
+        const auto [law, s] = plastic_law_at(fe_index, xi[index]);
+        const auto r = law.evaluate(F, s, plastic_state[index], with_tangent);
         trial_plastic_state[index] = r.state;
         return {r.P, r.A};
       }
@@ -225,11 +246,13 @@ namespace ssbsim
                                 const unsigned int    index,
                                 const Tensor<2, dim> &F) const
   {
-    if (plastic_electrolyte(fe_index))
-      // the trial state is that of the last solve: re-evaluated at its own
-      // F the return map is elastic and gives the converged stress
-      return materials.electrolyte_plasticity.cauchy_stress(
-        F, trial_plastic_state[index]);
+    if (plastic(fe_index))
+      {
+        // the trial state is that of the last solve: re-evaluated at its
+        // own F the return map is elastic and gives the converged stress
+        const auto [law, s] = plastic_law_at(fe_index, xi[index]);
+        return law.cauchy_stress(F, s, trial_plastic_state[index]);
+      }
     const auto [law, s]          = material_at(fe_index, xi[index]);
     const Tensor<2, dim> sigma   = law.cauchy_stress(F, s);
     Tensor<2, 3>         sigma3;
@@ -498,10 +521,17 @@ namespace ssbsim
     std::vector<double> history; // residual norm per Newton iteration
     TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
       trial(solution);
+    Timer timer; // wall time of this process, no synchronisation
+    const auto lap = [&timer](double &account) {
+      account += timer.wall_time();
+      timer.restart();
+    };
     for (unsigned int it = 1; it <= 60; ++it)
       {
         result.newton_iterations = it;
+        timer.restart();
         assemble(true, residual);
+        lap(timings_.assembly);
         const double residual_norm = residual.l2_norm();
         if (!std::isfinite(residual_norm))
           {
@@ -536,6 +566,7 @@ namespace ssbsim
             else
               amg->initialize(matrix, data);
             first_cg_iterations = 0;
+            lap(timings_.preconditioner);
           }
 
         SolverControl control(5000, 1e-10 * residual_norm);
@@ -560,6 +591,7 @@ namespace ssbsim
             result.failure = "mechanics linear solver did not converge";
             return result;
           }
+        lap(timings_.linear_solver);
         result.linear_iterations += control.last_step();
         last_cg_iterations = control.last_step();
         if (first_cg_iterations == 0)
@@ -567,7 +599,8 @@ namespace ssbsim
         constraints.distribute(update);
 
         // backtracking line search on the residual norm
-        double alpha = 1.;
+        double alpha         = 1.;
+        bool   sufficient    = false;
         for (; alpha > 1e-3; alpha *= 0.5)
           {
             trial = solution;
@@ -578,8 +611,12 @@ namespace ssbsim
             if (std::isfinite(norm) &&
                 (norm < (1. - 1e-4 * alpha) * residual_norm ||
                  residual_norm < 1e-300))
-              break;
+              {
+                sufficient = true;
+                break;
+              }
           }
+        lap(timings_.assembly);
         history.push_back(residual_norm);
         // no progress over ten iterations: give up now and let the caller
         // cut the time step (the interface damping grows as 1/dt) instead
@@ -596,8 +633,10 @@ namespace ssbsim
         // the force tolerance. The second matters where the interface has
         // failed: a particle held only by the residual springs moves by
         // nanometres under forces far below the tolerance, and the damage
-        // onset leaves kinks on which Newton stalls at small residuals
-        if (alpha * update.linfty_norm() < tolerance ||
+        // onset leaves kinks on which Newton stalls at small residuals.
+        // A small update counts only if the line search found a decrease:
+        // a failed search shrinks any update below the tolerance
+        if ((sufficient && alpha * update.linfty_norm() < tolerance) ||
             residual_norm < force_tolerance)
           {
             result.converged = true;
@@ -941,7 +980,7 @@ namespace ssbsim
         out.von_mises(c) += std::sqrt(1.5 * scalar_product(dev, dev)) * JxW;
         out.hydrostatic(c) += p * JxW;
         out.volume_ratio(c) += determinant(F) * JxW;
-        if (plastic_electrolyte(cell->active_fe_index()))
+        if (plastic(cell->active_fe_index()))
           out.plastic_strain(c) +=
             trial_plastic_state[index].equivalent_plastic_strain * JxW;
         volume[c] += JxW;

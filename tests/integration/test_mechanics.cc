@@ -100,6 +100,7 @@ namespace
           CHECK(cells.volume_ratio(cell->active_cell_index()) ==
                 Approx(2.61).epsilon(1e-6));
           CHECK(std::abs(cells.von_mises(cell->active_cell_index())) < 1e-6 * 90e9);
+          CHECK(cells.plastic_strain(cell->active_cell_index()) == 0.);
         }
     return Utilities::MPI::max(worst, MPI_COMM_WORLD);
   }
@@ -107,10 +108,18 @@ namespace
 
 TEST_CASE("A free sphere converting uniformly swells stress-free by 2.61^(1/3)")
 {
-  const double worst =
-    free_swelling(fes2_in_lps(), materials::isotropic_swelling<3>(std::cbrt(2.61)));
-  std::cout << "free swelling: radius ratio error " << worst << std::endl;
-  CHECK(worst < 1e-9);
+  // elastic and elastic-plastic particle (F = F_e F_p F_sw): free swelling
+  // strains nothing, so neither stresses nor yields
+  for (const bool plastic : {false, true})
+    {
+      auto materials             = fes2_in_lps();
+      materials.particle_plastic = plastic;
+      const double worst =
+        free_swelling(materials, materials::isotropic_swelling<3>(std::cbrt(2.61)));
+      std::cout << "free swelling (particle plasticity " << plastic
+                << "): radius ratio error " << worst << std::endl;
+      CHECK(worst < 1e-9);
+    }
 }
 
 TEST_CASE("Anisotropic swelling: a free sphere becomes the ellipsoid F_sw X")
@@ -694,14 +703,17 @@ TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in con
 TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
           "separates from it on charge")
 {
-  // The 2D cell of examples/ablation (C/10, level 3, every default: the
-  // cohesive-frictional interface, elastic-plastic LPS), and the same with
-  // elastic LPS. Discharge: the particle swells into the LPS, which yields;
-  // the interface stays closed over most of it. Charge: the particle
-  // shrinks away from the cavity the LPS keeps, the faces open, contact
-  // and charge end together. Elastic LPS follows the particle back: contact
-  // is never lost. The plastic run's cycle results against the stored
-  // reference (measured at the commit that introduced this test).
+  // The 2D cell of examples/ablation (C/10, level 2, every default: the
+  // cohesive-frictional interface, elastic-plastic LPS and particle), and
+  // the same with elastic LPS. Discharge: the particle swells into the LPS,
+  // which yields; the interface stays closed over most of it. Charge: the
+  // particle shrinks away from the cavity the LPS keeps, the faces open,
+  // contact and charge end together. Elastic LPS confines the swelling
+  // (higher pressure in the particle, slower Li transport: less capacity)
+  // and follows the shrinking particle back: the charge returns most of
+  // the discharge before the faces open at its very end.
+  // Both runs' cycle results against the stored reference (measured at the
+  // commit that made the particle elastic-plastic).
   struct Result
   {
     double discharge, efficiency, contact_discharge, contact_charge;
@@ -710,7 +722,7 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
   for (const std::string plastic : {"true", "false"})
     {
       const Parameters p = testing::make_parameters(
-        "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
+        "subsection Geometry\n set Dimension = 2\n set Global refinements = 2\nend\n"
         "subsection Operating conditions\n set C rate = 0.1\nend\n"
         "subsection Mechanics\n set Enable mechanics = true\n"
         " set Electrolyte plasticity = " + plastic + "\nend\n"
@@ -730,11 +742,12 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
                 << ", at end of charge " << r.contact_charge << std::endl;
     }
   const auto &plastic = results[0], &elastic = results[1];
-  CHECK(plastic.discharge == Approx(376.41).epsilon(0.02));
-  CHECK(plastic.efficiency == Approx(0.1939).epsilon(0.03));
-  CHECK(plastic.contact_discharge == Approx(0.876).margin(0.03));
+  CHECK(plastic.discharge == Approx(795.8).epsilon(0.02));
+  CHECK(plastic.efficiency == Approx(0.1740).epsilon(0.03));
+  CHECK(plastic.contact_discharge == Approx(0.559).margin(0.03));
   CHECK(plastic.contact_charge < 1e-3); // separated: the charge ended there
-  CHECK(elastic.contact_charge > 0.99); // elastic LPS follows the particle
+  CHECK(elastic.discharge == Approx(466.5).epsilon(0.02));
+  CHECK(elastic.efficiency == Approx(0.941).epsilon(0.03));
   CHECK(elastic.contact_discharge > 0.99);
-  CHECK(elastic.efficiency > plastic.efficiency + 0.1);
+  CHECK(elastic.contact_charge == Approx(0.080).margin(0.05));
 }

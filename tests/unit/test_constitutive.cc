@@ -574,27 +574,45 @@ TEST_CASE("Cohesive-frictional law: Newton matrix against finite differences")
     {"stick", -2e-8 * n + (sp + 0.5e-8) * t1 + 0.3e-8 * t2, false},
     {"slip backwards and sideways", -2e-8 * n + 0.2 * lf * t1 + 0.05 * lf * t2, true},
     {"slip in the smoothed contact range", -0.2e-9 * n + 0.1 * lf * t1 - 0.1 * lf * t2, true}};
+  // the law's matrix at a jump against central differences of its
+  // traction, each evaluation from the loaded state
+  const auto check_matrix = [&](const Case &c, const double viscosity) {
+    auto       state = loaded;
+    const auto r     = law.evaluate<3>(c.jump, n, state, viscosity, 60.);
+    CHECK(r.sliding == c.sliding);
+    const double h = 1e-13;
+    for (unsigned int j = 0; j < 3; ++j)
+      {
+        dealii::Tensor<1, 3> dj;
+        dj[j]            = h;
+        auto       plus  = loaded;
+        auto       minus = loaded;
+        const auto tp = law.evaluate<3>(c.jump + dj, n, plus, viscosity, 60.).traction;
+        const auto tm = law.evaluate<3>(c.jump - dj, n, minus, viscosity, 60.).traction;
+        for (unsigned int i = 0; i < 3; ++i)
+          CHECK(r.matrix[i][j] ==
+                Approx((tp[i] - tm[i]) / (2 * h)).margin(1e-6 * K));
+      }
+    return state;
+  };
   for (const auto &c : cases)
     {
       INFO(c.name);
-      auto       state = loaded;
-      const auto r     = law.evaluate<3>(c.jump, n, state);
-      CHECK(r.sliding == c.sliding);
-      CHECK(state.damage == loaded.damage);
-      const double h = 1e-13;
-      for (unsigned int j = 0; j < 3; ++j)
-        {
-          dealii::Tensor<1, 3> dj;
-          dj[j]       = h;
-          auto plus   = loaded;
-          auto minus  = loaded;
-          const auto tp = law.evaluate<3>(c.jump + dj, n, plus).traction;
-          const auto tm = law.evaluate<3>(c.jump - dj, n, minus).traction;
-          for (unsigned int i = 0; i < 3; ++i)
-            CHECK(r.matrix[i][j] ==
-                  Approx((tp[i] - tm[i]) / (2 * h)).margin(1e-6 * K));
-        }
+      CHECK(check_matrix(c, 0.).damage == loaded.damage);
     }
+
+  // damage growing (sheared beyond the largest slip so far while pressed,
+  // sliding or sticking, with and without viscous regularisation): the
+  // matrix includes dd/d[[u]] and is again the exact derivative
+  const std::vector<Case> growing = {
+    {"damage grows, sliding", -2e-8 * n + 0.5 * lf * t1 + 0.02 * lf * t2, true},
+    {"damage grows, smoothed contact", -0.2e-9 * n + 0.3 * lf * t1 + 0.3 * lf * t2, true}};
+  for (const double viscosity : {0., 100.})
+    for (const auto &c : growing)
+      {
+        INFO(c.name << ", viscosity " << viscosity);
+        CHECK(check_matrix(c, viscosity).damage > loaded.damage);
+      }
 }
 
 #include <ssbsim/materials/plasticity.h>
@@ -781,4 +799,50 @@ TEST_CASE("J2 plasticity: tangent against finite differences, plane strain")
   const auto sigma = law.cauchy_stress<3>(plastic_step, law.evaluate<3>(plastic_step, state, false).state);
   const auto tau   = kirchhoff(law.evaluate<3>(plastic_step, state, false).P, plastic_step);
   CHECK((sigma * dealii::determinant(plastic_step) - tau).norm() < 1e-9 * tau.norm());
+}
+
+TEST_CASE("J2 plasticity with swelling: stress free at F = F_sw, exact tangent")
+{
+  // the converted particle's law: J2 on F F_sw^-1, pulled back with the
+  // swelling stretch (here anisotropic, a full tensor)
+  const auto                 law = lps_plastic(1e9);
+  const dealii::Tensor<2, 3> Q   = materials::crystal_rotation({{30., 50., 10.}});
+  const double               e[3] = {0.2, 0.3, 0.5};
+  const auto F_sw = materials::anisotropic_swelling<3>(Q, e, 2.2);
+  // free swelling: no stress, no yielding, whatever the swelling
+  const auto free = law.evaluate<3>(F_sw, F_sw, {}, true);
+  CHECK(free.P.norm() < 1e-9 * law.mu);
+  CHECK(!free.plastic);
+  CHECK(law.cauchy_stress<3>(F_sw, F_sw, free.state).norm() < 1e-9 * law.mu);
+  // a deformation beyond F_sw that yields, and one that stays elastic
+  const dealii::Tensor<2, 3> plastic_step =
+    dealii::Tensor<2, 3>({{1.15, 0.08, 0.0}, {0.02, 0.93, 0.05}, {0.0, -0.03, 0.95}}) * F_sw;
+  const dealii::Tensor<2, 3> elastic_step =
+    dealii::Tensor<2, 3>({{1.001, 0.0005, 0.}, {0., 0.999, 0.}, {0., 0., 1.}}) * F_sw;
+  for (const auto &[F, yields] : {std::pair{plastic_step, true}, std::pair{elastic_step, false}})
+    {
+      const auto r = law.evaluate<3>(F, F_sw, {}, true);
+      CHECK(r.plastic == yields);
+      // the stress of the swelling law is J_sw P(F F_sw^-1) F_sw^-T
+      const auto plain = law.evaluate<3>(F * dealii::invert(F_sw), {}, false);
+      CHECK((r.P - dealii::determinant(F_sw) * plain.P *
+                     dealii::transpose(dealii::invert(F_sw)))
+              .norm() < 1e-12 * r.P.norm());
+      const double h = 1e-7;
+      for (unsigned int k = 0; k < 3; ++k)
+        for (unsigned int l = 0; l < 3; ++l)
+          {
+            const auto [Fp, Fm] = perturbed(F, k, l, h);
+            const auto Pp = law.evaluate<3>(Fp, F_sw, {}, false).P;
+            const auto Pm = law.evaluate<3>(Fm, F_sw, {}, false).P;
+            for (unsigned int i = 0; i < 3; ++i)
+              for (unsigned int j = 0; j < 3; ++j)
+                CHECK(r.A[i][j][k][l] ==
+                      Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * law.mu));
+          }
+      // Cauchy stress: that of F F_sw^-1 (J_sw cancels)
+      const auto sigma = law.cauchy_stress<3>(F, F_sw, r.state);
+      CHECK((sigma * dealii::determinant(F) - kirchhoff(r.P, F)).norm() <
+            1e-9 * kirchhoff(r.P, F).norm());
+    }
 }

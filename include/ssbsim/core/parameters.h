@@ -124,6 +124,7 @@ namespace ssbsim
       double minimum_time_step;    // s
       double maximum_time_step;    // s
       double target_voltage_change; // V
+      double target_stress_factor_change; // dimensionless
 
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);
@@ -150,6 +151,10 @@ namespace ssbsim
       bool   electrolyte_plastic;
       double electrolyte_yield_stress;               // Pa
       double electrolyte_hardening;                  // Pa
+      bool   particle_plastic;
+      double pristine_yield_stress;  // Pa
+      double converted_yield_stress; // Pa
+      double particle_hardening;     // Pa
       std::array<double, 3> swelling_anisotropy;     // weights a, b, c
       double normal_strength, shear_strength;        // Pa
       double mode_I_energy, mode_II_energy;          // J/m^2

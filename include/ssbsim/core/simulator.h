@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/timer.h>
 #include <deal.II/distributed/tria.h>
 
 #include <ssbsim/core/output.h>
@@ -102,6 +103,22 @@ namespace ssbsim
 
     void
     reject_step();
+
+    /// One line of where the wall time went (rank 0's clock).
+    void
+    report_timings() const;
+
+    /// Wall time (s) of this process in the parts of the run.
+    struct Timings
+    {
+      double electrochemistry = 0; ///< solve_time_step, all attempts
+      double mechanics        = 0; ///< Mechanics::solve, all attempts
+      double rejected         = 0; ///< attempts that were cut or redone
+      double output           = 0; ///< statistics rows and field output
+      unsigned int attempts_rejected = 0;
+    };
+    Timings       timings;
+    dealii::Timer run_timer;
 
     const Parameters                                  &parameters;
     MPI_Comm                                           mpi_communicator;

@@ -213,8 +213,8 @@ namespace ssbsim::materials
      * Updates @p state from the last accepted state it holds on entry
      * (damage, viscous damage d_v over @p dt with time constant
      * @p viscosity, plastic slip); the traction uses d_v. The matrix is
-     * secant in the damage (d_v held fixed) and tangent in the contact and
-     * the friction.
+     * the tangent: in the contact, the friction and the damage growth
+     * (the last exact on closed faces; in opening the mode mix is held).
      */
     template <int dim>
     Response<dim>
@@ -225,6 +225,7 @@ namespace ssbsim::materials
              const double                  dt        = 1) const
     {
       const double old_viscous = state.viscous_damage;
+      const double old_damage  = state.damage;
       update_damage(jump, normal, state);
       const double ratio   = viscosity > 0 ? viscosity / dt : 0.;
       state.viscous_damage = (state.damage + ratio * old_viscous) / (1 + ratio);
@@ -233,13 +234,23 @@ namespace ssbsim::materials
       const double d       = state.viscous_damage;
       const auto [c, dc]   = closed_part(jump * normal);
       Response<dim> r;
-      r.traction = (1 - d) * stiffness * jump +
-                   d * (stiffness * c * normal + f.traction);
+      const dealii::Tensor<1, dim> damaged_part =
+        stiffness * c * normal + f.traction;
+      r.traction = (1 - d) * stiffness * jump + d * damaged_part;
       for (unsigned int i = 0; i < dim; ++i)
         for (unsigned int j = 0; j < dim; ++j)
           r.matrix[i][j] = (i == j ? (1 - d) * stiffness : 0.) +
                            d * (stiffness * dc * normal[i] * normal[j] +
                                 f.tangent[i][j]);
+      // growing damage: dt/d[[u]] += (t_damaged - K [[u]]) x dd_v/d[[u]],
+      // dd_v = dd / (1 + viscosity/dt), dd = dd/dlambda dlambda at the
+      // mode mix of the point (exact on closed faces, where the onset and
+      // final separations are those of mode II whatever the slip)
+      const auto growth = damage_growth(jump, normal, state, old_damage);
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = 0; j < dim; ++j)
+          r.matrix[i][j] += (damaged_part[i] - stiffness * jump[i]) *
+                            growth[j] / (1 + ratio);
       r.sliding = f.sliding;
       return r;
     }
@@ -293,6 +304,27 @@ namespace ssbsim::materials
     }
 
   private:
+    /// dd/d[[u]] of the damage update just made (zero unless the damage
+    /// grew from @p old_damage and is below 1), with the onset and final
+    /// separations held at their mode mix.
+    template <int dim>
+    dealii::Tensor<1, dim>
+    damage_growth(const dealii::Tensor<1, dim> &jump,
+                  const dealii::Tensor<1, dim> &normal,
+                  const CohesiveState          &state,
+                  const double                  old_damage) const
+    {
+      dealii::Tensor<1, dim> growth;
+      if (!(state.damage > old_damage) || state.damage >= 1.)
+        return growth;
+      const double                 dn     = jump * normal;
+      const dealii::Tensor<1, dim> s      = jump - dn * normal;
+      const double                 lambda = state.threshold;
+      const auto [l0, lf]                 = onset_and_final(dn, s.norm());
+      const double dd_dlambda = lf * l0 / (lambda * lambda * (lf - l0));
+      return dd_dlambda / lambda * (std::max(dn, 0.) * normal + s);
+    }
+
     /// Damage growth: only while loading beyond the largest separation so
     /// far, with the onset and final separations of the current mode mix.
     template <int dim>

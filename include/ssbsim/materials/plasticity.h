@@ -71,5 +71,25 @@ namespace ssbsim::materials
     template <int dim>
     dealii::Tensor<2, 3>
     cauchy_stress(const dealii::Tensor<2, dim> &F, const PlasticState &state) const;
+
+    /// The same with a swelling stretch F_sw, F = F_e F_p F_sw: the law
+    /// acts on F F_sw^-1 per intermediate volume, so (as for NeoHookean)
+    /// P = J_sw P(F F_sw^-1) F_sw^-T, A_iJkL = J_sw A_iMkN F_sw^-1_JM
+    /// F_sw^-1_LN; the Cauchy stress is that of F F_sw^-1.
+    template <int dim>
+    Response<dim>
+    evaluate(const dealii::Tensor<2, dim> &F,
+             const dealii::Tensor<2, dim> &F_sw,
+             const PlasticState           &old,
+             const bool                    with_tangent = true) const;
+
+    template <int dim>
+    dealii::Tensor<2, 3>
+    cauchy_stress(const dealii::Tensor<2, dim> &F,
+                  const dealii::Tensor<2, dim> &F_sw,
+                  const PlasticState           &state) const
+    {
+      return cauchy_stress(F * dealii::invert(F_sw), state);
+    }
   };
 } // namespace ssbsim::materials

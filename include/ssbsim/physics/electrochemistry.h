@@ -73,6 +73,9 @@ namespace ssbsim
       /// attempts of this step rejected (solver failure, coupling not
       /// converged) before it was accepted with a shorter time step
       unsigned int rejected_attempts           = 0;
+      /// largest change over the step of the stress-factor exponent
+      /// Omega sigma_h / R T (the stress enters lagged by one step)
+      double       stress_factor_change        = 0;
       std::string  failure;
     };
 

@@ -64,6 +64,13 @@ namespace ssbsim
       /// whose elastic moduli replace `electrolyte`)
       bool                    electrolyte_plastic = false;
       materials::J2Plasticity electrolyte_plasticity = {};
+      /// true: the particle is elastic-plastic too (J2 with the moduli of
+      /// `pristine`/`converted` and a yield stress, all mixed linearly in
+      /// xi, after the swelling: F = F_e F_p F_sw)
+      bool   particle_plastic       = false;
+      double pristine_yield_stress  = 5e9; ///< Pa
+      double converted_yield_stress = 1e9; ///< Pa
+      double particle_hardening     = 1e9; ///< Pa
       double swelling = 1.61; ///< beta: volume x (1 + beta) at xi = 1
       /// swelling frame: columns are the crystal axes (identity: sample
       /// axes) and the exponents e_i of the stretch (1 + beta xi)^e_i along
@@ -147,6 +154,20 @@ namespace ssbsim
     /// @p time_step (s) enters only the viscous regularisation of damage.
     SolveResult
     solve(const bool use_rigid_body_modes = true, const double time_step = 1.);
+
+    /// Wall time (s, this process) spent in the parts of solve() so far.
+    struct Timings
+    {
+      double assembly       = 0; ///< residuals and matrices, line search included
+      double preconditioner = 0; ///< ML AMG set-up
+      double linear_solver  = 0; ///< CG / GMRES
+    };
+
+    const Timings &
+    timings() const
+    {
+      return timings_;
+    }
 
     /// Makes the interface damage of the last solve irreversible history.
     void
@@ -303,12 +324,14 @@ namespace ssbsim
     void
     setup_vertex_normals();
 
-    /// The Newton matrix is symmetric (CG) unless friction can slide.
+    /// The Newton matrix is symmetric (CG) unless the interface can damage
+    /// or slide.
     bool
     symmetric_matrix() const
     {
-      return materials.interface_intact ||
-             materials.cohesive.friction_coefficient == 0;
+      // damage growth and sliding friction make the interface tangent
+      // unsymmetric
+      return materials.interface_intact;
     }
 
     std::vector<double>
@@ -349,10 +372,16 @@ namespace ssbsim
                   const dealii::Tensor<2, dim> &F) const;
 
     bool
-    plastic_electrolyte(const unsigned int fe_index) const
+    plastic(const unsigned int fe_index) const
     {
-      return fe_index == regions::electrolyte_fe && materials.electrolyte_plastic;
+      return fe_index == regions::particle_fe ? materials.particle_plastic :
+                                       materials.electrolyte_plastic;
     }
+
+    /// The elastic-plastic law of a body and its swelling stretch at the
+    /// conversion extent @p conversion (only if plastic(fe_index)).
+    std::pair<materials::J2Plasticity, dealii::Tensor<2, dim>>
+    plastic_law_at(const unsigned int fe_index, const double conversion) const;
 
     dealii::Tensor<2, dim>
     deformation_gradient(const std::vector<dealii::Tensor<2, dim>> &grad,
@@ -390,6 +419,7 @@ namespace ssbsim
     std::vector<double>        xi;
     /// plastic history per quadrature point (same layout as xi; used on
     /// electrolyte cells when they are elastic-plastic)
+    Timings                              timings_;
     std::vector<materials::PlasticState> plastic_state;       // accepted
     std::vector<materials::PlasticState> trial_plastic_state; // last solve
     double                     tolerance        = 1e-14;
