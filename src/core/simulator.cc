@@ -214,14 +214,19 @@ namespace ssbsim
       {
         time_step = std::min(time_step, duration - elapsed);
         Timer attempt;
+        // an attempt that is not kept: its time and count go to the
+        // report, the state back to the last accepted step
+        const auto discard_attempt = [&]() {
+          timings.rejected += attempt.wall_time();
+          ++timings.attempts_rejected;
+          reject_step();
+        };
         result    = coupled_step(time_step, current);
         result.rejected_attempts = rejected_attempts;
         if (!result.converged)
           {
-            timings.rejected += attempt.wall_time();
-            ++timings.attempts_rejected;
             ++rejected_attempts;
-            reject_step();
+            discard_attempt();
             if (time_step <= ts.minimum_time_step * (1. + 1e-12))
               throw RunFailure(
                 "the run stopped at t = " + std::to_string(time) + " s (cycle " +
@@ -243,10 +248,8 @@ namespace ssbsim
         if (result.stress_factor_change > 3. * stress_target &&
             time_step > 2. * ts.minimum_time_step)
           {
-            timings.rejected += attempt.wall_time();
-            ++timings.attempts_rejected;
             ++rejected_attempts;
-            reject_step();
+            discard_attempt();
             time_step = std::max(ts.minimum_time_step,
                                  time_step * std::max(0.2, stress_target /
                                                              result.stress_factor_change));
@@ -265,9 +268,7 @@ namespace ssbsim
                 time_step > 2. * ts.minimum_time_step)
               {
                 // land on the cutoff: shorten the step by linear interpolation
-                timings.rejected += attempt.wall_time();
-                ++timings.attempts_rejected;
-                reject_step();
+                discard_attempt();
                 const double fraction =
                   (voltage_before - cutoff) / (voltage_before - voltage);
                 time_step = std::max(ts.minimum_time_step,
@@ -395,24 +396,8 @@ namespace ssbsim
     // to the interface whose stress jumps with the contact and friction
     // state, not by the front. Without that control the 2D capacity moved
     // from 822 to 770 to 744 mAh/g at maximum steps of 120, 60 and 30 s.
-    pending_stress     = mechanics->hydrostatic_stress();
-    const double bound = parameters.particle.stress_coupling_limit;
-    const double scale = parameters.particle.li_partial_molar_volume /
-                         (constants::gas_constant * parameters.operating.temperature);
-    const auto  &lagged = chem.hydrostatic_stresses();
-    double       sum = 0, points = 0;
-    for (unsigned int i = 0; i < pending_stress.size(); ++i)
-      if (pending_stress[i] != 0 || lagged[i] != 0) // particle points
-        {
-          const double change =
-            scale * (std::clamp(pending_stress[i], -bound, bound) -
-                     std::clamp(lagged[i], -bound, bound));
-          sum += change * change;
-          points += 1;
-        }
-    sum    = Utilities::MPI::sum(sum, mpi_communicator);
-    points = Utilities::MPI::sum(points, mpi_communicator);
-    result.stress_factor_change = points > 0 ? std::sqrt(sum / points) : 0.;
+    pending_stress              = mechanics->hydrostatic_stress();
+    result.stress_factor_change = chem.stress_factor_change(pending_stress);
     return result;
   }
 

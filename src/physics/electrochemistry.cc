@@ -282,9 +282,6 @@ namespace ssbsim
 
     const double c     = max_li_concentration;
     const auto  &A     = diffusivity.orientation_tensor();
-    const double omega = parameters.particle.li_partial_molar_volume;
-    const double RT    = constants::gas_constant * temperature;
-    const double stress_limit = parameters.particle.stress_coupling_limit;
 
     FEValues<dim> particle_values(fe_collection[particle_fe],
                                   cell_quadrature,
@@ -328,9 +325,7 @@ namespace ssbsim
                   // off by default: plasticity bounds the stresses
                   const double factor =
                     diffusivity_arrhenius *
-                    std::exp(omega *
-                             std::clamp(sigma_h, -stress_limit, stress_limit) /
-                             RT);
+                    std::exp(stress_factor_exponent(sigma_h));
                   const double g  = factor * diffusivity.scalar(theta[q]);
                   const double dg =
                     factor * diffusivity.scalar_derivative(theta[q]);
@@ -633,6 +628,44 @@ namespace ssbsim
     old_solution           = solution;
     relevant_old_solution  = solution;
     old_particle_potential = particle_potential;
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::stress_factor_exponent(const double sigma_h) const
+  {
+    const double bound = parameters.particle.stress_coupling_limit;
+    return parameters.particle.li_partial_molar_volume *
+           std::clamp(sigma_h, -bound, bound) /
+           (constants::gas_constant * temperature);
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::stress_factor_change(const std::vector<double> &sigma_h) const
+  {
+    // the difference of the bounded stresses times Omega / R T (not the
+    // difference of two exponents: the same number to round-off, but the
+    // time-step control downstream is sensitive to round-off)
+    const double bound = parameters.particle.stress_coupling_limit;
+    const double scale = parameters.particle.li_partial_molar_volume /
+                         (constants::gas_constant * temperature);
+    const unsigned int nq  = cell_quadrature.size();
+    double             sum = 0, points = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        for (unsigned int q = 0; q < nq; ++q)
+          {
+            const unsigned int k = cell->active_cell_index() * nq + q;
+            const double       change =
+              scale * (std::clamp(sigma_h[k], -bound, bound) -
+                       std::clamp(hydrostatic_stress[k], -bound, bound));
+            sum += change * change;
+            points += 1;
+          }
+    sum    = Utilities::MPI::sum(sum, mpi_communicator);
+    points = Utilities::MPI::sum(points, mpi_communicator);
+    return points > 0 ? std::sqrt(sum / points) : 0.;
   }
 
   template <int dim>

@@ -73,8 +73,9 @@ namespace ssbsim
       /// attempts of this step rejected (solver failure, coupling not
       /// converged) before it was accepted with a shorter time step
       unsigned int rejected_attempts           = 0;
-      /// largest change over the step of the stress-factor exponent
-      /// Omega sigma_h / R T (the stress enters lagged by one step)
+      /// root mean square over the particle of the change of the
+      /// stress-factor exponent Omega sigma_h / R T over the step (the
+      /// stress enters lagged by one step)
       double       stress_factor_change        = 0;
       std::string  failure;
     };
@@ -232,6 +233,18 @@ namespace ssbsim
     {
       return hydrostatic_stress;
     }
+
+    /// Exponent Omega sigma_h / R T of the stress factor on the
+    /// diffusivity, with sigma_h bounded by `Particle/Stress coupling
+    /// limit`.
+    double
+    stress_factor_exponent(const double sigma_h) const;
+
+    /// Root mean square, over the particle's quadrature points (all
+    /// processes), of the change of the stress-factor exponent from
+    /// hydrostatic_stresses() to @p sigma_h (same layout).
+    double
+    stress_factor_change(const std::vector<double> &sigma_h) const;
 
     dealii::types::global_dof_index
     n_dofs() const
