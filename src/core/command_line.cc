@@ -12,7 +12,11 @@
 #include <boost/property_tree/xml_parser.hpp>
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -157,38 +161,132 @@ namespace ssbsim
       print_entries(tree.get_child("ParameterHandler"), out, "");
     }
 
+    /// Memory a rank may use (bytes): 'Solver/Memory per rank', or the
+    /// node's MemAvailable shared by the ranks on the node; the smallest
+    /// over the ranks, so that every rank takes the same decision.
+    /// Infinite where /proc/meminfo cannot tell.
+    double
+    memory_per_rank(const parameters::Solver &solver, MPI_Comm comm)
+    {
+      double available = solver.memory_per_rank;
+      if (available == 0)
+        {
+          available = std::numeric_limits<double>::infinity();
+          MPI_Comm node;
+          MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL,
+                              &node);
+          const unsigned int on_node = Utilities::MPI::n_mpi_processes(node);
+          MPI_Comm_free(&node);
+          std::ifstream meminfo("/proc/meminfo");
+          std::string   name;
+          double        kilobytes;
+          while (meminfo >> name >> kilobytes)
+            {
+              if (name == "MemAvailable:")
+                available = 1024. * kilobytes / on_node;
+              meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+            }
+        }
+      return Utilities::MPI::min(available, comm);
+    }
+
+    /// Peak memory of one rank (bytes) for @p cells cells shared by
+    /// @p ranks ranks: 0.2 GB of libraries and set-up, plus per cell what
+    /// the peak resident size of short runs grew by (1 rank, the default
+    /// scenario's mesh, measured at commit time): 2D 2.8 kB without and
+    /// 7.0 kB with mechanics (levels 4 to 6), 3D 3.2 kB without (levels 2
+    /// to 3; taken as 4 kB) and 24-26 kB with mechanics (levels 1 to 4:
+    /// 57 344 cells used 1.56 GB).
+    double
+    estimated_memory(const int          dim,
+                     const double       cells,
+                     const bool         mechanics,
+                     const unsigned int ranks)
+    {
+      const double per_cell =
+        (dim == 2) ? (mechanics ? 7e3 : 3e3) : (mechanics ? 25e3 : 4e3);
+      return 0.2e9 + per_cell * cells / ranks;
+    }
+
     template <int dim>
     void
-    check_geometry(const parameters::Geometry &geometry)
+    check_geometry(const Parameters &parameters)
     {
       // the coarse mesh carries all ids; no need to refine it
-      parameters::Geometry coarse = geometry;
+      parameters::Geometry coarse = parameters.geometry;
       coarse.global_refinements   = 0;
       parallel::distributed::Triangulation<dim> tria(MPI_COMM_SELF);
       create_geometry(coarse, tria);
+
+      // refuse a mesh that cannot fit before it is built
+      MPI_Comm           comm  = MPI_COMM_WORLD;
+      const unsigned int ranks = Utilities::MPI::n_mpi_processes(comm);
+      const double       cells =
+        tria.n_global_active_cells() *
+        std::pow(2., dim * parameters.geometry.global_refinements);
+      const double needed =
+        estimated_memory(dim, cells, parameters.mechanics.enabled, ranks);
+      const double available = memory_per_rank(parameters.solver, comm);
+      if (needed > available)
+        {
+          std::ostringstream message;
+          message << std::setprecision(3)
+                  << "parameter 'Geometry/Global refinements' = "
+                  << parameters.geometry.global_refinements
+                  << ": the mesh would have " << cells << " cells, about "
+                  << needed / 1e9 << " GB per rank on " << ranks
+                  << " rank(s), but " << available / 1e9
+                  << " GB are available per rank ("
+                  << (parameters.solver.memory_per_rank > 0 ?
+                        "'Solver/Memory per rank'" :
+                        "the node's available memory shared by its ranks; "
+                        "'Solver/Memory per rank' sets it")
+                  << "): use fewer refinements or more ranks";
+          throw UserError(message.str());
+        }
     }
 
-    /// Creates the output directory (rank 0) and removes the field output
-    /// of an earlier run in it, so that solution.pvd never mixes runs.
+    /// The files a run writes into its output directory (besides the
+    /// solution/ and interface/ series): the rule is that a directory holds
+    /// the outputs of one run, so a run removes these (and the series) from
+    /// an earlier run before it writes anything, and never any other file.
+    const char *const run_outputs[] = {"statistics.csv",
+                                       "cycles.csv",
+                                       "parameters.prm",
+                                       "solution.pvd",
+                                       "interface.pvd"};
+
+    /// Creates the output directory and its series subdirectories (rank 0)
+    /// and removes the outputs of an earlier run in it (run_outputs, their
+    /// temporary files and the series files solution-* and interface-*).
     void
-    prepare_output_directory(const std::string &directory, MPI_Comm comm)
+    prepare_output_directory(const parameters::Output &output,
+                             const bool                mechanics,
+                             MPI_Comm                  comm)
     {
       namespace fs = std::filesystem;
-      std::string error;
+      const fs::path directory(output.directory);
+      std::string    error;
       if (Utilities::MPI::this_mpi_process(comm) == 0)
         {
           try
             {
+              fs::create_directories(directory);
+              for (const std::string file : run_outputs)
+                for (const std::string suffix : {"", ".tmp"})
+                  fs::remove(directory / (file + suffix));
               for (const std::string series : {"solution", "interface"})
                 {
-                  fs::create_directories(fs::path(directory) / series);
-                  for (const auto &entry :
-                       fs::directory_iterator(fs::path(directory) / series))
-                    if (entry.path().filename().string().rfind(series + "-",
-                                                               0) == 0)
-                      fs::remove(entry.path());
+                  if (fs::is_directory(directory / series))
+                    for (const auto &entry :
+                         fs::directory_iterator(directory / series))
+                      if (entry.path().filename().string().rfind(series + "-",
+                                                                 0) == 0)
+                        fs::remove(entry.path());
+                  if (output.write_solution &&
+                      (series == "solution" || mechanics))
+                    fs::create_directories(directory / series);
                 }
-              fs::remove(fs::path(directory) / "interface.pvd");
             }
           catch (const fs::filesystem_error &e)
             {
@@ -197,8 +295,9 @@ namespace ssbsim
         }
       error = Utilities::MPI::broadcast(comm, error, 0);
       if (!error.empty())
-        throw UserError("parameter 'Output/Output directory': cannot create '" +
-                        directory + "': " + error);
+        throw UserError("parameter 'Output/Output directory': cannot prepare '" +
+                        output.directory + "' for the outputs of this run: " +
+                        error);
     }
 
     template <int dim>
@@ -206,10 +305,16 @@ namespace ssbsim
     run(const Parameters &parameters, const std::string &used_parameters)
     {
       MPI_Comm comm = MPI_COMM_WORLD;
-      prepare_output_directory(parameters.output.directory, comm);
-      if (Utilities::MPI::this_mpi_process(comm) == 0)
-        write_file_atomically(parameters.output.directory + "/parameters.prm",
-                              used_parameters);
+      prepare_output_directory(parameters.output,
+                               parameters.mechanics.enabled,
+                               comm);
+      collective_output(comm, [&]() {
+        if (Utilities::MPI::this_mpi_process(comm) == 0)
+          write_file_atomically(parameters.output.directory +
+                                  "/parameters.prm",
+                                used_parameters);
+      });
+      catch_stop_signals();
       Simulator<dim> simulator(parameters, comm);
       simulator.run();
     }
@@ -260,9 +365,9 @@ namespace ssbsim
         parameters.parse(
           prm, std::filesystem::path(options.input).parent_path().string());
         if (parameters.geometry.dimension == 2)
-          check_geometry<2>(parameters.geometry);
+          check_geometry<2>(parameters);
         else
-          check_geometry<3>(parameters.geometry);
+          check_geometry<3>(parameters);
 
         if (options.validate)
           {
@@ -288,8 +393,28 @@ namespace ssbsim
       {
         return error(e.what(), 2);
       }
+    catch (const OutputError &e)
+      {
+        return error(std::string(e.what()) +
+                       " (an error of the file system, not of the input; "
+                       "the outputs written before it are complete)",
+                     4);
+      }
+    catch (const Interrupted &e)
+      {
+        return error(e.what(), 128 + e.signal);
+      }
     catch (const std::exception &e)
       {
+        // an error of this rank alone would leave the others waiting in
+        // their next collective call: with several ranks, end them all
+        if (Utilities::MPI::n_mpi_processes(comm) > 1)
+          {
+            std::cerr << "ssbsim: error: internal error on MPI rank "
+                      << Utilities::MPI::this_mpi_process(comm) << ": "
+                      << one_line_message(e) << std::endl;
+            MPI_Abort(comm, 3);
+          }
         return error("internal error: " + one_line_message(e), 3);
       }
   }

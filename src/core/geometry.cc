@@ -179,6 +179,17 @@ namespace ssbsim
                           "D gmsh mesh (is 'Geometry/Dimension' right?): " +
                           one_line_message(e));
         }
+      // deal.II reads triangles and tetrahedra as simplex cells; the
+      // discretisation here is tensor-product (FE_Q) and would fail deep
+      // inside (a segmentation fault) on any other cell
+      if (!tria.all_reference_cells_are_hyper_cube())
+        throw UserError("parameter 'Geometry/Mesh file': '" + g.mesh_file +
+                        "' contains cells that are not " +
+                        (dim == 2 ? "quadrilaterals" : "hexahedra") +
+                        "; ssbsim needs an all-" +
+                        (dim == 2 ? "quadrilateral" : "hexahedral") +
+                        " mesh (gmsh: Mesh.RecombineAll = 1 and "
+                        "Mesh.SubdivisionAlgorithm, see meshes/README.md)");
       GridTools::scale(g.mesh_length_unit, tria);
     }
 

@@ -8,7 +8,9 @@
 #include <ssbsim/physics/mechanics.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -23,14 +25,48 @@ namespace ssbsim
   write_file_atomically(const std::string &path, const std::string &content)
   {
     const std::string tmp = path + ".tmp";
+    std::error_code   ignored;
     {
       std::ofstream out(tmp);
       out << content;
       out.close();
       if (!out)
-        throw std::runtime_error("cannot write '" + tmp + "'");
+        {
+          const std::string reason = std::strerror(errno);
+          std::filesystem::remove(tmp, ignored);
+          throw OutputError("cannot write '" + path + "': " + reason);
+        }
     }
-    std::filesystem::rename(tmp, path);
+    std::error_code renamed;
+    std::filesystem::rename(tmp, path, renamed);
+    if (renamed)
+      {
+        std::filesystem::remove(tmp, ignored);
+        throw OutputError("cannot write '" + path + "': " + renamed.message());
+      }
+  }
+
+  void
+  collective_output(MPI_Comm comm, const std::function<void()> &write)
+  {
+    std::string error;
+    try
+      {
+        write();
+      }
+    catch (const OutputError &e)
+      {
+        error = e.what();
+      }
+    catch (const std::filesystem::filesystem_error &e)
+      {
+        error = e.what();
+      }
+    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+    const unsigned int failed  = Utilities::MPI::min(
+      error.empty() ? n_ranks : Utilities::MPI::this_mpi_process(comm), comm);
+    if (failed < n_ranks)
+      throw OutputError(Utilities::MPI::broadcast(comm, error, failed));
   }
 
   CsvTable::CsvTable(std::vector<std::string> columns_)
@@ -95,7 +131,9 @@ namespace ssbsim
     std::ofstream out(path, std::ios::app);
     write_row(out, rows.size() - 1);
     out.flush();
-    AssertThrow(out, ExcMessage("cannot append to '" + path + "'"));
+    if (!out)
+      throw OutputError("cannot append to '" + path +
+                        "': " + std::strerror(errno));
   }
 
   namespace
@@ -276,16 +314,16 @@ namespace ssbsim
     auto piece_name = [&](const unsigned int r) {
       return base + "." + Utilities::int_to_string(r, 4) + ".vtu";
     };
-    {
-      std::ofstream out(sub + piece_name(my_rank) + ".tmp");
-      data_out.write_vtu(out);
-    }
-    std::filesystem::rename(sub + piece_name(my_rank) + ".tmp",
-                            sub + piece_name(my_rank));
-    MPI_Barrier(mpi_communicator);
+    // every piece is written before the record that names it
+    collective_output(mpi_communicator, [&]() {
+      std::ostringstream vtu;
+      data_out.write_vtu(vtu);
+      write_file_atomically(sub + piece_name(my_rank), vtu.str());
+    });
 
     records.emplace_back(time, "solution/" + base + ".pvtu");
-    if (my_rank == 0)
+    collective_output(mpi_communicator, [&]() {
+      if (my_rank == 0)
       {
         std::vector<std::string> pieces;
         for (unsigned int r = 0;
@@ -299,6 +337,7 @@ namespace ssbsim
         DataOutBase::write_pvd_record(pvd, records);
         write_file_atomically(directory + "/solution.pvd", pvd.str());
       }
+    });
     if (mechanics)
       write_interface(*mechanics, index, time);
   }
@@ -376,11 +415,14 @@ namespace ssbsim
     auto piece_name = [&](const unsigned int r) {
       return base + "." + Utilities::int_to_string(r, 4) + ".vtu";
     };
-    write_file_atomically(directory + "/interface/" + piece_name(my_rank),
-                          vtu.str());
-    MPI_Barrier(mpi_communicator);
+    collective_output(mpi_communicator, [&]() {
+      write_file_atomically(directory + "/interface/" + piece_name(my_rank),
+                            vtu.str());
+    });
 
     interface_records.emplace_back(time, "interface/" + base + ".pvtu");
+    // rank 0: the record naming the pieces, and the index
+    collective_output(mpi_communicator, [&]() {
     if (my_rank != 0)
       return;
     std::ostringstream pvtu;
@@ -402,6 +444,7 @@ namespace ssbsim
     std::ostringstream pvd;
     DataOutBase::write_pvd_record(pvd, interface_records);
     write_file_atomically(directory + "/interface.pvd", pvd.str());
+    });
   }
 
   template class SolutionWriter<2>;

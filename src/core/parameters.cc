@@ -6,6 +6,7 @@
 #include <ssbsim/materials/open_circuit.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -421,6 +422,11 @@ namespace ssbsim
                         Integer(1, 100000),
                         "Krylov iterations per solve before it is declared "
                         "failed (the time step is then cut back).");
+      prm.declare_entry("Memory per rank", "0", Double(0, 1e6),
+                        "Memory a rank may use (GB); 0: the memory available "
+                        "on the node (MemAvailable) shared by its ranks. A "
+                        "mesh whose estimated memory exceeds it is refused "
+                        "before it is built.");
       prm.leave_subsection();
     }
 
@@ -432,6 +438,7 @@ namespace ssbsim
       max_newton_iterations = prm.get_integer("Maximum Newton iterations");
       linear_tolerance      = prm.get_double("Linear solver tolerance");
       max_linear_iterations = prm.get_integer("Maximum linear iterations");
+      memory_per_rank       = prm.get_double("Memory per rank") * 1e9;
       prm.leave_subsection();
     }
 
@@ -719,6 +726,57 @@ namespace ssbsim
     return line;
   }
 
+  namespace
+  {
+    /**
+     * Follow the include statements of a parameter file the way
+     * ParameterHandler does (the line after comments are stripped, the
+     * file name as written, opened from the working directory) and refuse
+     * a cycle: deal.II follows it until the stack overflows.
+     */
+    void
+    check_include_chain(const std::string &filename,
+                        std::vector<std::filesystem::path> &chain)
+    {
+      const std::filesystem::path here =
+        std::filesystem::weakly_canonical(filename);
+      for (const auto &earlier : chain)
+        if (earlier == here)
+          {
+            std::string path;
+            for (const auto &file : chain)
+              path += "'" + file.string() + "' includes ";
+            throw UserError("input file '" + chain.front().string() +
+                            "': the include statements form a cycle (" +
+                            path + "'" + here.string() + "')");
+          }
+      chain.push_back(here);
+      std::ifstream in(filename);
+      std::string   line, joined;
+      while (std::getline(in, line))
+        {
+          if (!line.empty() && line.back() == '\\')
+            {
+              joined += line.substr(0, line.size() - 1);
+              continue;
+            }
+          line = dealii::Utilities::trim(
+            (joined + line).substr(0, (joined + line).find('#')));
+          joined.clear();
+          for (const std::string keyword : {"include ", "INCLUDE "})
+            if (line.rfind(keyword, 0) == 0)
+              {
+                const std::string included =
+                  dealii::Utilities::trim(line.substr(keyword.size()));
+                // a file that cannot be opened: ParameterHandler says so
+                if (std::filesystem::is_regular_file(included))
+                  check_include_chain(included, chain);
+              }
+        }
+      chain.pop_back();
+    }
+  } // namespace
+
   void
   read_parameter_file(ParameterHandler               &prm,
                       const std::string              &filename,
@@ -726,6 +784,8 @@ namespace ssbsim
   {
     if (!std::filesystem::is_regular_file(filename))
       throw UserError("input file '" + filename + "' does not exist");
+    std::vector<std::filesystem::path> chain;
+    check_include_chain(filename, chain);
     try
       {
         prm.parse_input(filename);

@@ -6,12 +6,44 @@
 #include <ssbsim/materials/diffusivity.h>
 
 #include <cmath>
+#include <csignal>
+#include <iostream>
+#include <limits>
 #include <iomanip>
 #include <sstream>
 
 namespace ssbsim
 {
   using namespace dealii;
+
+  namespace
+  {
+    volatile std::sig_atomic_t pending_stop_signal = 0;
+
+    extern "C" void
+    on_stop_signal(const int signal)
+    {
+      pending_stop_signal = signal;
+    }
+  } // namespace
+
+  void
+  catch_stop_signals()
+  {
+    struct sigaction action = {};
+    action.sa_handler       = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    // interrupted system calls go on; a second signal ends the process
+    action.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+  }
+
+  int
+  stop_signal_received()
+  {
+    return pending_stop_signal;
+  }
 
   template <int dim>
   Simulator<dim>::Simulator(const Parameters &parameters,
@@ -143,6 +175,7 @@ namespace ssbsim
           << (dim == 3 ? " m^2" : " m^2/m") << std::endl;
 
     run_timer.restart();
+    write_cycles(); // the header: a run stopped early leaves no stale rows
     typename Electrochemistry<dim>::StepResult initial;
     initial.converged = true;
     record(0, rest, 0., 0., initial);
@@ -158,28 +191,36 @@ namespace ssbsim
         if (op.rest_time > 0)
           run_half_cycle(cycle, rest);
 
+        // a discharge that ended at once (the cutoff reached in its first
+        // step) has no capacity to compare the charge with
+        const double efficiency =
+          d.ended_at_once ? std::numeric_limits<double>::quiet_NaN() :
+                            c.capacity / d.capacity;
         cycles_table.add_row({double(cycle),
                               d.capacity,
                               c.capacity,
-                              d.capacity > 0 ? c.capacity / d.capacity : 0.,
+                              efficiency,
                               d.mean_voltage,
                               c.mean_voltage,
                               c.mean_voltage - d.mean_voltage,
                               d.contact_fraction,
                               d.resistance});
-        if (output && Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-          cycles_table.write(parameters.output.directory + "/cycles.csv");
+        write_cycles();
         pcout << "cycle " << cycle << ": discharge " << std::fixed
               << std::setprecision(1) << d.capacity << " mAh/g, charge "
               << c.capacity << " mAh/g, efficiency " << std::setprecision(3)
-              << (d.capacity > 0 ? c.capacity / d.capacity : 0.)
+              << efficiency
               << ", hysteresis " << c.mean_voltage - d.mean_voltage << " V"
               << std::defaultfloat << std::endl;
       }
     report_timings();
     if (output)
       pcout << "ssbsim: results in " << parameters.output.directory
-            << "/ (statistics.csv, cycles.csv, solution.pvd)" << std::endl;
+            << "/ (statistics.csv, cycles.csv"
+            << (parameters.output.write_solution ?
+                  (mechanics ? ", solution.pvd, interface.pvd" : ", solution.pvd") :
+                  "")
+            << ")" << std::endl;
   }
 
   template <int dim>
@@ -208,10 +249,12 @@ namespace ssbsim
     double voltage_before = chem.cell_voltage();
     unsigned int rejected_attempts = 0;
     bool   reached_cutoff = false;
+    unsigned int accepted = 0;
     typename Electrochemistry<dim>::StepResult result;
 
     while (!reached_cutoff && elapsed < duration * (1. - 1e-12))
       {
+        check_stop_signal();
         time_step = std::min(time_step, duration - elapsed);
         Timer attempt;
         // an attempt that is not kept: its time and count go to the
@@ -280,6 +323,7 @@ namespace ssbsim
           }
 
         accept_step();
+        ++accepted;
         rejected_attempts = 0;
         ++step;
         time += time_step;
@@ -315,16 +359,62 @@ namespace ssbsim
 
     progress(cycle, kind, moved / 3.6 / grams, result);
     if (kind != rest && !reached_cutoff)
-      pcout << "   warning: half cycle ended after 'Maximum half cycle time' = "
-            << duration << " s without reaching the cutoff " << cutoff << " V"
-            << std::endl;
+      warn("cycle " + std::to_string(cycle) + ": the half cycle ended after "
+           "'Operating conditions/Maximum half cycle time' = " +
+           std::to_string(duration) + " s without reaching the cutoff " +
+           std::to_string(cutoff) + " V");
+    const bool ended_at_once = reached_cutoff && accepted == 1;
+    if (ended_at_once)
+      warn("cycle " + std::to_string(cycle) + ": the " +
+           (kind == discharge ?
+              "discharge ended at once (the cell voltage fell below "
+              "'Operating conditions/Lower cutoff voltage' in its first "
+              "step): no coulombic efficiency (nan in cycles.csv)" :
+              "charge ended at once (the cell voltage rose above "
+              "'Operating conditions/Upper cutoff voltage' in its first "
+              "step)"));
     if (last_output_step != step)
       write_solution();
 
     return {moved / 3.6 / grams,
             moved > 0 ? energy / moved : chem.cell_voltage(),
             chem.contact_fraction(),
-            chem.interfacial_resistance() * 1e4};
+            chem.interfacial_resistance() * 1e4,
+            ended_at_once};
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::write_cycles() const
+  {
+    if (output)
+      collective_output(mpi_communicator, [&]() {
+        if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+          cycles_table.write(parameters.output.directory + "/cycles.csv");
+      });
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::warn(const std::string &message) const
+  {
+    if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+      std::cerr << "ssbsim: warning: " << message << std::endl;
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::check_stop_signal() const
+  {
+    const int signal =
+      Utilities::MPI::max(int(stop_signal_received()), mpi_communicator);
+    if (signal != 0)
+      throw Interrupted(signal,
+                        std::string("the run was stopped by ") +
+                          (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                          " at t = " + std::to_string(time) +
+                          " s; results so far are in '" +
+                          parameters.output.directory + "'");
   }
 
   template <int dim>
@@ -480,9 +570,12 @@ namespace ssbsim
                               double(result.mechanics_newton_iterations),
                               double(result.mechanics_linear_iterations),
                               double(result.rejected_attempts)});
-    if (output && Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-      statistics_table.append_last_row(parameters.output.directory +
-                                       "/statistics.csv");
+    if (output)
+      collective_output(mpi_communicator, [&]() {
+        if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+          statistics_table.append_last_row(parameters.output.directory +
+                                           "/statistics.csv");
+      });
   }
 
   template <int dim>

@@ -103,6 +103,65 @@ prm dim.prm "subsection Geometry" "  set Dimension = 3" "  set Type = gmsh file"
   "  set Mesh file = wrong_ids.msh" "end"
 expect "2D mesh read as 3D" "Mesh file.*Dimension" "$SSBSIM" dim.prm
 
+# a mesh of triangles (deal.II reads them as simplex cells): refused, also
+# by --validate and under MPI (it was a segmentation fault)
+cat > triangles.msh <<'MSH'
+$MeshFormat
+2.2 0 8
+$EndMeshFormat
+$Nodes
+4
+1 0 0 0
+2 1 0 0
+3 1 1 0
+4 0 1 0
+$EndNodes
+$Elements
+3
+1 1 2 1 1 1 2
+2 2 2 2 1 1 2 3
+3 2 2 1 1 1 3 4
+$EndElements
+MSH
+prm triangles.prm "subsection Geometry" "  set Dimension = 2" "  set Type = gmsh file" \
+  "  set Mesh file = triangles.msh" "end"
+expect "triangle mesh" "Mesh file.*not quadrilaterals" "$SSBSIM" triangles.prm
+expect "triangle mesh, --validate" "Mesh file.*not quadrilaterals" "$SSBSIM" --validate triangles.prm
+expect "triangle mesh on 2 ranks" "Mesh file.*not quadrilaterals" \
+  "$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" triangles.prm
+
+# include statements that form a cycle (deal.II recursed until the stack
+# overflowed); a file included twice without a cycle is fine
+printf 'include self.prm\n' > self.prm
+expect "file including itself" "self.prm.*cycle" "$SSBSIM" --validate self.prm
+printf 'include cycle_b.prm\n' > cycle_a.prm
+printf '# a comment\n  include   cycle_a.prm # and another\n' > cycle_b.prm
+expect "include cycle" "cycle_a.prm' includes '.*cycle_b.prm' includes '.*cycle_a.prm'" \
+  "$SSBSIM" cycle_a.prm
+printf 'include ok.prm\ninclude ok.prm\n' > twice.prm
+"$SSBSIM" --validate twice.prm > /dev/null || { echo "FAIL a file included twice"; failures=$((failures + 1)); }
+
+# numbers that are not numbers in an open-circuit CSV file
+printf 'theta,U\n0,2\n0.5,nan\n1,1\n' > nan.csv
+printf 'theta,U\n0,2\n0.5,inf\n1,1\n' > inf.csv
+for bad in nan inf; do
+  prm "ocv${bad}file.prm" "subsection Kinetics" "  set Discharge open circuit file = ${bad}.csv" "end"
+  expect "${bad} in an open-circuit file" "Discharge open circuit file.*line 3" \
+    "$SSBSIM" --validate "ocv${bad}file.prm"
+done
+
+# a mesh that cannot fit: refused before it is built, naming the estimate
+expect "3D mesh too large" "Global refinements' = 9: the mesh would have .* cells, about .* GB per rank on 1 rank.*GB are available" \
+  "$SSBSIM" --validate ok.prm --set "Geometry/Dimension=3" --set "Mechanics/Enable mechanics=true" \
+  --set "Geometry/Global refinements=9"
+expect "mesh over the memory limit" "Global refinements' = 4.*0.5 GB are available per rank \('Solver/Memory per rank'\)" \
+  "$SSBSIM" ok.prm --set "Geometry/Dimension=3" --set "Mechanics/Enable mechanics=true" \
+  --set "Geometry/Global refinements=4" --set "Solver/Memory per rank=0.5"
+expect "mesh too large on 2 ranks" "Global refinements' = 4.*on 2 rank" \
+  "$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" ok.prm --set "Geometry/Dimension=3" \
+  --set "Mechanics/Enable mechanics=true" --set "Geometry/Global refinements=4" \
+  --set "Solver/Memory per rank=0.5"
+
 # under MPI: still one line, exit 1, no abort trace
 expect "bad input on 2 ranks" "Temperature" \
   "$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" range.prm

@@ -2,7 +2,9 @@
 
 #include <deal.II/base/mpi.h>
 
+#include <functional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,10 +16,29 @@ namespace ssbsim
   template <int dim>
   class Mechanics;
 
+  /// An output file could not be written (a full disk, a read-only
+  /// directory, a directory where the file should be): an error of the
+  /// environment, not of the input. The command line exits with code 4.
+  class OutputError : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
   /// Writes @p content to @p path through a temporary file and a rename, so
-  /// that a reader never sees a half-written file.
+  /// that a reader never sees a half-written file. On failure the temporary
+  /// file is removed and an OutputError thrown.
   void
   write_file_atomically(const std::string &path, const std::string &content);
+
+  /// Runs @p write on every rank of @p comm (it may do nothing on some) and
+  /// makes its failure collective: if it throws an OutputError or a
+  /// filesystem error on any rank, every rank throws an OutputError with
+  /// the message of the lowest failing rank. Without this, a rank that
+  /// alone failed to write left the others waiting in their next collective
+  /// call for ever.
+  void
+  collective_output(MPI_Comm comm, const std::function<void()> &write);
 
   /**
    * A table of numbers with named columns, written as CSV (atomically,

@@ -136,6 +136,7 @@ namespace ssbsim
       unsigned int max_newton_iterations;
       double       linear_tolerance;
       unsigned int max_linear_iterations;
+      double       memory_per_rank; // bytes; 0: the node's available memory
 
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);

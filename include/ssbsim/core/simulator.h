@@ -23,6 +23,30 @@ namespace ssbsim
     using std::runtime_error::runtime_error;
   };
 
+  /// The run was stopped by SIGINT or SIGTERM (caught between time steps,
+  /// on all ranks together). The results written so far stay; the command
+  /// line exits with 128 + the signal number, as a shell reports a process
+  /// ended by it.
+  class Interrupted : public std::runtime_error
+  {
+  public:
+    Interrupted(const int signal, const std::string &message)
+      : std::runtime_error(message)
+      , signal(signal)
+    {}
+
+    const int signal;
+  };
+
+  /// From now on SIGINT and SIGTERM stop a run after its current time step
+  /// (Interrupted); a second one ends the process at once.
+  void
+  catch_stop_signals();
+
+  /// The signal caught by catch_stop_signals(), 0 if none.
+  int
+  stop_signal_received();
+
   /**
    * Owns the mesh and the physics, runs the galvanostatic cycling protocol
    * (discharge to the lower cutoff, charge to the upper, optional rests,
@@ -66,6 +90,7 @@ namespace ssbsim
       double mean_voltage;     // V
       double contact_fraction; // at the end
       double resistance;       // Ohm cm^2 at the end
+      bool   ended_at_once;    // the cutoff reached in the first step
     };
 
     enum HalfCycleId : unsigned int
@@ -92,6 +117,18 @@ namespace ssbsim
 
     void
     write_solution();
+
+    /// cycles.csv anew (rank 0), its header alone before the first cycle
+    void
+    write_cycles() const;
+
+    /// "ssbsim: warning: ..." on rank 0's stderr
+    void
+    warn(const std::string &message) const;
+
+    /// Throws Interrupted, on every rank, when any rank caught a signal.
+    void
+    check_stop_signal() const;
 
     /// One time step: electrochemistry, then (if enabled) mechanics and the
     /// interface state, iterated until the contact factors settle.

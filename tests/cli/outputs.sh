@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The outputs in a directory belong to one run, however the run ends: a
+# rerun into a directory that holds an earlier run's results (a complete
+# run, a solver failure, Write solution = false, SIGTERM, a file that cannot
+# be written on 1 or 2 ranks) leaves only its own outputs, every index file
+# names only files that exist, no temporary file is left, a file ssbsim did
+# not write is kept, and each stop reason has its exit code and one error
+# line: 0 done, 2 the solver failed, 4 an output could not be written,
+# 128 + signal when stopped by a signal. An error on one rank stops all
+# ranks (a hang fails the test through its time limit).
+set -u
+: "${SSBSIM:?}" "${MPIRUN:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+fail() {
+  echo "FAIL $*"
+  failures=$((failures + 1))
+}
+
+cat > run.prm <<'PRM'
+subsection Geometry
+  set Dimension = 2
+  set Type = layered
+  set Global refinements = 1
+end
+subsection Operating conditions
+  set C rate = 5
+end
+subsection Output
+  set Solution output interval = 0
+end
+PRM
+
+# earlier DIR: a complete earlier run there (two cycles, a solution record
+# every step) and a file of the user's
+earlier() {
+  rm -rf "$1"
+  "$SSBSIM" run.prm --set "Output/Output directory=$1" \
+    --set "Operating conditions/Number of cycles=2" \
+    --set "Output/Solution output interval=1" > /dev/null
+  echo keep > "$1/notes.txt"
+}
+
+# check NAME DIR CYCLES_LINES: the directory holds this run's outputs only
+check() {
+  local name=$1 dir=$2 lines=$3
+  find "$dir" -name "*.tmp" | grep -q . && fail "$name: temporary file left"
+  [ -f "$dir/notes.txt" ] || fail "$name: a file ssbsim did not write was removed"
+  [ "$(wc -l < "$dir/cycles.csv")" -eq "$lines" ] ||
+    fail "$name: cycles.csv has $(wc -l < "$dir/cycles.csv") lines, expected $lines"
+  local records=0
+  if [ -f "$dir/solution.pvd" ]; then
+    for pvtu in $(grep -o 'solution/solution-[0-9]*\.pvtu' "$dir/solution.pvd"); do
+      [ -f "$dir/$pvtu" ] || fail "$name: solution.pvd names the missing $pvtu"
+      records=$((records + 1))
+    done
+  fi
+  local files
+  files=$(find "$dir" -path "*/solution/solution-*.pvtu" | wc -l)
+  [ "$files" -eq "$records" ] ||
+    fail "$name: $files pvtu files, $records named by solution.pvd (an earlier run's left?)"
+  # statistics: a header, the initial state, then rows with increasing time
+  awk -F, 'NR > 2 && $1 < t { exit 1 } NR > 1 { t = $1 }' "$dir/statistics.csv" ||
+    fail "$name: statistics.csv mixes runs"
+}
+
+# run_until NAME ROWS COMMAND...: start COMMAND in the background and wait
+# until its out/statistics.csv has ROWS lines (the earlier run's
+# cycles.csv, three lines, is gone then: the new one is a header); sets pid
+run_until() {
+  local rows=$2
+  shift 2
+  "$@" > stdout.txt 2> stderr.txt &
+  pid=$!
+  for _ in $(seq 1 300); do
+    [ "$(cat out/cycles.csv 2> /dev/null | wc -l)" -eq 1 ] &&
+      [ "$(wc -l < out/statistics.csv)" -ge "$rows" ] && return
+    sleep 0.1
+  done
+  fail "$1: the run did not start within 30 s"
+}
+
+# expect_exit NAME CODE PATTERN: the exit code and one stderr line
+expect_exit() {
+  local name=$1 code=$2 pattern=$3 rc=$4
+  [ "$rc" -eq "$code" ] || fail "$name: exit $rc, expected $code"
+  [ "$(grep -c . stderr.txt)" -eq 1 ] && grep -Eq "^ssbsim: error: .*$pattern" stderr.txt ||
+    { fail "$name: stderr is not one line matching '$pattern':"; cat stderr.txt; }
+  echo "ok   $name: exit $rc, $(head -1 stderr.txt)"
+}
+
+slow=(--set "Operating conditions/C rate=0.2" --set "Time stepping/Maximum time step=10")
+
+# 1. a complete run with fewer records than the earlier one
+earlier out
+"$SSBSIM" run.prm --set "Output/Output directory=out" > /dev/null ||
+  fail "complete rerun: exit $?"
+check "complete rerun" out 2
+
+# 2. a solver failure: exit 2, the results so far (the initial state)
+earlier out
+"$SSBSIM" run.prm --set "Output/Output directory=out" \
+  --set "Solver/Maximum Newton iterations=1" --set "Time stepping/Minimum time step=1" \
+  > /dev/null 2> stderr.txt
+expect_exit "solver failure" 2 "the run stopped at t = 0.*Minimum time step" $?
+check "solver failure" out 1
+[ "$(wc -l < out/statistics.csv)" -eq 2 ] || fail "solver failure: statistics.csv"
+
+# 3. Write solution = false: no solution.pvd naming files that are gone
+earlier out
+"$SSBSIM" run.prm --set "Output/Output directory=out" --set "Output/Write solution=false" \
+  > stdout.txt 2> stderr.txt
+[ ! -e out/solution.pvd ] || fail "Write solution = false: solution.pvd left"
+grep -q "results in out/ (statistics.csv, cycles.csv)$" stdout.txt ||
+  fail "Write solution = false: the last line names files not written"
+check "Write solution = false" out 2
+
+# 4. SIGTERM on one rank: exit 143 after the current step
+earlier out
+run_until "SIGTERM" 5 "$SSBSIM" run.prm --set "Output/Output directory=out" "${slow[@]}"
+kill -TERM "$pid"
+wait "$pid"
+expect_exit "SIGTERM" 143 "stopped by SIGTERM at t = .*results so far are in 'out'" $?
+check "SIGTERM" out 1
+
+# 5. SIGINT under mpirun, sent to the ssbsim processes (as a batch system
+# does): every rank stops after the same step, exit 130
+earlier out
+run_until "SIGINT, 2 ranks" 5 timeout 60 "$MPIRUN" -q --oversubscribe -np 2 \
+  "$SSBSIM" run.prm --set "Output/Output directory=out" "${slow[@]}"
+pkill -INT -f "^$SSBSIM run.prm --set Output/Output directory=out"
+wait "$pid"
+expect_exit "SIGINT, 2 ranks" 130 "stopped by SIGINT" $?
+check "SIGINT, 2 ranks" out 1
+
+# 6. statistics.csv (written by rank 0 alone) cannot be written any more:
+# exit 4 on every rank within the time limit, no temporary file
+earlier out
+run_until "statistics unwritable, 2 ranks" 5 timeout 60 "$MPIRUN" -q --oversubscribe -np 2 \
+  "$SSBSIM" run.prm --set "Output/Output directory=out" "${slow[@]}"
+ln -s /nonexistent/statistics.csv out/link && mv -f out/link out/statistics.csv
+wait "$pid"
+expect_exit "statistics unwritable, 2 ranks" 4 "cannot append to 'out/statistics.csv'.*file system" $?
+find out -name "*.tmp" | grep -q . && fail "statistics unwritable: temporary file left"
+
+# 7. the solution series cannot be written (every rank writes a piece)
+earlier out
+run_until "solution unwritable, 2 ranks" 5 timeout 60 "$MPIRUN" -q --oversubscribe -np 2 \
+  "$SSBSIM" run.prm --set "Output/Output directory=out" "${slow[@]}" \
+  --set "Output/Solution output interval=1"
+mv out/solution out/moved && ln -s /nonexistent out/solution
+wait "$pid"
+expect_exit "solution unwritable, 2 ranks" 4 "cannot write 'out/solution/solution-.*file system" $?
+
+# 8. a discharge that ends at once: a warning and no efficiency
+"$SSBSIM" run.prm --set "Output/Output directory=cutoff" \
+  --set "Operating conditions/Lower cutoff voltage=2.5" > /dev/null 2> stderr.txt
+grep -q "^ssbsim: warning: cycle 1: the discharge ended at once" stderr.txt ||
+  fail "discharge ended at once: no warning"
+[ "$(cut -d, -f4 cutoff/cycles.csv | tail -1)" = nan ] ||
+  fail "discharge ended at once: efficiency $(cut -d, -f4 cutoff/cycles.csv | tail -1)"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
