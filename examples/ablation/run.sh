@@ -32,7 +32,8 @@ aids=(
 run() { # directory, extra --set arguments...
   local dir="$1"
   shift
-  if [ ! -f "${out}/${dir}/cycles.csv" ]; then
+  # finished: cycles.csv holds the first cycle (a run starts it as a header)
+  if ! grep -q '^1,' "${out}/${dir}/cycles.csv" 2> /dev/null; then
     mpirun -q --oversubscribe -np "${ranks}" "${binary}" \
       "${here}/coupled_2d.prm" --set "Output/Output directory=${out}/${dir}" "$@" \
       > "${out}/${dir}.log" 2>&1 || echo "ssbsim: ${dir} failed, see ${out}/${dir}.log" >&2
@@ -72,9 +73,10 @@ out, n = sys.argv[1], int(sys.argv[2])
 variants, aids = sys.argv[3:3 + n], sys.argv[3 + n:]
 def cycle(d):
     f = os.path.join(out, d, "cycles.csv")
-    if not os.path.exists(f):
+    rows = list(csv.DictReader(open(f))) if os.path.exists(f) else []
+    if not rows:
         return None
-    r = list(csv.DictReader(open(f)))[0]
+    r = rows[0]
     return float(r["discharge_capacity_mAh_g"]), float(r["coulombic_efficiency"])
 q0, e0 = cycle("default")
 print("| run | discharge mAh/g | charge mAh/g | efficiency | hysteresis V "
@@ -84,10 +86,11 @@ for name, d in [("default", "default")] + [
         (v.split("|")[0], "variant_" + re.sub(r"[^a-zA-Z0-9\n]", "_", v.split("|")[0]))
         for v in variants]:
     f = os.path.join(out, d, "cycles.csv")
-    if not os.path.exists(f):
+    rows = list(csv.DictReader(open(f))) if os.path.exists(f) else []
+    if not rows:
         print("| %s | failed | | | | | | |" % name)
         continue
-    c = list(csv.DictReader(open(f)))[0]
+    c = rows[0]
     stats = list(csv.DictReader(open(os.path.join(out, d, "statistics.csv"))))
     print("| %s | %.1f | %.1f | %.3f | %.3f | %.3g | %.3g | %d |" % (
         name, float(c["discharge_capacity_mAh_g"]), float(c["charge_capacity_mAh_g"]),

@@ -144,6 +144,7 @@ namespace ssbsim
         materials.residual_contact    = m.residual_contact;
         materials.residual_stiffness  = m.residual_stiffness;
         materials.interface_damping   = m.interface_damping;
+        materials.linear_tolerance    = m.linear_tolerance;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
         // Li side held, the other faces symmetry planes, the stack pressure

@@ -569,7 +569,8 @@ namespace ssbsim
             lap(timings_.preconditioner);
           }
 
-        SolverControl control(5000, 1e-10 * residual_norm);
+        SolverControl control(5000,
+                              materials.linear_tolerance * residual_norm);
         update = 0;
         residual *= -1.;
         try

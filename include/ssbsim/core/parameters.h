@@ -169,6 +169,7 @@ namespace ssbsim
       double interface_viscosity;                    // s
       double residual_stiffness;                     // Pa/m
       double interface_damping;                      // Pa s/m
+      double linear_tolerance;                       // relative
       double residual_contact;
       bool   interface_intact;
       double coupling_tolerance;

@@ -98,6 +98,8 @@ namespace ssbsim
       double residual_stiffness = 0;
       /// viscous traction c d[[u]]/dt on the interface (Pa s/m); 0: none
       double interface_damping = 0;
+      /// relative residual reduction of each Krylov solve in Newton
+      double linear_tolerance = 1e-10;
       /// floor of the contact factor: a fully debonded particle keeps this
       /// much conductance, so that the galvanostatic constraint stays
       /// solvable and the voltage runs to the cutoff instead of the solver
