@@ -51,8 +51,12 @@ namespace ssbsim
       "  --version               the version\n"
       "\n"
       "Run in parallel with: mpirun -np N ssbsim FILE.prm\n"
-      "Exit codes: 0 success, 1 bad input, 2 run stopped (results so far\n"
-      "kept), 3 internal error.\n";
+      "Exit codes: 0 success, 1 bad input (nothing written), 2 the solver\n"
+      "did not converge at the minimum time step, 3 internal error, 4 an\n"
+      "output could not be written, 128+n stopped by signal n (130 SIGINT,\n"
+      "143 SIGTERM); with 2, 4 and 128+n the results so far are kept.\n"
+      "A run first removes what an earlier run wrote to its output\n"
+      "directory (README, Outputs).\n";
 
     struct Options
     {

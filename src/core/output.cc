@@ -324,19 +324,19 @@ namespace ssbsim
     records.emplace_back(time, "solution/" + base + ".pvtu");
     collective_output(mpi_communicator, [&]() {
       if (my_rank == 0)
-      {
-        std::vector<std::string> pieces;
-        for (unsigned int r = 0;
-             r < Utilities::MPI::n_mpi_processes(mpi_communicator);
-             ++r)
-          pieces.push_back(piece_name(r));
-        std::ostringstream pvtu;
-        data_out.write_pvtu_record(pvtu, pieces);
-        write_file_atomically(sub + base + ".pvtu", pvtu.str());
-        std::ostringstream pvd;
-        DataOutBase::write_pvd_record(pvd, records);
-        write_file_atomically(directory + "/solution.pvd", pvd.str());
-      }
+        {
+          std::vector<std::string> pieces;
+          for (unsigned int r = 0;
+               r < Utilities::MPI::n_mpi_processes(mpi_communicator);
+               ++r)
+            pieces.push_back(piece_name(r));
+          std::ostringstream pvtu;
+          data_out.write_pvtu_record(pvtu, pieces);
+          write_file_atomically(sub + base + ".pvtu", pvtu.str());
+          std::ostringstream pvd;
+          DataOutBase::write_pvd_record(pvd, records);
+          write_file_atomically(directory + "/solution.pvd", pvd.str());
+        }
     });
     if (mechanics)
       write_interface(*mechanics, index, time);
@@ -423,27 +423,27 @@ namespace ssbsim
     interface_records.emplace_back(time, "interface/" + base + ".pvtu");
     // rank 0: the record naming the pieces, and the index
     collective_output(mpi_communicator, [&]() {
-    if (my_rank != 0)
-      return;
-    std::ostringstream pvtu;
-    pvtu << "<?xml version=\"1.0\"?>\n<VTKFile type=\"PUnstructuredGrid\" "
-            "version=\"0.1\" byte_order=\"LittleEndian\">\n"
-            "<PUnstructuredGrid GhostLevel=\"0\">\n<PPointData "
-            "Vectors=\"displacement\">\n<PDataArray type=\"Float64\" "
-            "Name=\"displacement\" NumberOfComponents=\"3\"/>\n</PPointData>\n"
-            "<PCellData Scalars=\"damage\">\n";
-    for (const auto &field : cell_fields)
-      pvtu << "<PDataArray type=\"Float64\" Name=\"" << field.first << "\"/>\n";
-    pvtu << "</PCellData>\n<PPoints>\n<PDataArray type=\"Float64\" "
-            "NumberOfComponents=\"3\"/>\n</PPoints>\n";
-    for (unsigned int r = 0; r < Utilities::MPI::n_mpi_processes(mpi_communicator);
-         ++r)
-      pvtu << "<Piece Source=\"" << piece_name(r) << "\"/>\n";
-    pvtu << "</PUnstructuredGrid>\n</VTKFile>\n";
-    write_file_atomically(directory + "/interface/" + base + ".pvtu", pvtu.str());
-    std::ostringstream pvd;
-    DataOutBase::write_pvd_record(pvd, interface_records);
-    write_file_atomically(directory + "/interface.pvd", pvd.str());
+      if (my_rank != 0)
+        return;
+      std::ostringstream pvtu;
+      pvtu << "<?xml version=\"1.0\"?>\n<VTKFile type=\"PUnstructuredGrid\" "
+              "version=\"0.1\" byte_order=\"LittleEndian\">\n"
+              "<PUnstructuredGrid GhostLevel=\"0\">\n<PPointData "
+              "Vectors=\"displacement\">\n<PDataArray type=\"Float64\" "
+              "Name=\"displacement\" NumberOfComponents=\"3\"/>\n</PPointData>\n"
+              "<PCellData Scalars=\"damage\">\n";
+      for (const auto &field : cell_fields)
+        pvtu << "<PDataArray type=\"Float64\" Name=\"" << field.first << "\"/>\n";
+      pvtu << "</PCellData>\n<PPoints>\n<PDataArray type=\"Float64\" "
+              "NumberOfComponents=\"3\"/>\n</PPoints>\n";
+      for (unsigned int r = 0; r < Utilities::MPI::n_mpi_processes(mpi_communicator);
+           ++r)
+        pvtu << "<Piece Source=\"" << piece_name(r) << "\"/>\n";
+      pvtu << "</PUnstructuredGrid>\n</VTKFile>\n";
+      write_file_atomically(directory + "/interface/" + base + ".pvtu", pvtu.str());
+      std::ostringstream pvd;
+      DataOutBase::write_pvd_record(pvd, interface_records);
+      write_file_atomically(directory + "/interface.pvd", pvd.str());
     });
   }
 

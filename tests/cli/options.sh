@@ -11,6 +11,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 
 "$SSBSIM" --help | grep -q -- "--print-parameters"
+"$SSBSIM" --help | grep -q "128+n stopped by signal n"
 "$SSBSIM" --version | grep -Eq "^ssbsim [0-9]+\.[0-9]+\.[0-9]+"
 
 "$SSBSIM" --print-parameters > params.txt
