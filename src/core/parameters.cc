@@ -273,6 +273,14 @@ namespace ssbsim
                         "false), whose stresses reach tens of GPa. The "
                         "default 1e5 is no bound: plastic flow of the "
                         "particle and the LPS bounds the stresses.");
+      prm.declare_entry("Stress coupling relaxation", "1", Double(0.01, 1),
+                        "With mechanics: the hydrostatic stress the kinetics "
+                        "use in the next step moves this fraction of the way "
+                        "from the last one to the new mechanics solution "
+                        "(dimensionless; 1: all the way, the plain one-step "
+                        "lag). Below 1 it damps the step-to-step oscillation "
+                        "of the lagged stress in the converted shell "
+                        "(doc/model.md, section 7).");
       prm.leave_subsection();
     }
 
@@ -295,6 +303,7 @@ namespace ssbsim
       blocking_width  = prm.get_double("Blocking width");
       li_partial_molar_volume = prm.get_double("Li partial molar volume");
       stress_coupling_limit   = prm.get_double("Stress coupling limit") * 1e6;
+      stress_relaxation = prm.get_double("Stress coupling relaxation");
       prm.leave_subsection();
     }
 

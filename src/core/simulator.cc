@@ -488,6 +488,14 @@ namespace ssbsim
     // state, not by the front. Without that control the 2D capacity moved
     // from 822 to 770 to 744 mAh/g at maximum steps of 120, 60 and 30 s.
     pending_stress              = mechanics->hydrostatic_stress();
+    // under-relaxed: the lag alone lets the stress of the converted shell
+    // alternate from step to step (an explicit coupling beyond its
+    // stability limit)
+    const double relaxation = parameters.particle.stress_relaxation;
+    if (relaxation < 1.)
+      for (unsigned int i = 0; i < pending_stress.size(); ++i)
+        pending_stress[i] = accepted_stress[i] +
+                            relaxation * (pending_stress[i] - accepted_stress[i]);
     result.stress_factor_change = chem.stress_factor_change(pending_stress);
     return result;
   }

@@ -90,6 +90,7 @@ namespace ssbsim
       double                blocking_width;
       double                li_partial_molar_volume; // m^3/mol
       double stress_coupling_limit; // Pa
+      double stress_relaxation;     // (0, 1]; 1: plain lag
 
       /// mol/m^3 of Li at theta = 1
       double
