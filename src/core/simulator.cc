@@ -145,6 +145,7 @@ namespace ssbsim
         materials.residual_stiffness  = m.residual_stiffness;
         materials.interface_damping   = m.interface_damping;
         materials.linear_tolerance    = m.linear_tolerance;
+        materials.keep_preconditioner = m.keep_preconditioner;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
         // Li side held, the other faces symmetry planes, the stack pressure

@@ -144,6 +144,7 @@ namespace ssbsim
                                                mpi_communicator,
                                                locally_relevant_dofs);
     matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
+    amg.reset();
     solution.reinit(locally_owned_dofs, mpi_communicator);
     relevant_solution.reinit(locally_owned_dofs,
                              locally_relevant_dofs,
@@ -298,7 +299,13 @@ namespace ssbsim
     FullMatrix<double>          cell_matrix;
     Vector<double>              cell_residual;
     std::vector<types::global_dof_index> dofs;
-    std::vector<Tensor<2, dim>>          grad_N, B;
+    // every shape function is primitive: one displacement component c_i
+    // with the scalar gradient g_i, so grad N_i = e_(c_i) (x) g_i and the
+    // contractions run over that row only (the same sums without their
+    // zero terms)
+    std::vector<Tensor<1, dim>>          g;
+    std::vector<Tensor<2, dim>>          B;
+    std::vector<unsigned int>            component;
 
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
@@ -310,8 +317,12 @@ namespace ssbsim
           const unsigned int n = cell->get_fe().n_dofs_per_cell();
           cell_matrix.reinit(n, n);
           cell_residual.reinit(n);
-          grad_N.resize(n);
+          g.resize(n);
           B.resize(n);
+          component.resize(n);
+          for (unsigned int i = 0; i < n; ++i)
+            component[i] = cell->get_fe().system_to_component_index(i).first -
+                           u.first_vector_component;
           fv[u].get_function_gradients(relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
@@ -321,16 +332,22 @@ namespace ssbsim
               const double         JxW = fv.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
                 {
-                  grad_N[i] = fv[u].gradient(i, q);
-                  cell_residual(i) += scalar_product(P, grad_N[i]) * JxW;
+                  g[i] = fv.shape_grad(i, q);
+                  cell_residual(i) += (P[component[i]] * g[i]) * JxW;
                 }
               if (!with_matrix)
                 continue;
+              // B_i = grad N_i : A, the row c_i of A contracted with g_i
               for (unsigned int i = 0; i < n; ++i)
-                B[i] = double_contract<0, 0, 1, 1>(grad_N[i], A);
+                {
+                  const unsigned int c = component[i];
+                  B[i]                 = 0;
+                  for (unsigned int b = 0; b < dim; ++b)
+                    B[i] += g[i][b] * A[c][b];
+                }
               for (unsigned int i = 0; i < n; ++i)
                 for (unsigned int j = 0; j <= i; ++j)
-                  cell_matrix(i, j) += scalar_product(B[i], grad_N[j]) * JxW;
+                  cell_matrix(i, j) += (B[i][component[j]] * g[j]) * JxW;
             }
           if (with_matrix)
             for (unsigned int i = 0; i < n; ++i)
@@ -510,14 +527,39 @@ namespace ssbsim
   }
 
   template <int dim>
+  void
+  Mechanics<dim>::build_preconditioner(const bool use_rigid_body_modes)
+  {
+    amg = std::make_shared<TrilinosWrappers::PreconditionAMG>();
+    amg_first_iterations = 0;
+    amg_last_iterations  = 0;
+    const auto data      = regions::amg_settings();
+    if (!use_rigid_body_modes)
+      {
+        amg->initialize(matrix, data);
+        return;
+      }
+    // ML copies the modes during set-up
+    std::vector<double>                 modes = rigid_body_modes();
+    Teuchos::ParameterList              list;
+    std::unique_ptr<Epetra_MultiVector> unused;
+    data.set_parameters(list, unused, matrix);
+    list.set("null space: type", "pre-computed");
+    list.set("null space: dimension",
+             int(modes.size() /
+                 std::max<std::size_t>(1, locally_owned_dofs.n_elements())));
+    list.set("null space: vectors", modes.data());
+    list.set("PDE equations", dim);
+    amg->initialize(matrix, list);
+  }
+
+  template <int dim>
   typename Mechanics<dim>::SolveResult
   Mechanics<dim>::solve(const bool use_rigid_body_modes, const double dt)
   {
     time_step = dt;
     SolveResult result;
     apply_boundary_values();
-    std::unique_ptr<TrilinosWrappers::PreconditionAMG> amg;
-    unsigned int first_cg_iterations = 0, last_cg_iterations = 0;
     std::vector<double> history; // residual norm per Newton iteration
     TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
       trial(solution);
@@ -539,64 +581,57 @@ namespace ssbsim
             return result;
           }
 
-        // the hierarchy is built at the first Newton iteration and reused
-        // while it works: later iterations change the matrix little (the
-        // interface secant, the bulk tangent), and ML set-up costs as much
-        // as a solve
-        if (it == 1 || last_cg_iterations > 2 * first_cg_iterations)
-          {
-            amg = std::make_unique<TrilinosWrappers::PreconditionAMG>();
-            const auto data = regions::amg_settings();
-            if (use_rigid_body_modes)
-              {
-                // ML copies the modes during set-up
-                std::vector<double> modes = rigid_body_modes();
-                Teuchos::ParameterList              list;
-                std::unique_ptr<Epetra_MultiVector> unused;
-                data.set_parameters(list, unused, matrix);
-                list.set("null space: type", "pre-computed");
-                list.set("null space: dimension",
-                         int(modes.size() /
-                             std::max<std::size_t>(
-                               1, locally_owned_dofs.n_elements())));
-                list.set("null space: vectors", modes.data());
-                list.set("PDE equations", dim);
-                amg->initialize(matrix, list);
-              }
-            else
-              amg->initialize(matrix, data);
-            first_cg_iterations = 0;
-            lap(timings_.preconditioner);
-          }
-
+        // the hierarchy is kept while it works, across the Newton
+        // iterations of a solve (and across time steps if asked): the
+        // matrix changes little from one to the next (the interface
+        // secant, the bulk tangent), and ML set-up costs as much as a
+        // solve. The fine level smooths with the current matrix. It is
+        // rebuilt when the Krylov iterations double, and before a solve
+        // that failed with a kept one is retried.
         SolverControl control(5000,
                               materials.linear_tolerance * residual_norm);
-        update = 0;
         residual *= -1.;
-        try
+        if (it == 1 && !materials.keep_preconditioner)
+          amg.reset();
+        for (bool fresh = false; !fresh;)
           {
-            // sliding friction makes the interface matrix unsymmetric:
-            // GMRES, right-preconditioned so that it measures the true
-            // residual like CG (left preconditioning would measure the
-            // AMG-scaled one, smaller by the stiffness, and stop at once)
-            using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
-            if (symmetric_matrix())
-              SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(
-                matrix, update, residual, *amg);
-            else
-              GMRES(control, GMRES::AdditionalData(100, true))
-                .solve(matrix, update, residual, *amg);
-          }
-        catch (const SolverControl::NoConvergence &)
-          {
-            result.failure = "mechanics linear solver did not converge";
-            return result;
+            fresh = !amg || amg_last_iterations > 2 * amg_first_iterations;
+            if (fresh)
+              {
+                build_preconditioner(use_rigid_body_modes);
+                lap(timings_.preconditioner);
+              }
+            update = 0;
+            try
+              {
+                // sliding friction makes the interface matrix unsymmetric:
+                // GMRES, right-preconditioned so that it measures the true
+                // residual like CG (left preconditioning would measure the
+                // AMG-scaled one, smaller by the stiffness, and stop at once)
+                using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
+                if (symmetric_matrix())
+                  SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(
+                    matrix, update, residual, *amg);
+                else
+                  GMRES(control, GMRES::AdditionalData(100, true))
+                    .solve(matrix, update, residual, *amg);
+                break;
+              }
+            catch (const SolverControl::NoConvergence &)
+              {
+                amg.reset();
+                if (fresh)
+                  {
+                    result.failure = "mechanics linear solver did not converge";
+                    return result;
+                  }
+              }
           }
         lap(timings_.linear_solver);
         result.linear_iterations += control.last_step();
-        last_cg_iterations = control.last_step();
-        if (first_cg_iterations == 0)
-          first_cg_iterations = last_cg_iterations;
+        amg_last_iterations = control.last_step();
+        if (amg_first_iterations == 0)
+          amg_first_iterations = amg_last_iterations;
         constraints.distribute(update);
 
         // backtracking line search on the residual norm

@@ -171,6 +171,7 @@ namespace ssbsim
       double residual_stiffness;                     // Pa/m
       double interface_damping;                      // Pa s/m
       double linear_tolerance;                       // relative
+      bool   keep_preconditioner;                    // across time steps
       double residual_contact;
       bool   interface_intact;
       double coupling_tolerance;

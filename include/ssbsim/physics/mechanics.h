@@ -23,6 +23,11 @@
 #include <string>
 #include <vector>
 
+namespace dealii::TrilinosWrappers
+{
+  class PreconditionAMG;
+}
+
 namespace ssbsim
 {
   /// Interface state on one particle/electrolyte face: its vertices
@@ -100,6 +105,9 @@ namespace ssbsim
       double interface_damping = 0;
       /// relative residual reduction of each Krylov solve in Newton
       double linear_tolerance = 1e-10;
+      /// keep the ML hierarchy across time steps (else: rebuilt at the
+      /// first Newton iteration of each solve)
+      bool keep_preconditioner = false;
       /// floor of the contact factor: a fully debonded particle keeps this
       /// much conductance, so that the galvanostatic constraint stays
       /// solvable and the voltage runs to the cutoff instead of the solver
@@ -339,6 +347,11 @@ namespace ssbsim
     std::vector<double>
     rigid_body_modes() const;
 
+    /// A new ML hierarchy of the current matrix (with the rigid-body
+    /// modes of each body as its near null space if asked)
+    void
+    build_preconditioner(bool use_rigid_body_modes);
+
     /// Calls f(dof, component, vertex) for each locally owned unknown of
     /// the locally owned cells (Q1: every unknown sits at a vertex);
     /// components 0..dim-1 are the particle's, dim..2dim-1 the electrolyte's.
@@ -422,6 +435,13 @@ namespace ssbsim
     /// plastic history per quadrature point (same layout as xi; used on
     /// electrolyte cells when they are elastic-plastic)
     Timings                              timings_;
+    /// the AMG hierarchy of the mechanics matrix, kept across Newton
+    /// iterations and time steps while its Krylov iteration count stays
+    /// below twice the count of its first solve (shared_ptr: the type
+    /// stays incomplete in this header)
+    std::shared_ptr<dealii::TrilinosWrappers::PreconditionAMG> amg;
+    unsigned int amg_first_iterations = 0;
+    unsigned int amg_last_iterations  = 0;
     std::vector<materials::PlasticState> plastic_state;       // accepted
     std::vector<materials::PlasticState> trial_plastic_state; // last solve
     double                     tolerance        = 1e-14;
