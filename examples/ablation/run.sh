@@ -71,12 +71,15 @@ done
 import csv, os, re, sys
 out, n = sys.argv[1], int(sys.argv[2])
 variants, aids = sys.argv[3:3 + n], sys.argv[3 + n:]
-def cycle(d):
+def first_cycle(d):
+    # the first row of cycles.csv, None if the run did not finish it
     f = os.path.join(out, d, "cycles.csv")
     rows = list(csv.DictReader(open(f))) if os.path.exists(f) else []
-    if not rows:
+    return rows[0] if rows else None
+def cycle(d):
+    r = first_cycle(d)
+    if r is None:
         return None
-    r = rows[0]
     return float(r["discharge_capacity_mAh_g"]), float(r["coulombic_efficiency"])
 q0, e0 = cycle("default")
 print("| run | discharge mAh/g | charge mAh/g | efficiency | hysteresis V "
@@ -85,12 +88,10 @@ print("|---|---|---|---|---|---|---|---|")
 for name, d in [("default", "default")] + [
         (v.split("|")[0], "variant_" + re.sub(r"[^a-zA-Z0-9\n]", "_", v.split("|")[0]))
         for v in variants]:
-    f = os.path.join(out, d, "cycles.csv")
-    rows = list(csv.DictReader(open(f))) if os.path.exists(f) else []
-    if not rows:
+    c = first_cycle(d)
+    if c is None:
         print("| %s | failed | | | | | | |" % name)
         continue
-    c = rows[0]
     stats = list(csv.DictReader(open(os.path.join(out, d, "statistics.csv"))))
     print("| %s | %.1f | %.1f | %.3f | %.3f | %.3g | %.3g | %d |" % (
         name, float(c["discharge_capacity_mAh_g"]), float(c["charge_capacity_mAh_g"]),

@@ -305,7 +305,12 @@ namespace ssbsim
     // zero terms)
     std::vector<Tensor<1, dim>>          g;
     std::vector<Tensor<2, dim>>          B;
-    std::vector<unsigned int>            component;
+    std::vector<unsigned int>            component[2];
+    for (unsigned int k = 0; k < 2; ++k)
+      for (unsigned int i = 0; i < fe_collection[k].n_dofs_per_cell(); ++i)
+        component[k].push_back(
+          fe_collection[k].system_to_component_index(i).first -
+          displacement_of<dim>(k).first_vector_component);
 
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
@@ -317,12 +322,9 @@ namespace ssbsim
           const unsigned int n = cell->get_fe().n_dofs_per_cell();
           cell_matrix.reinit(n, n);
           cell_residual.reinit(n);
+          const auto        &c_of = component[k];
           g.resize(n);
           B.resize(n);
-          component.resize(n);
-          for (unsigned int i = 0; i < n; ++i)
-            component[i] = cell->get_fe().system_to_component_index(i).first -
-                           u.first_vector_component;
           fv[u].get_function_gradients(relevant_solution, grad);
           for (unsigned int q = 0; q < nq; ++q)
             {
@@ -333,21 +335,21 @@ namespace ssbsim
               for (unsigned int i = 0; i < n; ++i)
                 {
                   g[i] = fv.shape_grad(i, q);
-                  cell_residual(i) += (P[component[i]] * g[i]) * JxW;
+                  cell_residual(i) += (P[c_of[i]] * g[i]) * JxW;
                 }
               if (!with_matrix)
                 continue;
               // B_i = grad N_i : A, the row c_i of A contracted with g_i
               for (unsigned int i = 0; i < n; ++i)
                 {
-                  const unsigned int c = component[i];
+                  const unsigned int c = c_of[i];
                   B[i]                 = 0;
                   for (unsigned int b = 0; b < dim; ++b)
                     B[i] += g[i][b] * A[c][b];
                 }
               for (unsigned int i = 0; i < n; ++i)
                 for (unsigned int j = 0; j <= i; ++j)
-                  cell_matrix(i, j) += (B[i][component[j]] * g[j]) * JxW;
+                  cell_matrix(i, j) += (B[i][c_of[j]] * g[j]) * JxW;
             }
           if (with_matrix)
             for (unsigned int i = 0; i < n; ++i)

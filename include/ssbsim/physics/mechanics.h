@@ -435,10 +435,11 @@ namespace ssbsim
     /// plastic history per quadrature point (same layout as xi; used on
     /// electrolyte cells when they are elastic-plastic)
     Timings                              timings_;
-    /// the AMG hierarchy of the mechanics matrix, kept across Newton
-    /// iterations and time steps while its Krylov iteration count stays
-    /// below twice the count of its first solve (shared_ptr: the type
-    /// stays incomplete in this header)
+    /// the AMG hierarchy of the mechanics matrix, built at the first
+    /// Newton iteration of a solve (kept across time steps with
+    /// keep_preconditioner) and kept while its Krylov iteration count
+    /// stays below twice the count of its first solve (shared_ptr: the
+    /// type stays incomplete in this header)
     std::shared_ptr<dealii::TrilinosWrappers::PreconditionAMG> amg;
     unsigned int amg_first_iterations = 0;
     unsigned int amg_last_iterations  = 0;
