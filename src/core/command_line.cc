@@ -312,11 +312,9 @@ namespace ssbsim
       prepare_output_directory(parameters.output,
                                parameters.mechanics.enabled,
                                comm);
-      collective_output(comm, [&]() {
-        if (Utilities::MPI::this_mpi_process(comm) == 0)
-          write_file_atomically(parameters.output.directory +
-                                  "/parameters.prm",
-                                used_parameters);
+      rank0_output(comm, [&]() {
+        write_file_atomically(parameters.output.directory + "/parameters.prm",
+                              used_parameters);
       });
       catch_stop_signals();
       Simulator<dim> simulator(parameters, comm);

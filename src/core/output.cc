@@ -69,6 +69,15 @@ namespace ssbsim
       throw OutputError(Utilities::MPI::broadcast(comm, error, failed));
   }
 
+  void
+  rank0_output(MPI_Comm comm, const std::function<void()> &write)
+  {
+    collective_output(comm, [&]() {
+      if (Utilities::MPI::this_mpi_process(comm) == 0)
+        write();
+    });
+  }
+
   CsvTable::CsvTable(std::vector<std::string> columns_)
     : columns(std::move(columns_))
   {}
@@ -322,21 +331,18 @@ namespace ssbsim
     });
 
     records.emplace_back(time, "solution/" + base + ".pvtu");
-    collective_output(mpi_communicator, [&]() {
-      if (my_rank == 0)
-        {
-          std::vector<std::string> pieces;
-          for (unsigned int r = 0;
-               r < Utilities::MPI::n_mpi_processes(mpi_communicator);
-               ++r)
-            pieces.push_back(piece_name(r));
-          std::ostringstream pvtu;
-          data_out.write_pvtu_record(pvtu, pieces);
-          write_file_atomically(sub + base + ".pvtu", pvtu.str());
-          std::ostringstream pvd;
-          DataOutBase::write_pvd_record(pvd, records);
-          write_file_atomically(directory + "/solution.pvd", pvd.str());
-        }
+    rank0_output(mpi_communicator, [&]() {
+      std::vector<std::string> pieces;
+      for (unsigned int r = 0;
+           r < Utilities::MPI::n_mpi_processes(mpi_communicator);
+           ++r)
+        pieces.push_back(piece_name(r));
+      std::ostringstream pvtu;
+      data_out.write_pvtu_record(pvtu, pieces);
+      write_file_atomically(sub + base + ".pvtu", pvtu.str());
+      std::ostringstream pvd;
+      DataOutBase::write_pvd_record(pvd, records);
+      write_file_atomically(directory + "/solution.pvd", pvd.str());
     });
     if (mechanics)
       write_interface(*mechanics, index, time);
@@ -422,9 +428,7 @@ namespace ssbsim
 
     interface_records.emplace_back(time, "interface/" + base + ".pvtu");
     // rank 0: the record naming the pieces, and the index
-    collective_output(mpi_communicator, [&]() {
-      if (my_rank != 0)
-        return;
+    rank0_output(mpi_communicator, [&]() {
       std::ostringstream pvtu;
       pvtu << "<?xml version=\"1.0\"?>\n<VTKFile type=\"PUnstructuredGrid\" "
               "version=\"0.1\" byte_order=\"LittleEndian\">\n"

@@ -390,9 +390,8 @@ namespace ssbsim
   Simulator<dim>::write_cycles() const
   {
     if (output)
-      collective_output(mpi_communicator, [&]() {
-        if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-          cycles_table.write(parameters.output.directory + "/cycles.csv");
+      rank0_output(mpi_communicator, [&]() {
+        cycles_table.write(parameters.output.directory + "/cycles.csv");
       });
   }
 
@@ -581,10 +580,9 @@ namespace ssbsim
                               double(result.mechanics_linear_iterations),
                               double(result.rejected_attempts)});
     if (output)
-      collective_output(mpi_communicator, [&]() {
-        if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-          statistics_table.append_last_row(parameters.output.directory +
-                                           "/statistics.csv");
+      rank0_output(mpi_communicator, [&]() {
+        statistics_table.append_last_row(parameters.output.directory +
+                                         "/statistics.csv");
       });
   }
 

@@ -533,6 +533,7 @@ namespace ssbsim
   Mechanics<dim>::build_preconditioner(const bool use_rigid_body_modes)
   {
     amg = std::make_shared<TrilinosWrappers::PreconditionAMG>();
+    ++timings_.preconditioner_builds;
     amg_first_iterations = 0;
     amg_last_iterations  = 0;
     const auto data      = regions::amg_settings();

@@ -35,7 +35,10 @@ done
 # 2D, C/10): the two partitions give different AMG hierarchies, so the
 # Krylov round-off differs; with every step's staggered coupling and
 # mechanics Newton converged (or the step cut), the cycle results must
-# agree to 0.1 % in capacity and efficiency.
+# agree to 0.1 % in capacity, efficiency and mean discharge voltage. (A
+# Newton stall on one partition and not on the other parts the step
+# sequences: the gap is then the time-discretisation error, measured at
+# 0.3 % in discharge for twice the steps; doc/model.md, known limitations.)
 cat > coupled.prm <<PRM
 subsection Geometry
   set Dimension          = 2
@@ -61,7 +64,7 @@ checks = {  # column: (kind, tolerance)
     "discharge_capacity_mAh_g": ("rel", 1e-3),
     "charge_capacity_mAh_g": ("rel", 1e-3),
     "coulombic_efficiency": ("rel", 1e-3),
-    "mean_discharge_voltage_V": ("abs", 1e-3),
+    "mean_discharge_voltage_V": ("rel", 1e-3),
     "contact_fraction_end_discharge": ("abs", 1e-2),
 }
 bad = []

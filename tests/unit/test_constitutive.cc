@@ -606,7 +606,10 @@ TEST_CASE("Cohesive-frictional law: Newton matrix against finite differences")
   // matrix includes dd/d[[u]] and is again the exact derivative
   const std::vector<Case> growing = {
     {"damage grows, sliding", -2e-8 * n + 0.5 * lf * t1 + 0.02 * lf * t2, true},
-    {"damage grows, smoothed contact", -0.2e-9 * n + 0.3 * lf * t1 + 0.3 * lf * t2, true}};
+    {"damage grows, smoothed contact", -0.2e-9 * n + 0.3 * lf * t1 + 0.3 * lf * t2, true},
+    // opened in mixed mode: the onset and final separations follow the
+    // mode mix, whose change the matrix must include
+    {"damage grows, open in mixed mode", 0.2 * lf * n + 0.45 * lf * t1 + 0.05 * lf * t2, true}};
   for (const double viscosity : {0., 100.})
     for (const auto &c : growing)
       {

@@ -40,6 +40,11 @@ namespace ssbsim
   void
   collective_output(MPI_Comm comm, const std::function<void()> &write);
 
+  /// collective_output() with @p write run on rank 0 of @p comm only: the
+  /// files one rank writes for all (tables, records, indices).
+  void
+  rank0_output(MPI_Comm comm, const std::function<void()> &write);
+
   /**
    * A table of numbers with named columns, written as CSV (atomically,
    * rewritten whole each time so that a running job can be plotted).

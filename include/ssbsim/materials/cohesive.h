@@ -214,7 +214,7 @@ namespace ssbsim::materials
      * (damage, viscous damage d_v over @p dt with time constant
      * @p viscosity, plastic slip); the traction uses d_v. The matrix is
      * the tangent: in the contact, the friction and the damage growth
-     * (the last exact on closed faces; in opening the mode mix is held).
+     * (with the change of the mode mix in opening).
      */
     template <int dim>
     Response<dim>
@@ -305,8 +305,13 @@ namespace ssbsim::materials
 
   private:
     /// dd/d[[u]] of the damage update just made (zero unless the damage
-    /// grew from @p old_damage and is below 1), with the onset and final
-    /// separations held at their mode mix.
+    /// grew from @p old_damage and is below 1): through the equivalent
+    /// separation lambda and, in opening, through the mode mix u = beta^2
+    /// on which the onset and final separations depend,
+    ///   dd = d_lambda dlambda + (d_l0 dl0/du + d_lf dlf/du) du,
+    ///   d_l0 = lf (lambda - lf) / (lambda (lf - l0)^2),
+    ///   d_lf = -l0 (lambda - l0) / (lambda (lf - l0)^2),
+    ///   du/d[[u]] = 2 (s - u delta_n n) / delta_n^2.
     template <int dim>
     dealii::Tensor<1, dim>
     damage_growth(const dealii::Tensor<1, dim> &jump,
@@ -322,7 +327,24 @@ namespace ssbsim::materials
       const double                 lambda = state.threshold;
       const auto [l0, lf]                 = onset_and_final(dn, s.norm());
       const double dd_dlambda = lf * l0 / (lambda * lambda * (lf - l0));
-      return dd_dlambda / lambda * (std::max(dn, 0.) * normal + s);
+      growth = dd_dlambda / lambda * (std::max(dn, 0.) * normal + s);
+      if (dn <= 0 || !(lf > l0 * (1 + 1e-12)))
+        return growth; // closed (pure mode II), or lf at its lower bound
+      const double u   = s.norm_square() / (dn * dn);
+      const double dn0 = normal_strength / stiffness;
+      const double ds0 = shear_strength / stiffness;
+      const double dl0_du =
+        0.5 * l0 * (1. / (1 + u) - dn0 * dn0 / (ds0 * ds0 + u * dn0 * dn0));
+      const double B  = u / (1 + u);
+      const double dG = B > 0 ? bk_exponent * (mode_II_energy - mode_I_energy) *
+                                  std::pow(B, bk_exponent - 1) / ((1 + u) * (1 + u)) :
+                                0.;
+      const double dlf_du = lf * (dG / toughness(B) - dl0_du / l0);
+      const double w      = (lf - l0) * (lf - l0) * lambda;
+      const double dd_du  = lf * (lambda - lf) / w * dl0_du -
+                           l0 * (lambda - l0) / w * dlf_du;
+      growth += dd_du * 2. / (dn * dn) * (s - u * dn * normal);
+      return growth;
     }
 
     /// Damage growth: only while loading beyond the largest separation so

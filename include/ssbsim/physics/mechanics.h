@@ -171,6 +171,7 @@ namespace ssbsim
       double assembly       = 0; ///< residuals and matrices, line search included
       double preconditioner = 0; ///< ML AMG set-up
       double linear_solver  = 0; ///< CG / GMRES
+      unsigned int preconditioner_builds = 0; ///< ML hierarchies set up
     };
 
     const Timings &
