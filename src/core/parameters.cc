@@ -233,6 +233,16 @@ namespace ssbsim
                         "Li (and electrons) per FeS2 at full conversion.");
       prm.declare_entry("Initial Li content", "0", Double(0, 1),
                         "Normalised Li content theta at the start.");
+      prm.declare_entry("Irreversible conversion", "false", Bool(),
+                        "true: the converted extent xi of a point is the "
+                        "largest Li content it has held (history, "
+                        "dimensionless; the initial Li content counts as "
+                        "converted), and the Li diffusivity follows "
+                        "max(theta, xi): the Fe/Li2S nanocomposite formed on "
+                        "discharge keeps the converted phase's transport "
+                        "when it is delithiated on charge, it does not turn "
+                        "back into pristine pyrite. false: the diffusivity "
+                        "follows the Li content theta alone.");
       prm.declare_entry("Diffusivity pristine", "1e-17", Double(1e-25, 1e-6),
                         "Li diffusivity of unconverted FeS2 at the reference "
                         "temperature, times the axis factor (m^2/s).");
@@ -292,6 +302,7 @@ namespace ssbsim
       molar_mass         = prm.get_double("Molar mass") * 1e-3; // g/mol->kg/mol
       electrons          = prm.get_integer("Electrons per formula unit");
       initial_li_content = prm.get_double("Initial Li content");
+      irreversible_conversion = prm.get_bool("Irreversible conversion");
       d_pristine         = prm.get_double("Diffusivity pristine");
       d_converted        = prm.get_double("Diffusivity converted");
       diffusion_activation_energy =

@@ -64,26 +64,32 @@ namespace ssbsim::materials
 
   template <int dim>
   double
-  LiDiffusivity<dim>::scalar(const double theta) const
+  LiDiffusivity<dim>::scalar(const double theta, const double converted) const
   {
-    const double t = std::clamp(theta, 0., 1.);
+    const double t  = std::clamp(theta, 0., 1.);
+    const double xi = std::max(t, std::clamp(converted, 0., 1.));
     double       db;
     return data.d_pristine *
-           std::pow(data.d_converted / data.d_pristine, t) *
+           std::pow(data.d_converted / data.d_pristine, xi) *
            blocking(t, db);
   }
 
   template <int dim>
   double
-  LiDiffusivity<dim>::scalar_derivative(const double theta) const
+  LiDiffusivity<dim>::scalar_derivative(const double theta,
+                                        const double converted) const
   {
     if (theta < 0. || theta > 1.)
       return 0.;
     const double ratio = data.d_converted / data.d_pristine;
-    const double g     = data.d_pristine * std::pow(ratio, theta);
+    // below the converted extent of its history the point keeps that
+    // extent's transport: only the blocking follows theta
+    const bool   history = converted > theta;
+    const double g =
+      data.d_pristine * std::pow(ratio, history ? std::min(converted, 1.) : theta);
     double       db;
     const double b = blocking(theta, db);
-    return g * std::log(ratio) * b + g * db;
+    return (history ? 0. : g * std::log(ratio) * b) + g * db;
   }
 
   template class LiDiffusivity<2>;

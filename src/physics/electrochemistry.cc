@@ -191,6 +191,11 @@ namespace ssbsim
     hydrostatic_stress.assign(triangulation.n_active_cells() *
                                 cell_quadrature.size(),
                               0.);
+    // a particle that starts lithiated was converted
+    converted_extent.assign(hydrostatic_stress.size(),
+                            parameters.particle.irreversible_conversion ?
+                              parameters.particle.initial_li_content :
+                              0.);
 
     // volume and interface area as the quadrature sees them, so that
     // capacities and stored Li are consistent to round-off
@@ -326,9 +331,11 @@ namespace ssbsim
                   const double factor =
                     diffusivity_arrhenius *
                     std::exp(stress_factor_exponent(sigma_h));
-                  const double g  = factor * diffusivity.scalar(theta[q]);
+                  const double xi =
+                    converted_extent[cell->active_cell_index() * nq + q];
+                  const double g  = factor * diffusivity.scalar(theta[q], xi);
                   const double dg =
-                    factor * diffusivity.scalar_derivative(theta[q]);
+                    factor * diffusivity.scalar_derivative(theta[q], xi);
                   const Tensor<1, dim> A_grad = A * grad_theta[q];
                   const double         JxW    = fv.JxW(q);
                   for (unsigned int i = 0; i < n; ++i)
@@ -628,6 +635,12 @@ namespace ssbsim
     old_solution           = solution;
     relevant_old_solution  = solution;
     old_particle_potential = particle_potential;
+    if (parameters.particle.irreversible_conversion)
+      {
+        const auto theta = conversion_extent_at_quadrature_points();
+        for (unsigned int k = 0; k < theta.size(); ++k)
+          converted_extent[k] = std::max(converted_extent[k], theta[k]);
+      }
   }
 
   template <int dim>

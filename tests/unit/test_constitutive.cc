@@ -154,6 +154,23 @@ TEST_CASE("Li diffusivity: log-linear front law, blocking, derivative")
             Approx((blocked.scalar(t + h) - blocked.scalar(t - h)) / (2 * h))
               .epsilon(1e-6));
     }
+
+  // a converted history xi: the log-linear factor of max(theta, xi), the
+  // blocking of theta; the derivative at fixed xi
+  CHECK(d.scalar(0.2, 0.8) == Approx(d.scalar(0.8)));
+  CHECK(d.scalar(0.9, 0.8) == Approx(d.scalar(0.9)));
+  CHECK(blocked.scalar(0.92, 1.) == Approx(1e-14 * blocked.scalar(0.92) /
+                                           d.scalar(0.92)));
+  for (const auto &[t, xi] : std::vector<std::pair<double, double>>{
+         {0.3, 0.7}, {0.7, 0.3}, {0.91, 1.}, {0.94, 0.5}})
+    {
+      const double h = 1e-7;
+      CHECK(blocked.scalar_derivative(t, xi) ==
+            Approx((blocked.scalar(t + h, xi) - blocked.scalar(t - h, xi)) /
+                   (2 * h))
+              .epsilon(1e-6)
+              .margin(1e-30));
+    }
 }
 
 TEST_CASE("Li diffusivity: crystal orientation")

@@ -80,6 +80,7 @@ namespace ssbsim
       double                molar_mass;           // kg/mol
       unsigned int          electrons;            // per formula unit
       double                initial_li_content;   // theta
+      bool                  irreversible_conversion; // xi = max theta
       double                d_pristine;           // m^2/s
       double                d_converted;          // m^2/s
       double                diffusion_activation_energy; // J/mol

@@ -30,8 +30,11 @@ namespace ssbsim::materials
   /**
    * Li diffusivity in the converting particle (PHYSICS.md section 2):
    *
-   *   D(theta) = g(theta) b(theta) Q diag(f_a, f_b, f_c) Q^T,
-   *   g(theta) = D_p (D_c / D_p)^theta          (log-linear: sharp front),
+   *   D(theta) = g(max(theta, xi)) b(theta) Q diag(f_a, f_b, f_c) Q^T,
+   *   g(x) = D_p (D_c / D_p)^x                  (log-linear: sharp front),
+   *
+   * with xi the largest Li content the point has held (the converted
+   * extent, irreversible; 0 unless Particle/Irreversible conversion),
    *   b(theta) = 1 - (1 - beta) S((theta - theta_b) / w)  (dense Fe shell),
    *
    * with S the cubic smoothstep from 0 to 1 on [0,1], beta the blocking
@@ -48,13 +51,15 @@ namespace ssbsim::materials
     LiDiffusivity() = default;
     explicit LiDiffusivity(const Data &data);
 
-    /// Scalar factor g(theta) b(theta), m^2/s.
+    /// Scalar factor g(max(theta, xi)) b(theta), m^2/s, with xi the
+    /// converted extent @p converted of the point's history (0: the
+    /// transport follows the Li content alone).
     double
-    scalar(const double theta) const;
+    scalar(const double theta, const double converted = 0.) const;
 
-    /// d(g b)/d theta, m^2/s.
+    /// d(g b)/d theta at fixed history, m^2/s.
     double
-    scalar_derivative(const double theta) const;
+    scalar_derivative(const double theta, const double converted = 0.) const;
 
     /// Dimensionless orientation tensor Q diag(f) Q^T (dim x dim block).
     const dealii::SymmetricTensor<2, dim> &

@@ -226,6 +226,16 @@ namespace ssbsim
       return face_quadrature.size();
     }
 
+    /// Converted extent xi in [0,1] at each quadrature point of each
+    /// locally owned particle cell, in active-cell order: the largest Li
+    /// content of the accepted steps with `Particle/Irreversible
+    /// conversion`, else 0.
+    const std::vector<double> &
+    converted_extents() const
+    {
+      return converted_extent;
+    }
+
     /// Hook for the mechanics: hydrostatic stress (Pa) at each quadrature
     /// point of each locally owned particle cell, in active-cell order.
     std::vector<double> &
@@ -314,6 +324,9 @@ namespace ssbsim
     std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<double>        contact_factor;
     std::vector<double>        hydrostatic_stress;
+    /// converted extent xi (largest accepted Li content) per particle
+    /// quadrature point, active-cell order; 0 unless irreversible
+    std::vector<double>        converted_extent;
 
     materials::LiDiffusivity<dim> diffusivity;
     materials::ButlerVolmer       kinetics;
