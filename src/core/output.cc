@@ -268,6 +268,25 @@ namespace ssbsim
     data_out.add_data_vector(material, "material_id");
     data_out.add_data_vector(rank, "mpi_rank");
 
+    // the converted extent (history) as cell data, the mean over the
+    // cell's quadrature points; -1 off the particle
+    Vector<float> converted(tria.n_active_cells());
+    const auto   &xi = chemistry.converted_extents();
+    if (chemistry.irreversible_conversion())
+      {
+        const unsigned int nq = xi.size() / tria.n_active_cells();
+        converted             = -1;
+        for (const auto &cell : tria.active_cell_iterators())
+          if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+            {
+              const unsigned int c = cell->active_cell_index();
+              converted(c)         = 0;
+              for (unsigned int q = 0; q < nq; ++q)
+                converted(c) += xi[c * nq + q] / nq;
+            }
+        data_out.add_data_vector(converted, "conversion_history");
+      }
+
     // interface state as cell data on the particle cells that touch it
     // (mean over their interface points; -1 elsewhere)
     Vector<float> contact(tria.n_active_cells()), damage(tria.n_active_cells());

@@ -236,6 +236,14 @@ namespace ssbsim
       return converted_extent;
     }
 
+    /// Whether the converted extent is a history (`Particle/Irreversible
+    /// conversion`).
+    bool
+    irreversible_conversion() const
+    {
+      return parameters.particle.irreversible_conversion;
+    }
+
     /// Hook for the mechanics: hydrostatic stress (Pa) at each quadrature
     /// point of each locally owned particle cell, in active-cell order.
     std::vector<double> &
