@@ -262,10 +262,12 @@ namespace ssbsim
 
     /// Creates the output directory and its series subdirectories (rank 0)
     /// and removes the outputs of an earlier run in it (run_outputs, their
-    /// temporary files and the series files solution-* and interface-*).
+    /// temporary files and the series files solution-*, interface-* and
+    /// eis-*).
     void
     prepare_output_directory(const parameters::Output &output,
                              const bool                mechanics,
+                             const bool                impedance,
                              MPI_Comm                  comm)
     {
       namespace fs = std::filesystem;
@@ -279,7 +281,7 @@ namespace ssbsim
               for (const std::string file : run_outputs)
                 for (const std::string suffix : {"", ".tmp"})
                   fs::remove(directory / (file + suffix));
-              for (const std::string series : {"solution", "interface"})
+              for (const std::string series : {"solution", "interface", "eis"})
                 {
                   if (fs::is_directory(directory / series))
                     for (const auto &entry :
@@ -287,8 +289,10 @@ namespace ssbsim
                       if (entry.path().filename().string().rfind(series + "-",
                                                                  0) == 0)
                         fs::remove(entry.path());
-                  if (output.write_solution &&
-                      (series == "solution" || mechanics))
+                  if (series == "eis" ?
+                        impedance :
+                        output.write_solution &&
+                          (series == "solution" || mechanics))
                     fs::create_directories(directory / series);
                 }
             }
@@ -311,6 +315,7 @@ namespace ssbsim
       MPI_Comm comm = MPI_COMM_WORLD;
       prepare_output_directory(parameters.output,
                                parameters.mechanics.enabled,
+                               parameters.impedance.enabled(),
                                comm);
       rank0_output(comm, [&]() {
         write_file_atomically(parameters.output.directory + "/parameters.prm",

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -322,6 +323,12 @@ namespace ssbsim
     Kinetics::declare(ParameterHandler &prm)
     {
       prm.enter_subsection("Kinetics");
+      prm.declare_entry("Double layer capacitance", "0.1", Double(0, 100),
+                        "Capacitance of the particle/electrolyte double "
+                        "layer per contact area (F/m^2; 0.1 F/m^2 = 10 "
+                        "uF/cm^2, a Helmholtz layer). Enters the impedance "
+                        "spectra only: on the time scale of a cycle its "
+                        "charge is negligible.");
       prm.declare_entry("Exchange current density", "0.1", Double(1e-12, 1e6),
                         "Butler-Volmer exchange current density at the "
                         "reference temperature (A/m^2).");
@@ -359,6 +366,7 @@ namespace ssbsim
     {
       prm.enter_subsection("Kinetics");
       exchange_current_density = prm.get_double("Exchange current density");
+      double_layer_capacitance = prm.get_double("Double layer capacitance");
       activation_energy =
         prm.get_double("Exchange current activation energy") * 1e3;
       anodic_transfer_coefficient =
@@ -682,6 +690,63 @@ namespace ssbsim
     }
 
     void
+    Impedance::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Impedance");
+      prm.declare_entry("After each discharge", "false", Bool(),
+                        "Write the small-signal impedance spectrum of the "
+                        "cell at the end of each discharge to "
+                        "eis/eis-cycleN-discharge.csv (frequency_Hz, "
+                        "z_real_ohm_cm2, z_imag_ohm_cm2; per interface "
+                        "area): the FE system linearised about that state, "
+                        "with the double layer (Kinetics/Double layer "
+                        "capacitance) and the mechanical state held.");
+      prm.declare_entry("At depths of discharge", "", List(Double(0, 1e4)),
+                        "Also write the spectrum when a discharge passes each "
+                        "of these capacities (mAh/g, comma-separated; empty: "
+                        "none), to eis/eis-cycleN-dodQ.csv.");
+      prm.declare_entry("Minimum frequency", "1e-3", Double(1e-9, 1e12),
+                        "Lowest frequency of the spectrum (Hz).");
+      prm.declare_entry("Maximum frequency", "1e5", Double(1e-9, 1e12),
+                        "Highest frequency of the spectrum (Hz).");
+      prm.declare_entry("Points per decade", "5", Integer(1, 100),
+                        "Frequencies per decade, logarithmically spaced.");
+      prm.leave_subsection();
+    }
+
+    void
+    Impedance::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Impedance");
+      after_discharge   = prm.get_bool("After each discharge");
+      depths_of_discharge.clear();
+      for (const auto &q :
+           dealii::Utilities::split_string_list(prm.get("At depths of discharge")))
+        depths_of_discharge.push_back(dealii::Utilities::string_to_double(q));
+      std::sort(depths_of_discharge.begin(), depths_of_discharge.end());
+      minimum_frequency = prm.get_double("Minimum frequency");
+      maximum_frequency = prm.get_double("Maximum frequency");
+      points_per_decade = prm.get_integer("Points per decade");
+      prm.leave_subsection();
+      if (!(minimum_frequency < maximum_frequency))
+        fail("Impedance/Minimum frequency",
+             "must be below 'Impedance/Maximum frequency' (" +
+               std::to_string(maximum_frequency) + " Hz)");
+    }
+
+    std::vector<double>
+    Impedance::frequencies() const
+    {
+      const double decades = std::log10(maximum_frequency / minimum_frequency);
+      const unsigned int n =
+        std::max(2u, (unsigned int)std::ceil(decades * points_per_decade) + 1);
+      std::vector<double> f(n);
+      for (unsigned int k = 0; k < n; ++k)
+        f[k] = minimum_frequency * std::pow(10., decades * k / (n - 1));
+      return f;
+    }
+
+    void
     Output::declare(ParameterHandler &prm)
     {
       prm.enter_subsection("Output");
@@ -725,6 +790,7 @@ namespace ssbsim
     parameters::Solver::declare(prm);
     parameters::Mechanics::declare(prm);
     parameters::Output::declare(prm);
+    parameters::Impedance::declare(prm);
     prm.enter_subsection("Materials");
     prm.declare_entry("Reference temperature", "298.15", Double(150, 500),
                       "Temperature at which conductivity, diffusivities and "
@@ -744,6 +810,7 @@ namespace ssbsim
     solver.parse(prm);
     mechanics.parse(prm);
     output.parse(prm);
+    impedance.parse(prm);
     prm.enter_subsection("Materials");
     reference_temperature = prm.get_double("Reference temperature");
     prm.leave_subsection();

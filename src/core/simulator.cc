@@ -187,6 +187,8 @@ namespace ssbsim
     for (unsigned int cycle = 1; cycle <= op.number_of_cycles; ++cycle)
       {
         const HalfCycle d = run_half_cycle(cycle, discharge);
+        if (parameters.impedance.after_discharge)
+          write_impedance("cycle" + std::to_string(cycle) + "-discharge");
         if (op.rest_time > 0)
           run_half_cycle(cycle, rest);
         const HalfCycle c = run_half_cycle(cycle, charge);
@@ -337,6 +339,16 @@ namespace ssbsim
 
         Timer writing;
         record(cycle, kind, current, moved / 3.6 / grams, result);
+        // spectra at the depths of discharge this step passed
+        if (kind == discharge)
+          for (const double q : parameters.impedance.depths_of_discharge)
+            if (q > (moved - std::abs(current) * time_step) / 3.6 / grams &&
+                q <= moved / 3.6 / grams)
+              {
+                std::ostringstream name;
+                name << "cycle" << cycle << "-dod" << q;
+                write_impedance(name.str());
+              }
         if (step % parameters.output.progress_interval == 0)
           progress(cycle, kind, moved / 3.6 / grams, result);
         if (parameters.output.solution_interval > 0 &&
@@ -393,6 +405,36 @@ namespace ssbsim
       rank0_output(mpi_communicator, [&]() {
         cycles_table.write(parameters.output.directory + "/cycles.csv");
       });
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::write_impedance(const std::string &name)
+  {
+    Timer      timer;
+    const auto frequencies = parameters.impedance.frequencies();
+    // about the state at rest: the potentials at zero current after a step
+    // of the minimum length (the Li content does not move in it), which is
+    // then discarded
+    const auto rest_state = chemistry->solve_time_step(
+      parameters.time_stepping.minimum_time_step, 0., branch);
+    if (!rest_state.converged)
+      warn("the impedance " + name + " is about the state under current: "
+           "the zero-current potentials did not converge (" +
+           rest_state.failure + ")");
+    const auto z = chemistry->impedance(frequencies);
+    chemistry->reject_step();
+    if (output)
+      rank0_output(mpi_communicator, [&]() {
+        CsvTable table({"frequency_Hz", "z_real_ohm_cm2", "z_imag_ohm_cm2"});
+        for (unsigned int k = 0; k < z.size(); ++k)
+          table.add_row({frequencies[k], 1e4 * z[k].real(), 1e4 * z[k].imag()});
+        table.write(parameters.output.directory + "/eis/eis-" + name + ".csv");
+      });
+    pcout << "   impedance " << name << ": " << frequencies.size()
+          << " frequencies, |Z| " << 1e4 * std::abs(z.front()) << " to "
+          << 1e4 * std::abs(z.back()) << " ohm cm^2 (" << timer.wall_time()
+          << " s)" << std::endl;
   }
 
   template <int dim>

@@ -8,6 +8,8 @@
 #include <deal.II/lac/solver_gmres.h>
 #include <deal.II/lac/sparsity_tools.h>
 #include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
 #include <deal.II/numerics/vector_tools.h>
 
 #include <ssbsim/core/geometry.h>
@@ -247,6 +249,24 @@ namespace ssbsim
   template <int dim>
   template <typename F>
   void
+  Electrochemistry<dim>::for_each_interface_face(FEFaceValues<dim> &particle_face,
+                                                 FEFaceValues<dim> &electrolyte_face,
+                                                 const F           &f) const
+  {
+    for (unsigned int k = 0; k < interface_faces.size(); ++k)
+      {
+        const auto &face     = interface_faces[k];
+        const auto  neighbor = face.cell->neighbor(face.face);
+        particle_face.reinit(face.cell, face.face);
+        electrolyte_face.reinit(neighbor,
+                                face.cell->neighbor_of_neighbor(face.face));
+        f(k, face.cell, neighbor);
+      }
+  }
+
+  template <int dim>
+  template <typename F>
+  void
   Electrochemistry<dim>::for_each_interface_point(const F &f) const
   {
     FEFaceValues<dim> particle_face(fe_collection[particle_fe],
@@ -257,18 +277,14 @@ namespace ssbsim
                                        update_values);
     const unsigned int  nq = face_quadrature.size();
     std::vector<double> theta(nq), phi_e(nq);
-    for (unsigned int k = 0; k < interface_faces.size(); ++k)
-      {
-        const auto &face = interface_faces[k];
-        particle_face.reinit(face.cell, face.face);
-        electrolyte_face.reinit(face.cell->neighbor(face.face),
-                                face.cell->neighbor_of_neighbor(face.face));
-        particle_face[li_content].get_function_values(relevant_solution, theta);
-        electrolyte_face[electrolyte_potential].get_function_values(
-          relevant_solution, phi_e);
-        for (unsigned int q = 0; q < nq; ++q)
-          f(k * nq + q, particle_face.JxW(q), theta[q], phi_e[q]);
-      }
+    for_each_interface_face(particle_face, electrolyte_face,
+                            [&](const unsigned int k, const auto &, const auto &) {
+      particle_face[li_content].get_function_values(relevant_solution, theta);
+      electrolyte_face[electrolyte_potential].get_function_values(
+        relevant_solution, phi_e);
+      for (unsigned int q = 0; q < nq; ++q)
+        f(k * nq + q, particle_face.JxW(q), theta[q], phi_e[q]);
+    });
   }
 
   template <int dim>
@@ -404,13 +420,9 @@ namespace ssbsim
     const double         F   = constants::faraday;
 
     theta.resize(nqf);
-    for (unsigned int k = 0; k < interface_faces.size(); ++k)
-      {
-        const auto &face     = interface_faces[k];
-        const auto  neighbor = face.cell->neighbor(face.face);
-        particle_face.reinit(face.cell, face.face);
-        electrolyte_face.reinit(neighbor,
-                                face.cell->neighbor_of_neighbor(face.face));
+    for_each_interface_face(particle_face, electrolyte_face,
+                            [&](const unsigned int k, const auto &cell,
+                                const auto &neighbor) {
         particle_face[li_content].get_function_values(relevant_solution, theta);
         electrolyte_face[electrolyte_potential].get_function_values(
           relevant_solution, phi_e);
@@ -451,7 +463,7 @@ namespace ssbsim
                     di * (l < np ? -dU : -1.) * shape(l) * row;
               }
           }
-        face.cell->get_dof_indices(particle_dofs);
+        cell->get_dof_indices(particle_dofs);
         std::copy(particle_dofs.begin(), particle_dofs.end(), face_dofs.begin());
         neighbor->get_dof_indices(neighbor_dofs);
         std::copy(neighbor_dofs.begin(),
@@ -474,7 +486,7 @@ namespace ssbsim
         update_constraints.distribute_local_to_global(face_c,
                                                       face_dofs,
                                                       out.d_current_d_u);
-      }
+      });
 
     jacobian.compress(VectorOperation::add);
     preconditioner_matrix.compress(VectorOperation::add);
@@ -626,6 +638,148 @@ namespace ssbsim
                      std::to_string(parameters.solver.max_newton_iterations) +
                      " iterations";
     return result;
+  }
+
+  template <int dim>
+  std::vector<std::complex<double>>
+  Electrochemistry<dim>::impedance(const std::vector<double> &frequencies)
+  {
+    // steady Jacobian J, b, c, d at the current state (the storage term
+    // c_max/dt vanishes with an infinite step); the fields are not moved
+    Assembly system;
+    assemble(std::numeric_limits<double>::max(), 0., system);
+
+    // M: the Li storage c_max (w_i, w_j) on the particle, the double layer
+    // C_dl a (v_m, v_l) on the phi_e rows of the interface; and the double
+    // layer's parts of b, c, d (their imaginary parts over omega)
+    TrilinosWrappers::SparseMatrix mass;
+    mass.reinit(jacobian);
+    mass = 0;
+    TrilinosWrappers::MPI::Vector b_dl(locally_owned_dofs, mpi_communicator),
+      c_dl(b_dl);
+    double d_dl = 0;
+    {
+      FEValues<dim> fv(fe_collection[particle_fe], cell_quadrature,
+                       update_values | update_JxW_values);
+      const unsigned int n = fe_collection[particle_fe].n_dofs_per_cell();
+      FullMatrix<double> cell_matrix(n, n);
+      std::vector<types::global_dof_index> dofs(n);
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+          {
+            fv.reinit(cell);
+            cell_matrix = 0;
+            for (unsigned int q = 0; q < cell_quadrature.size(); ++q)
+              for (unsigned int i = 0; i < n; ++i)
+                for (unsigned int j = 0; j < n; ++j)
+                  cell_matrix(i, j) += max_li_concentration *
+                                       fv[li_content].value(i, q) *
+                                       fv[li_content].value(j, q) * fv.JxW(q);
+            cell->get_dof_indices(dofs);
+            update_constraints.distribute_local_to_global(cell_matrix, dofs, mass);
+          }
+    }
+    const double C_dl = parameters.kinetics.double_layer_capacitance;
+    {
+      FEFaceValues<dim> particle_face(fe_collection[particle_fe], face_quadrature,
+                                      update_JxW_values);
+      FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
+                                         face_quadrature, update_values);
+      const unsigned int ne  = fe_collection[electrolyte_fe].n_dofs_per_cell();
+      const unsigned int nqf = face_quadrature.size();
+      FullMatrix<double> face_matrix(ne, ne);
+      Vector<double>     face_b(ne), face_c(ne);
+      std::vector<types::global_dof_index> dofs(ne);
+      for_each_interface_face(particle_face, electrolyte_face,
+                              [&](const unsigned int k, const auto &,
+                                  const auto &neighbor) {
+          face_matrix = 0;
+          face_b      = 0;
+          face_c      = 0;
+          for (unsigned int q = 0; q < nqf; ++q)
+            {
+              const double w = C_dl * contact_factor[k * nqf + q] *
+                               particle_face.JxW(q);
+              d_dl += w;
+              for (unsigned int m = 0; m < ne; ++m)
+                {
+                  const double v_m =
+                    electrolyte_face[electrolyte_potential].value(m, q);
+                  // phi_e rows carry -i v: d/d phi_s of -C_dl a dphi/dt
+                  face_b(m) -= w * v_m;
+                  face_c(m) -= w * v_m;
+                  for (unsigned int l = 0; l < ne; ++l)
+                    face_matrix(m, l) +=
+                      w * v_m * electrolyte_face[electrolyte_potential].value(l, q);
+                }
+            }
+          neighbor->get_dof_indices(dofs);
+          update_constraints.distribute_local_to_global(face_matrix, dofs, mass);
+          update_constraints.distribute_local_to_global(face_b, dofs, b_dl);
+          update_constraints.distribute_local_to_global(face_c, dofs, c_dl);
+        });
+    }
+    mass.compress(VectorOperation::add);
+    b_dl.compress(VectorOperation::add);
+    c_dl.compress(VectorOperation::add);
+    d_dl = Utilities::MPI::sum(d_dl, mpi_communicator);
+
+    // the real block form [J, -wM; wM, J] on the unknowns (re, im)
+    const types::global_dof_index n = dof_handler.n_dofs();
+    IndexSet                      owned(2 * n);
+    owned.add_indices(locally_owned_dofs);
+    owned.add_indices(locally_owned_dofs, n);
+    owned.compress();
+    TrilinosWrappers::SparsityPattern pattern(owned, mpi_communicator);
+    for (const auto r : locally_owned_dofs)
+      for (auto entry = jacobian.begin(r); entry != jacobian.end(r); ++entry)
+        for (const types::global_dof_index shift_r : {types::global_dof_index(0), n})
+          for (const types::global_dof_index shift_c : {types::global_dof_index(0), n})
+            pattern.add(r + shift_r, entry->column() + shift_c);
+    pattern.compress();
+    TrilinosWrappers::SparseMatrix block;
+    block.reinit(pattern);
+    TrilinosWrappers::MPI::Vector rhs(owned, mpi_communicator), x(rhs);
+
+    std::vector<std::complex<double>> z;
+    for (const double frequency : frequencies)
+      {
+        const double omega = 2 * numbers::PI * frequency;
+        block              = 0;
+        for (const auto r : locally_owned_dofs)
+          {
+            auto m = mass.begin(r);
+            for (auto j = jacobian.begin(r); j != jacobian.end(r); ++j, ++m)
+              {
+                const auto col = j->column();
+                block.set(r, col, j->value());
+                block.set(r + n, col + n, j->value());
+                block.set(r, col + n, -omega * m->value());
+                block.set(r + n, col, omega * m->value());
+              }
+          }
+        block.compress(VectorOperation::insert);
+        for (const auto r : locally_owned_dofs)
+          {
+            rhs[r]     = system.d_residual_d_phi_s[r];
+            rhs[r + n] = omega * b_dl[r];
+          }
+        rhs.compress(VectorOperation::insert);
+        SolverControl                  control(1, 0);
+        TrilinosWrappers::SolverDirect direct(
+          control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
+        direct.solve(block, x, rhs);
+        // c.x with c = c_J + i omega c_dl, x = x_re + i x_im
+        std::complex<double> cx = 0;
+        for (const auto r : locally_owned_dofs)
+          cx += std::complex<double>(system.d_current_d_u[r], omega * c_dl[r]) *
+                std::complex<double>(x[r], x[r + n]);
+        cx = {Utilities::MPI::sum(cx.real(), mpi_communicator),
+              Utilities::MPI::sum(cx.imag(), mpi_communicator)};
+        const std::complex<double> d(system.d_current_d_phi_s, omega * d_dl);
+        z.push_back(interface_area / (d - cx));
+      }
+    return z;
   }
 
   template <int dim>

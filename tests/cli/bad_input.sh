@@ -58,6 +58,8 @@ prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
 prm cutoffs.prm "subsection Operating conditions" "  set Lower cutoff voltage = 3.5" "end"
 expect "impossible cutoffs" "Lower cutoff voltage.*Upper cutoff voltage" "$SSBSIM" cutoffs.prm
+expect "impedance frequencies" "Impedance/Minimum frequency.*Maximum frequency" \
+  "$SSBSIM" ok.prm --set "Impedance/Minimum frequency=1e3" --set "Impedance/Maximum frequency=10"
 prm box.prm "subsection Geometry" "  set Particle radius = 5" "  set Box size = 8" "end"
 expect "particle larger than box" "Box size" "$SSBSIM" box.prm
 prm steps.prm "subsection Time stepping" "  set Initial time step = 1000" "end"

@@ -119,6 +119,37 @@ print("converted extent: end of discharge", xi1.mean(), "end of charge",
       xi2.mean(), "Li content", theta2.mean())
 PY
 
+# impedance spectra after each discharge and at depths of discharge: one
+# CSV per state, the frequencies asked for, and the run itself unchanged
+# (the spectrum is taken about a discarded zero-current step)
+"$SSBSIM" quick.prm --set "Output/Output directory=eis" \
+  --set "Impedance/After each discharge=true" --set "Impedance/Points per decade=2" \
+  --set "Impedance/At depths of discharge=60, 20" \
+  --set "Operating conditions/C rate=5" --set "Operating conditions/Number of cycles=2" > eis.log
+"$SSBSIM" quick.prm --set "Output/Output directory=no_eis" \
+  --set "Operating conditions/C rate=5" --set "Operating conditions/Number of cycles=2" > no_eis.log
+cmp eis/cycles.csv no_eis/cycles.csv
+[ ! -e no_eis/eis ] || [ -z "$(ls no_eis/eis)" ]
+/usr/bin/python3 - eis/eis <<'PY'
+import csv, sys
+import os
+names = sorted(os.listdir(sys.argv[1]))
+expected = sorted(f"eis-cycle{c}-{s}.csv" for c in (1, 2) for s in ("discharge", "dod20", "dod60"))
+assert names == expected, names
+for name in names:
+    rows = list(csv.DictReader(open(f"{sys.argv[1]}/{name}")))
+    f = [float(r["frequency_Hz"]) for r in rows]
+    # 1e-3 to 1e5 Hz at 2 per decade: 17 frequencies, both ends included
+    assert len(f) == 17 and abs(f[0] - 1e-3) < 1e-15 and abs(f[-1] / 1e5 - 1) < 1e-12, f
+    z_re = [float(r["z_real_ohm_cm2"]) for r in rows]
+    z_im = [float(r["z_imag_ohm_cm2"]) for r in rows]
+    # a passive cell: resistive and capacitive at every frequency, the
+    # real part falling to the electrolyte's at high frequency
+    assert all(r > 0 for r in z_re) and all(i < 0 for i in z_im)
+    assert z_re[0] > 10 * z_re[-1]
+print("impedance spectra: 2 discharges and 2 depths of discharge each, 17 frequencies")
+PY
+
 # with mechanics: displacement, stress and the interface state are written
 "$SSBSIM" quick.prm --set "Output/Output directory=mech" \
   --set "Mechanics/Enable mechanics=true" --set "Operating conditions/C rate=5" > mech.log

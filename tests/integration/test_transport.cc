@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <complex>
 #include <iostream>
 
 #include "helpers.h"
@@ -325,6 +326,88 @@ TEST_CASE("Electrolyte slab: ohmic drop and its Arrhenius temperature scaling")
         Approx(std::exp(9493. / constants::gas_constant *
                         (1. / 298.15 - 1. / 333.15)))
           .epsilon(1e-7));
+}
+
+TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
+          "and a double layer: R_el + (R_ct || C_dl)")
+{
+  // the layered cell at rest (eta = 0) with a flat open-circuit potential
+  // (so the Li content does not act back on the interface): per interface
+  // area Z = L / sigma + R_ct / (1 + i omega R_ct C_dl), R_ct = RT / (F i0)
+  const double L = 10e-6, i0 = 1., C_dl = 0.1;
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
+    " set Separator thickness = 10\n set Layer thickness = 2\n"
+    " set Box size = 4\n set Global refinements = 2\nend\n"
+    "subsection Kinetics\n set Exchange current density = 1\n"
+    " set Double layer capacitance = 0.1\n"
+    " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n");
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  Electrochemistry<2> chem(p, tria, quiet);
+  chem.setup();
+  const double T     = p.operating.temperature;
+  const double R_ct  = constants::gas_constant * T / (constants::faraday * i0);
+  const double sigma = p.electrolyte.conductivity *
+                       materials::arrhenius_factor(p.electrolyte.activation_energy,
+                                                   T, p.reference_temperature);
+  const double R_el = L / sigma;
+  const std::vector<double> frequencies = {0.1, 10., 62., 600., 1e4, 1e6};
+  const auto                z           = chem.impedance(frequencies);
+  for (unsigned int k = 0; k < frequencies.size(); ++k)
+    {
+      const double               omega = 2 * M_PI * frequencies[k];
+      const std::complex<double> exact =
+        R_el + R_ct / std::complex<double>(1., omega * R_ct * C_dl);
+      std::cout << "slab impedance at " << frequencies[k] << " Hz: " << z[k]
+                << " ohm m^2 (exact " << exact << ")" << std::endl;
+      CHECK(std::abs(z[k] - exact) < 1e-9 * std::abs(exact));
+    }
+}
+
+TEST_CASE("Impedance of a spherical particle with fast kinetics: spherical "
+          "diffusion")
+{
+  // at rest at theta = 0.5 on a linear open-circuit potential (dU/dtheta =
+  // -1 V), no double layer, fast kinetics and a conducting electrolyte:
+  // per interface area Z = R_ct + Z_d, the finite-space spherical
+  // diffusion impedance
+  //   Z_d = -dU/dtheta R / (F c_max D) tanh(z) / (z - tanh z),
+  //   z = R sqrt(i omega / D)
+  const double R = 2.5e-6, D = 1e-14, i0 = 1e3;
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 3\n set Global refinements = 3\nend\n"
+    "subsection Electrolyte\n set Conductivity = 1e3\nend\n"
+    "subsection Particle\n set Diffusivity pristine = 1e-14\n"
+    " set Diffusivity converted = 1e-14\n set Anisotropy factors = 1,1,1\n"
+    " set Initial Li content = 0.5\nend\n"
+    "subsection Kinetics\n set Exchange current density = 1e3\n"
+    " set Double layer capacitance = 0\n"
+    " set Discharge open circuit table = 0:2.0, 1:1.0\nend\n");
+  parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  Electrochemistry<3> chem(p, tria, quiet);
+  chem.setup();
+  const double T    = p.operating.temperature;
+  const double R_ct = constants::gas_constant * T / (constants::faraday * i0);
+  const double c    = chem.get_max_li_concentration();
+  std::vector<double> frequencies;
+  // |z| = R sqrt(omega / D): from the capacitive limit to a penetration
+  // depth of a quarter radius (each a direct solve of the 3D system)
+  for (const double z : {0.5, 1.5, 4.})
+    frequencies.push_back(z * z * D / (R * R) / (2 * M_PI));
+  const auto z_fe = chem.impedance(frequencies);
+  for (unsigned int k = 0; k < frequencies.size(); ++k)
+    {
+      const std::complex<double> z =
+        R * std::sqrt(std::complex<double>(0., 2 * M_PI * frequencies[k] / D));
+      const std::complex<double> exact =
+        R_ct + R / (constants::faraday * c * D) * std::tanh(z) / (z - std::tanh(z));
+      std::cout << "sphere impedance at " << frequencies[k] << " Hz (|z| "
+                << std::abs(z) << "): " << z_fe[k] << " ohm m^2 (exact " << exact
+                << ")" << std::endl;
+      CHECK(std::abs(z_fe[k] - exact) < 0.02 * std::abs(exact));
+    }
 }
 
 TEST_CASE("Charge conservation and the theoretical capacity")

@@ -107,6 +107,7 @@ namespace ssbsim
     struct Kinetics
     {
       double      exchange_current_density; // A/m^2 at the reference T
+      double      double_layer_capacitance; // F/m^2
       double      activation_energy;        // J/mol
       double      anodic_transfer_coefficient;
       double      cathodic_transfer_coefficient;
@@ -192,6 +193,27 @@ namespace ssbsim
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);
     };
+
+    struct Impedance
+    {
+      bool         after_discharge;
+      std::vector<double> depths_of_discharge; // mAh/g, ascending
+      double       minimum_frequency; // Hz
+      double       maximum_frequency; // Hz
+      unsigned int points_per_decade;
+
+      bool
+      enabled() const
+      {
+        return after_discharge || !depths_of_discharge.empty();
+      }
+
+      /// The frequencies (Hz), logarithmically spaced, both ends included.
+      std::vector<double> frequencies() const;
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
   } // namespace parameters
 
   struct Parameters
@@ -205,6 +227,7 @@ namespace ssbsim
     parameters::Solver              solver;
     parameters::Mechanics           mechanics;
     parameters::Output              output;
+    parameters::Impedance           impedance;
     double                          reference_temperature; // K
 
     static void declare(dealii::ParameterHandler &prm);

@@ -122,6 +122,10 @@ namespace ssbsim
     void
     write_cycles() const;
 
+    /// The impedance spectrum of the present state to eis/eis-@p name.csv.
+    void
+    write_impedance(const std::string &name);
+
     /// "ssbsim: warning: ..." on rank 0's stderr
     void
     warn(const std::string &message) const;

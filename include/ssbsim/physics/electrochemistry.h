@@ -18,6 +18,7 @@
 #include <ssbsim/physics/regions.h>
 
 #include <string>
+#include <complex>
 #include <vector>
 
 namespace ssbsim
@@ -270,6 +271,21 @@ namespace ssbsim
       return dof_handler.n_dofs();
     }
 
+    /**
+     * Small-signal impedance of the cell about the current state, per
+     * interface area (ohm m^2): the discretised system linearised at the
+     * current fields and particle potential and solved at each of
+     * @p frequencies (Hz, > 0) in the real 2x2 block form of
+     * (J + i omega M) du = -b dphi_s, with J the steady Jacobian, M the Li
+     * storage and the double-layer charging C_dl a d(phi_s - phi_e)/dt at
+     * the interface (a the contact factor), and the current perturbation
+     * c.du + d dphi_s = dI; Z = dphi_s / dI times the interface area. The
+     * mechanical state (contact, stresses) is held (a direct solve per
+     * frequency: meant for the states a user asks for).
+     */
+    std::vector<std::complex<double>>
+    impedance(const std::vector<double> &frequencies);
+
   private:
     struct Assembly;
 
@@ -299,6 +315,15 @@ namespace ssbsim
     template <typename F>
     void
     for_each_interface_point(const F &f) const;
+
+    /// Reinitialises @p particle_face and @p electrolyte_face on each
+    /// interface face and calls f(face_index, particle_cell,
+    /// electrolyte_cell).
+    template <typename F>
+    void
+    for_each_interface_face(dealii::FEFaceValues<dim> &particle_face,
+                            dealii::FEFaceValues<dim> &electrolyte_face,
+                            const F                   &f) const;
 
     const materials::OpenCircuitCurve &
     open_circuit() const
