@@ -431,10 +431,12 @@ namespace ssbsim
           table.add_row({frequencies[k], 1e4 * z[k].real(), 1e4 * z[k].imag()});
         table.write(parameters.output.directory + "/eis/eis-" + name + ".csv");
       });
-    pcout << "   impedance " << name << ": " << frequencies.size()
-          << " frequencies, |Z| " << 1e4 * std::abs(z.front()) << " to "
-          << 1e4 * std::abs(z.back()) << " ohm cm^2 (" << timer.wall_time()
-          << " s)" << std::endl;
+    std::ostringstream line;
+    line << std::setprecision(4) << "   impedance " << name << ": "
+         << frequencies.size() << " frequencies, |Z| "
+         << 1e4 * std::abs(z.front()) << " to " << 1e4 * std::abs(z.back())
+         << " ohm cm^2 (" << std::setprecision(2) << timer.wall_time() << " s)";
+    pcout << line.str() << std::endl;
   }
 
   template <int dim>
