@@ -329,6 +329,22 @@ namespace ssbsim
                         "uF/cm^2, a Helmholtz layer). Enters the impedance "
                         "spectra only: on the time scale of a cycle its "
                         "charge is negligible.");
+      prm.declare_entry("Side reaction exchange current density", "0",
+                        Double(0, 1e6),
+                        "Exchange current density of an irreversible "
+                        "reduction at the interface that consumes charge "
+                        "without inserting Li (SEI formation of a liquid "
+                        "electrolyte below about 1 V), cathodic Tafel "
+                        "kinetics (A/m^2; 0: off).");
+      prm.declare_entry("Side reaction potential", "1.0", Double(0, 5),
+                        "Equilibrium potential of the side reaction (V vs "
+                        "Li/Li+): it runs where phi_s - phi_e falls below it.");
+      prm.declare_entry("Side reaction transfer coefficient", "0.5",
+                        Double(0.01, 1), "Its cathodic alpha (dimensionless).");
+      prm.declare_entry("Side reaction capacity", "50", Double(1e-6, 1e4),
+                        "Charge after which the side reaction's layer is "
+                        "complete (mAh/g of FeS2): its rate falls linearly "
+                        "with the charge it has consumed, to zero there.");
       prm.declare_entry("Exchange current density", "0.1", Double(1e-12, 1e6),
                         "Butler-Volmer exchange current density at the "
                         "reference temperature (A/m^2).");
@@ -366,6 +382,12 @@ namespace ssbsim
     {
       prm.enter_subsection("Kinetics");
       exchange_current_density = prm.get_double("Exchange current density");
+      side_exchange_current =
+        prm.get_double("Side reaction exchange current density");
+      side_potential = prm.get_double("Side reaction potential");
+      side_transfer_coefficient =
+        prm.get_double("Side reaction transfer coefficient");
+      side_capacity = prm.get_double("Side reaction capacity");
       double_layer_capacitance = prm.get_double("Double layer capacitance");
       activation_energy =
         prm.get_double("Exchange current activation energy") * 1e3;

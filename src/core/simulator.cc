@@ -81,7 +81,8 @@ namespace ssbsim
                     "mean_charge_voltage_V",
                     "hysteresis_V",
                     "contact_fraction_end_discharge",
-                    "interfacial_resistance_end_discharge_ohm_cm2"})
+                    "interfacial_resistance_end_discharge_ohm_cm2",
+                    "side_reaction_discharge_mAh_g"})
   {
     create_geometry(parameters.geometry, triangulation);
     pcout << "ssbsim: " << dim << "D, " << triangulation.n_global_active_cells()
@@ -208,7 +209,8 @@ namespace ssbsim
                               c.mean_voltage,
                               c.mean_voltage - d.mean_voltage,
                               d.contact_fraction,
-                              d.resistance});
+                              d.resistance,
+                              d.side_capacity});
         write_cycles();
         pcout << "cycle " << cycle << ": discharge " << std::fixed
               << std::setprecision(1) << d.capacity << " mAh/g, charge "
@@ -249,6 +251,7 @@ namespace ssbsim
     const double grams            = 1e3 * chem.particle_mass();
 
     double time_step = ts.initial_time_step;
+    const double side_charge_before = chem.side_reaction_charge(); // C
     double elapsed = 0, moved = 0, energy = 0; // s, C, J
     double voltage_before = chem.cell_voltage();
     unsigned int rejected_attempts = 0;
@@ -394,7 +397,8 @@ namespace ssbsim
             moved > 0 ? energy / moved : chem.cell_voltage(),
             chem.contact_fraction(),
             chem.interfacial_resistance() * 1e4,
-            ended_at_once};
+            ended_at_once,
+            (chem.side_reaction_charge() - side_charge_before) / 3.6 / grams};
   }
 
   template <int dim>

@@ -438,8 +438,10 @@ namespace ssbsim
             const double i   = bv.current;
             const double di  = bv.d_current_d_eta;
             const double JxW = particle_face.JxW(q);
-            out.current_residual += i * JxW;
-            out.d_current_d_phi_s += di * JxW;
+            // the side reaction: in the current, not in the Li balance
+            const auto   sr  = side_reaction(k * nqf + q, phi_e[q]);
+            out.current_residual += (i + sr.current) * JxW;
+            out.d_current_d_phi_s += (di + sr.d_current_d_eta) * JxW;
 
             // local shape values: first np particle (theta), then ne
             // electrolyte (phi_e) functions; d eta/d theta = -dU,
@@ -461,6 +463,15 @@ namespace ssbsim
                 for (unsigned int l = 0; l < nt; ++l)
                   face_matrix(m, l) +=
                     di * (l < np ? -dU : -1.) * shape(l) * row;
+                if (m >= np && sr.d_current_d_eta != 0)
+                  {
+                    // phi_e rows and d/d phi_e only: d eta_side/d phi_e = -1
+                    face_residual(m) += sr.current * row;
+                    face_b(m) += sr.d_current_d_eta * row;
+                    face_c(m) -= sr.d_current_d_eta * s_m * JxW;
+                    for (unsigned int l = np; l < nt; ++l)
+                      face_matrix(m, l) -= sr.d_current_d_eta * shape(l) * row;
+                  }
               }
           }
         cell->get_dof_indices(particle_dofs);
@@ -511,8 +522,9 @@ namespace ssbsim
                                      const double       theta,
                                      const double       phi_e) {
           const auto bv = interface_reaction(k, theta, phi_e);
-          g += bv.current * JxW;
-          dg += bv.d_current_d_eta * JxW;
+          const auto sr = side_reaction(k, phi_e);
+          g += (bv.current + sr.current) * JxW;
+          dg += (bv.d_current_d_eta + sr.d_current_d_eta) * JxW;
         });
         g  = Utilities::MPI::sum(g, mpi_communicator) - current;
         dg = Utilities::MPI::sum(dg, mpi_communicator);
@@ -533,6 +545,7 @@ namespace ssbsim
   {
     branch = new_branch;
     StepResult result;
+    attempted_time_step = time_step;
 
     solution           = old_solution;
     relevant_solution  = solution;
@@ -789,6 +802,8 @@ namespace ssbsim
     old_solution           = solution;
     relevant_old_solution  = solution;
     old_particle_potential = particle_potential;
+    // the side reaction's charge (C, > 0), at the end-of-step rate
+    side_charge -= side_reaction_current() * attempted_time_step;
     if (parameters.particle.irreversible_conversion)
       {
         const auto theta = conversion_extent_at_quadrature_points();
@@ -906,6 +921,37 @@ namespace ssbsim
               std::clamp(theta[q], 0., 1.);
         }
     return xi;
+  }
+
+  template <int dim>
+  materials::ButlerVolmer::Value
+  Electrochemistry<dim>::side_reaction(const unsigned int k,
+                                       const double       phi_e) const
+  {
+    const auto  &kin = parameters.kinetics;
+    if (kin.side_exchange_current <= 0)
+      return {0., 0.};
+    // passivation: the rate falls with the charge consumed so far
+    const double capacity = kin.side_capacity * 3.6 * 1e3 * particle_mass();
+    const double left     = std::max(0., 1. - side_charge / capacity);
+    const double f = constants::faraday / (constants::gas_constant * temperature);
+    const double a = kin.side_transfer_coefficient * f;
+    const double e = std::exp(
+      std::min(-a * (particle_potential - phi_e - kin.side_potential), 200.));
+    const double i0 = contact_factor[k] * left * kin.side_exchange_current;
+    return {-i0 * e, a * i0 * e};
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::side_reaction_current() const
+  {
+    double sum = 0;
+    for_each_interface_point(
+      [&](const unsigned int k, const double JxW, const double, const double phi_e) {
+        sum += side_reaction(k, phi_e).current * JxW;
+      });
+    return Utilities::MPI::sum(sum, mpi_communicator);
   }
 
   template <int dim>

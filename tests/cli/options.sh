@@ -49,7 +49,7 @@ grep -q "set Number of cycles *= 2" quick/parameters.prm
 head -1 quick/statistics.csv | grep -q \
   "^time_s,cycle,half_cycle,.*voltage_V,current_A,capacity_mAh_g,conversion_fraction,contact_fraction,interfacial_resistance_ohm_cm2"
 [ "$(head -1 quick/cycles.csv)" = \
-  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2" ]
+  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2,side_reaction_discharge_mAh_g" ]
 [ "$(wc -l < quick/cycles.csv)" -eq 3 ]
 grep -q "progress\|step .* V = " run.log
 # every pvtu in the pvd exists, with its pieces; no temporary file is left
@@ -148,6 +148,27 @@ for name in names:
     assert all(r > 0 for r in z_re) and all(i < 0 for i in z_im)
     assert z_re[0] > 10 * z_re[-1]
 print("impedance spectra: 2 discharges and 2 depths of discharge each, 17 frequencies")
+PY
+
+# a side reaction (Kinetics/Side reaction ...): the discharge passes its
+# charge on top of the Li, cycles.csv reports it, the efficiency falls,
+# and it slows as its layer grows
+"$SSBSIM" quick.prm --set "Output/Output directory=side" \
+  --set "Operating conditions/C rate=5" --set "Operating conditions/Number of cycles=2" \
+  --set "Kinetics/Side reaction exchange current density=0.1" \
+  --set "Kinetics/Side reaction potential=1.3" --set "Kinetics/Side reaction capacity=10" > side.log
+/usr/bin/python3 - no_eis/cycles.csv side/cycles.csv <<'PY'
+import csv, sys
+plain, side = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
+s = [float(r["side_reaction_discharge_mAh_g"]) for r in side]
+assert all(float(r["side_reaction_discharge_mAh_g"]) == 0 for r in plain)
+assert s[0] > 0.5 and s[1] < s[0], s
+for a, b in zip(plain, side):
+    assert float(b["coulombic_efficiency"]) < float(a["coulombic_efficiency"]) - 0.005
+    # the Li part of the discharge is about the same with and without
+    extra = float(b["discharge_capacity_mAh_g"]) - float(a["discharge_capacity_mAh_g"])
+    assert abs(extra - float(b["side_reaction_discharge_mAh_g"])) < 0.5 * s[0], (extra, s)
+print("side reaction: consumed", s, "mAh/g on the two discharges")
 PY
 
 # with mechanics: displacement, stress and the interface state are written

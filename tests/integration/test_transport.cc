@@ -410,6 +410,50 @@ TEST_CASE("Impedance of a spherical particle with fast kinetics: spherical "
     }
 }
 
+TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
+          "its capacity")
+{
+  // at rest (zero applied current) with the open-circuit potential (0.9 V)
+  // below the side reaction's (1.0 V): the reduction runs, fed by Li that
+  // leaves the particle (the interface current balances), until its layer
+  // is complete. The Li lost equals the side charge / F at every step
+  // (conservation), and the side charge ends at the side capacity.
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
+    " set Separator thickness = 10\n set Layer thickness = 2\n"
+    " set Box size = 4\n set Global refinements = 2\nend\n"
+    "subsection Particle\n set Initial Li content = 0.5\nend\n"
+    "subsection Kinetics\n set Exchange current density = 10\n"
+    " set Side reaction exchange current density = 1\n"
+    " set Side reaction capacity = 2\n"
+    " set Discharge open circuit table = 0:0.9, 1:0.9\nend\n"
+    "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  Electrochemistry<2> chem(p, tria, quiet);
+  chem.setup();
+  const double li0      = chem.li_stored();
+  const double capacity = 2 * 3.6 * 1e3 * chem.particle_mass(); // C/m
+  double       first    = 0;
+  for (unsigned int k = 1; k <= 300; ++k)
+    {
+      const auto r = chem.solve_time_step(1., 0., Branch::discharge);
+      REQUIRE(r.converged);
+      chem.accept_step();
+      if (k == 1)
+        first = chem.side_reaction_charge();
+      CHECK(li0 - chem.li_stored() ==
+            Approx(chem.side_reaction_charge() / constants::faraday)
+              .epsilon(1e-8));
+    }
+  std::cout << "side reaction: " << first << " C/m in the first second, "
+            << chem.side_reaction_charge() << " C/m after 300 s (capacity "
+            << capacity << ")" << std::endl;
+  CHECK(first > 0.01 * capacity); // it runs
+  CHECK(chem.side_reaction_charge() == Approx(capacity).epsilon(1e-3));
+  CHECK(chem.side_reaction_current() == Approx(0.).margin(1e-6 * first));
+}
+
 TEST_CASE("Charge conservation and the theoretical capacity")
 {
   const Parameters p = testing::make_parameters(

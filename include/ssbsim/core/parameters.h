@@ -108,6 +108,10 @@ namespace ssbsim
     {
       double      exchange_current_density; // A/m^2 at the reference T
       double      double_layer_capacitance; // F/m^2
+      double      side_exchange_current;     // A/m^2; 0: no side reaction
+      double      side_potential;            // V vs Li
+      double      side_transfer_coefficient; // cathodic alpha
+      double      side_capacity;             // mAh/g
       double      activation_energy;        // J/mol
       double      anodic_transfer_coefficient;
       double      cathodic_transfer_coefficient;

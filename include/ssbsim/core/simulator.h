@@ -91,6 +91,7 @@ namespace ssbsim
       double contact_fraction; // at the end
       double resistance;       // Ohm cm^2 at the end
       bool   ended_at_once;    // the cutoff reached in the first step
+      double side_capacity;    // mAh/g consumed by the side reaction
     };
 
     enum HalfCycleId : unsigned int

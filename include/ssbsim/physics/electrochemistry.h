@@ -227,6 +227,19 @@ namespace ssbsim
       return face_quadrature.size();
     }
 
+    /// Total side-reaction current (A, or A/m in 2D; < 0) at the present
+    /// state.
+    double
+    side_reaction_current() const;
+
+    /// Charge the side reaction has consumed over the accepted steps (C,
+    /// or C/m in 2D).
+    double
+    side_reaction_charge() const
+    {
+      return side_charge;
+    }
+
     /// Converted extent xi in [0,1] at each quadrature point of each
     /// locally owned particle cell, in active-cell order: the largest Li
     /// content of the accepted steps with `Particle/Irreversible
@@ -298,6 +311,12 @@ namespace ssbsim
     void
     assemble(const double time_step, const double current, Assembly &out);
 
+    /// Side-reaction current density (A/m^2, < 0: cathodic) and its
+    /// derivative by phi_s at interface point k (contact factor and
+    /// passivation included); zero without a side reaction.
+    materials::ButlerVolmer::Value
+    side_reaction(const unsigned int k, const double phi_e) const;
+
     /// Butler-Volmer current density and d i / d eta at interface point k,
     /// contact factor included, for the current phi_s.
     materials::ButlerVolmer::Value
@@ -357,6 +376,8 @@ namespace ssbsim
     std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<double>        contact_factor;
     std::vector<double>        hydrostatic_stress;
+    double side_charge         = 0; ///< C consumed by the side reaction
+    double attempted_time_step = 0; ///< s, of the last solve_time_step
     /// converted extent xi (largest accepted Li content) per particle
     /// quadrature point, active-cell order; 0 unless irreversible
     std::vector<double>        converted_extent;
