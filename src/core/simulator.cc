@@ -72,7 +72,10 @@ namespace ssbsim
                         "coupling_iterations",
                         "mechanics_newton_iterations",
                         "mechanics_linear_iterations",
-                        "rejected_attempts"})
+                        "rejected_attempts",
+                        "converted_depth_x_m",
+                        "converted_depth_y_m",
+                        "converted_depth_z_m"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -608,6 +611,7 @@ namespace ssbsim
     const typename Electrochemistry<dim>::StepResult &result)
   {
     const auto &chem = *chemistry;
+    const auto depth = chem.converted_depths();
     statistics_table.add_row({time,
                               double(cycle),
                               double(kind),
@@ -626,7 +630,10 @@ namespace ssbsim
                               double(result.coupling_iterations),
                               double(result.mechanics_newton_iterations),
                               double(result.mechanics_linear_iterations),
-                              double(result.rejected_attempts)});
+                              double(result.rejected_attempts),
+                              depth[0],
+                              depth[1],
+                              depth[2]});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +

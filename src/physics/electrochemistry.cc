@@ -3,6 +3,10 @@
 #include <deal.II/fe/fe_nothing.h>
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/fe/fe_system.h>
+#include <deal.II/grid/grid_tools.h>
+#include <deal.II/grid/grid_tools_cache.h>
+#include <deal.II/fe/mapping_q1.h>
+#include <deal.II/numerics/rtree.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/solver_gmres.h>
@@ -940,6 +944,123 @@ namespace ssbsim
       std::min(-a * (particle_potential - phi_e - kin.side_potential), 200.));
     const double i0 = contact_factor[k] * left * kin.side_exchange_current;
     return {-i0 * e, a * i0 * e};
+  }
+
+  template <int dim>
+  std::array<double, 3>
+  Electrochemistry<dim>::converted_depths(const double threshold) const
+  {
+    // the particle's centroid, and its extent along +-e_k from there
+    Point<dim> centroid;
+    double     volume = 0;
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        {
+          centroid += cell->measure() * cell->center();
+          volume += cell->measure();
+        }
+    for (unsigned int d = 0; d < dim; ++d)
+      centroid[d] = Utilities::MPI::sum(centroid[d], mpi_communicator);
+    centroid /= Utilities::MPI::sum(volume, mpi_communicator);
+    std::vector<double> extent(2 * dim, 0.);
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        for (const unsigned int v : cell->vertex_indices())
+          for (unsigned int d = 0; d < dim; ++d)
+            {
+              const double x = cell->vertex(v)[d] - centroid[d];
+              extent[2 * d + (x < 0)] = std::max(extent[2 * d + (x < 0)], std::abs(x));
+            }
+    MPI_Allreduce(MPI_IN_PLACE, extent.data(), extent.size(), MPI_DOUBLE,
+                  MPI_MAX, mpi_communicator);
+
+    // the Li content along the rays, each sample from the rank that owns
+    // it (-1: outside the particle, or not here)
+    const unsigned int      n = 200;
+    const auto             &mapping = StaticMappingQ1<dim>::mapping;
+    GridTools::Cache<dim>   cache(triangulation, mapping);
+    const auto &owned_boxes = cache.get_locally_owned_cell_bounding_boxes_rtree();
+    std::vector<std::pair<BoundingBox<dim>,
+                          typename Triangulation<dim>::active_cell_iterator>>
+                        hits;
+    std::vector<double> samples(2 * dim * (n + 1), -1.);
+    Vector<double>      local;
+    for (unsigned int ray = 0; ray < 2 * dim; ++ray)
+      for (unsigned int j = 0; j <= n; ++j)
+        {
+          // strictly inside the extent, and off the axis by a small
+          // irrational amount: the samples never sit on a cell face (the
+          // symmetric meshes have faces along the axes), so every one is
+          // found by exactly one owner whatever the partition
+          Point<dim> p = centroid;
+          for (unsigned int d = 0; d < dim; ++d)
+            p[d] += 1e-4 * std::sqrt(2. + d) * extent[ray];
+          p[ray / 2] = centroid[ray / 2] +
+                       (ray % 2 ? -1. : 1.) * extent[ray] * (j + 0.5) / (n + 1);
+          // the locally owned particle cell that holds p, if any: the
+          // owned cells' bounding boxes narrow the search
+          hits.clear();
+          owned_boxes.query(boost::geometry::index::intersects(p),
+                            std::back_inserter(hits));
+          for (const auto &hit : hits)
+            {
+              const auto &cell = hit.second;
+              if (cell->material_id() != ids::particle)
+                continue;
+              Point<dim> unit;
+              try
+                {
+                  unit = mapping.transform_real_to_unit_cell(cell, p);
+                }
+              catch (const typename Mapping<dim>::ExcTransformationFailed &)
+                {
+                  continue;
+                }
+              if (!GeometryInfo<dim>::is_inside_unit_cell(unit, 1e-10))
+                continue;
+              const typename DoFHandler<dim>::active_cell_iterator dof_cell(
+                &triangulation, cell->level(), cell->index(), &dof_handler);
+              const auto &fe = dof_cell->get_fe();
+              local.reinit(fe.n_dofs_per_cell());
+              dof_cell->get_dof_values(relevant_solution, local);
+              double theta = 0;
+              for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
+                if (fe.system_to_component_index(i).first == 0)
+                  theta += local[i] * fe.shape_value_component(i, unit, 0);
+              samples[ray * (n + 1) + j] = std::max(theta, -0.5);
+              break;
+            }
+        }
+    MPI_Allreduce(MPI_IN_PLACE, samples.data(), samples.size(), MPI_DOUBLE,
+                  MPI_MAX, mpi_communicator);
+
+    // from the outermost sample in the particle inwards to the first
+    // crossing of the threshold, measured from the extent (the surface)
+    std::array<double, 3> depth = {{0., 0., 0.}};
+    for (unsigned int ray = 0; ray < 2 * dim; ++ray)
+      {
+        const double *v    = &samples[ray * (n + 1)];
+        const auto    at   = [&](const double j) {
+          return extent[ray] * (j + 0.5) / (n + 1);
+        };
+        int top = n;
+        while (top >= 0 && v[top] == -1.)
+          --top;
+        double d = 0;
+        if (top >= 0 && v[top] >= threshold)
+          {
+            d = extent[ray]; // converted all the way in
+            for (int j = top - 1; j >= 0; --j)
+              if (v[j] != -1. && v[j] < threshold && v[j + 1] != -1.)
+                {
+                  d = extent[ray] -
+                      at(j + (threshold - v[j]) / (v[j + 1] - v[j]));
+                  break;
+                }
+          }
+        depth[ray / 2] += 0.5 * d;
+      }
+    return depth;
   }
 
   template <int dim>

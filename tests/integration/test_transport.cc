@@ -495,7 +495,8 @@ namespace
   half_depth(const Electrochemistry<2> &chem,
              const Tensor<1, 2>        &direction,
              const double               R,
-             const double               theta0)
+             const double               theta0,
+             const double               level = -1) // theta - theta0; -1: half the surface's
   {
     hp::MappingCollection<2> mapping(MappingQ1<2>{});
     auto theta_at = [&](const double r) {
@@ -507,12 +508,13 @@ namespace
     // just inside the surface: a point on it may be found in the electrolyte
     const double r0      = R * (1 - 1e-4);
     const double surface = theta_at(r0);
+    const double target  = level < 0 ? 0.5 * surface : level;
     double       r_prev = r0, v_prev = surface;
     for (double r = r0; r > 0.2 * R; r -= 1e-3 * R)
       {
         const double v = theta_at(r);
-        if (v < 0.5 * surface)
-          return R - (r + (r_prev - r) * (0.5 * surface - v) / (v_prev - v));
+        if (v < target)
+          return R - (r + (r_prev - r) * (target - v) / (v_prev - v));
         r_prev = r;
         v_prev = v;
       }
@@ -546,6 +548,18 @@ TEST_CASE("Anisotropic front: depth ratio is sqrt of the diffusivity ratio")
       run_steps(chem, current, 5. / 40, 40);
       depths.emplace_back(half_depth(chem, Tensor<1, 2>({1., 0.}), R, theta0),
                           half_depth(chem, Tensor<1, 2>({0., 1.}), R, theta0));
+      // Electrochemistry::converted_depths (what statistics.csv reports)
+      // against this point search, at a level both axes cross
+      const auto reported = chem.converted_depths(theta0 + 0.05);
+      for (unsigned int d = 0; d < 2; ++d)
+        {
+          Tensor<1, 2> axis;
+          axis[d] = 1.;
+          const double searched = half_depth(chem, axis, R, theta0, 0.05);
+          INFO("axis " << d);
+          CHECK(reported[d] == Approx(searched).epsilon(0.02));
+        }
+      CHECK(reported[2] == 0.);
       std::cout << "Euler " << euler << ": depth x " << depths.back().first
                 << " m, y " << depths.back().second << " m, ratio "
                 << depths.back().first / depths.back().second << std::endl;

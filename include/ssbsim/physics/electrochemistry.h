@@ -18,6 +18,7 @@
 #include <ssbsim/physics/regions.h>
 
 #include <string>
+#include <array>
 #include <complex>
 #include <vector>
 
@@ -226,6 +227,17 @@ namespace ssbsim
     {
       return face_quadrature.size();
     }
+
+    /**
+     * Converted depth along each sample axis (m; z is 0 in 2D): along the
+     * rays from the particle's centroid in +e_k and -e_k, the distance
+     * from the particle surface inwards to where the Li content first
+     * falls below @p threshold (linear interpolation between 200 samples
+     * per ray), the mean of the two rays; the ray's length if it never
+     * does, 0 if the surface is already below.
+     */
+    std::array<double, 3>
+    converted_depths(const double threshold = 0.5) const;
 
     /// Total side-reaction current (A, or A/m in 2D; < 0) at the present
     /// state.
