@@ -218,6 +218,22 @@ namespace ssbsim
         }
     particle_volume = Utilities::MPI::sum(volume, mpi_communicator);
 
+    // the particle's centroid and its extent along +-e_k from there, the
+    // rays of converted_depths()
+    particle_centroid = particle_centre(triangulation, mpi_communicator);
+    particle_extent.assign(2 * dim, 0.);
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        for (const unsigned int v : cell->vertex_indices())
+          for (unsigned int d = 0; d < dim; ++d)
+            {
+              const double x     = cell->vertex(v)[d] - particle_centroid[d];
+              double      &reach = particle_extent[2 * d + (x < 0)];
+              reach              = std::max(reach, std::abs(x));
+            }
+    MPI_Allreduce(MPI_IN_PLACE, particle_extent.data(), particle_extent.size(),
+                  MPI_DOUBLE, MPI_MAX, mpi_communicator);
+
     // the two sides must see the same quadrature points in the same order
     FEFaceValues<dim> particle_face(fe_collection[particle_fe],
                                     face_quadrature,
@@ -807,7 +823,8 @@ namespace ssbsim
     relevant_old_solution  = solution;
     old_particle_potential = particle_potential;
     // the side reaction's charge (C, > 0), at the end-of-step rate
-    side_charge -= side_reaction_current() * attempted_time_step;
+    if (parameters.kinetics.side_exchange_current > 0)
+      side_charge -= side_reaction_current() * attempted_time_step;
     if (parameters.particle.irreversible_conversion)
       {
         const auto theta = conversion_extent_at_quadrature_points();
@@ -950,29 +967,8 @@ namespace ssbsim
   std::array<double, 3>
   Electrochemistry<dim>::converted_depths(const double threshold) const
   {
-    // the particle's centroid, and its extent along +-e_k from there
-    Point<dim> centroid;
-    double     volume = 0;
-    for (const auto &cell : triangulation.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
-        {
-          centroid += cell->measure() * cell->center();
-          volume += cell->measure();
-        }
-    for (unsigned int d = 0; d < dim; ++d)
-      centroid[d] = Utilities::MPI::sum(centroid[d], mpi_communicator);
-    centroid /= Utilities::MPI::sum(volume, mpi_communicator);
-    std::vector<double> extent(2 * dim, 0.);
-    for (const auto &cell : triangulation.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
-        for (const unsigned int v : cell->vertex_indices())
-          for (unsigned int d = 0; d < dim; ++d)
-            {
-              const double x = cell->vertex(v)[d] - centroid[d];
-              extent[2 * d + (x < 0)] = std::max(extent[2 * d + (x < 0)], std::abs(x));
-            }
-    MPI_Allreduce(MPI_IN_PLACE, extent.data(), extent.size(), MPI_DOUBLE,
-                  MPI_MAX, mpi_communicator);
+    const Point<dim>          &centroid = particle_centroid;
+    const std::vector<double> &extent   = particle_extent;
 
     // the Li content along the rays, each sample from the rank that owns
     // it (-1: outside the particle, or not here)

@@ -388,6 +388,8 @@ namespace ssbsim
     std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<double>        contact_factor;
     std::vector<double>        hydrostatic_stress;
+    dealii::Point<dim>  particle_centroid; ///< m, of the particle cells
+    std::vector<double> particle_extent;   ///< m, reach along +e_0, -e_0, +e_1, ...
     double side_charge         = 0; ///< C consumed by the side reaction
     double attempted_time_step = 0; ///< s, of the last solve_time_step
     /// converted extent xi (largest accepted Li content) per particle
