@@ -243,45 +243,25 @@ namespace ssbsim
                                        face_quadrature,
                                        update_quadrature_points);
     double            area = 0;
-    for (const auto &face : interface_faces)
-      {
-        particle_face.reinit(face.cell, face.face);
-        electrolyte_face.reinit(face.cell->neighbor(face.face),
-                                face.cell->neighbor_of_neighbor(face.face));
+    regions::for_each_interface_face(
+      interface_faces, particle_face, electrolyte_face,
+      [&](const unsigned int, const auto &cell, const auto &) {
         for (unsigned int q = 0; q < nq_face; ++q)
           {
             area += particle_face.JxW(q);
             AssertThrow(particle_face.quadrature_point(q).distance(
                           electrolyte_face.quadrature_point(q)) <
-                          1e-8 * face.cell->diameter(),
+                          1e-8 * cell->diameter(),
                         ExcMessage("interface quadrature points do not "
                                    "match across the particle surface"));
           }
-      }
+      });
     interface_area = Utilities::MPI::sum(area, mpi_communicator);
 
     pcout << "   electrochemistry: " << dof_handler.n_dofs()
           << " unknowns + 1 (particle potential), "
           << Utilities::MPI::sum(interface_faces.size(), mpi_communicator)
           << " interface faces" << std::endl;
-  }
-
-  template <int dim>
-  template <typename F>
-  void
-  Electrochemistry<dim>::for_each_interface_face(FEFaceValues<dim> &particle_face,
-                                                 FEFaceValues<dim> &electrolyte_face,
-                                                 const F           &f) const
-  {
-    for (unsigned int k = 0; k < interface_faces.size(); ++k)
-      {
-        const auto &face     = interface_faces[k];
-        const auto  neighbor = face.cell->neighbor(face.face);
-        particle_face.reinit(face.cell, face.face);
-        electrolyte_face.reinit(neighbor,
-                                face.cell->neighbor_of_neighbor(face.face));
-        f(k, face.cell, neighbor);
-      }
   }
 
   template <int dim>
@@ -297,7 +277,7 @@ namespace ssbsim
                                        update_values);
     const unsigned int  nq = face_quadrature.size();
     std::vector<double> theta(nq), phi_e(nq);
-    for_each_interface_face(particle_face, electrolyte_face,
+    regions::for_each_interface_face(interface_faces, particle_face, electrolyte_face,
                             [&](const unsigned int k, const auto &, const auto &) {
       particle_face[li_content].get_function_values(relevant_solution, theta);
       electrolyte_face[electrolyte_potential].get_function_values(
@@ -440,7 +420,7 @@ namespace ssbsim
     const double         F   = constants::faraday;
 
     theta.resize(nqf);
-    for_each_interface_face(particle_face, electrolyte_face,
+    regions::for_each_interface_face(interface_faces, particle_face, electrolyte_face,
                             [&](const unsigned int k, const auto &cell,
                                 const auto &neighbor) {
         particle_face[li_content].get_function_values(relevant_solution, theta);
@@ -723,7 +703,7 @@ namespace ssbsim
       FullMatrix<double> face_matrix(ne, ne);
       Vector<double>     face_b(ne), face_c(ne);
       std::vector<types::global_dof_index> dofs(ne);
-      for_each_interface_face(particle_face, electrolyte_face,
+      regions::for_each_interface_face(interface_faces, particle_face, electrolyte_face,
                               [&](const unsigned int k, const auto &,
                                   const auto &neighbor) {
           face_matrix = 0;

@@ -400,13 +400,9 @@ namespace ssbsim
     Vector<double>                       face_residual(nt);
     std::vector<types::global_dof_index> face_dofs(nt), p_dofs(np), e_dofs(ne);
     const auto                          &law = materials.cohesive;
-    for (unsigned int f = 0; f < interface_faces.size(); ++f)
-      {
-        const auto &face     = interface_faces[f];
-        const auto  neighbor = face.cell->neighbor(face.face);
-        particle_face.reinit(face.cell, face.face);
-        electrolyte_face.reinit(neighbor,
-                                face.cell->neighbor_of_neighbor(face.face));
+    regions::for_each_interface_face(
+      interface_faces, particle_face, electrolyte_face,
+      [&](const unsigned int f, const auto &cell, const auto &neighbor) {
         particle_face[up].get_function_values(relevant_solution, u_p);
         electrolyte_face[ue].get_function_values(relevant_solution, u_e);
         face_matrix   = 0;
@@ -453,7 +449,7 @@ namespace ssbsim
                     face_matrix(m, l) += (N[m] * (D * N[l])) * JxW;
               }
           }
-        face.cell->get_dof_indices(p_dofs);
+        cell->get_dof_indices(p_dofs);
         neighbor->get_dof_indices(e_dofs);
         std::copy(p_dofs.begin(), p_dofs.end(), face_dofs.begin());
         std::copy(e_dofs.begin(), e_dofs.end(), face_dofs.begin() + np);
@@ -463,7 +459,7 @@ namespace ssbsim
         else
           constraints.distribute_local_to_global(face_residual, face_dofs,
                                                  residual);
-      }
+      });
 
     if (with_matrix)
       matrix.compress(VectorOperation::add);
@@ -755,12 +751,9 @@ namespace ssbsim
                                        face_quadrature, update_values);
     const unsigned int nq = face_quadrature.size();
     std::vector<Tensor<1, dim>> u_p(nq), u_e(nq);
-    for (unsigned int k = 0; k < interface_faces.size(); ++k)
-      {
-        const auto &face = interface_faces[k];
-        particle_face.reinit(face.cell, face.face);
-        electrolyte_face.reinit(face.cell->neighbor(face.face),
-                                face.cell->neighbor_of_neighbor(face.face));
+    regions::for_each_interface_face(
+      interface_faces, particle_face, electrolyte_face,
+      [&](const unsigned int k, const auto &, const auto &) {
         particle_face[displacement_of<dim>(particle_fe)].get_function_values(
           relevant_solution, u_p);
         electrolyte_face[displacement_of<dim>(electrolyte_fe)]
@@ -768,7 +761,7 @@ namespace ssbsim
         for (unsigned int q = 0; q < nq; ++q)
           f(k * nq + q, particle_face.JxW(q), u_e[q] - u_p[q],
             particle_face.normal_vector(q));
-      }
+      });
   }
 
   template <int dim>

@@ -347,14 +347,6 @@ namespace ssbsim
     void
     for_each_interface_point(const F &f) const;
 
-    /// Reinitialises @p particle_face and @p electrolyte_face on each
-    /// interface face and calls f(face_index, particle_cell,
-    /// electrolyte_cell).
-    template <typename F>
-    void
-    for_each_interface_face(dealii::FEFaceValues<dim> &particle_face,
-                            dealii::FEFaceValues<dim> &electrolyte_face,
-                            const F                   &f) const;
 
     const materials::OpenCircuitCurve &
     open_circuit() const

@@ -28,6 +28,28 @@ namespace ssbsim
       unsigned int                                           face;
     };
 
+    /// Reinitialises @p particle_face and @p electrolyte_face (FEFaceValues)
+    /// on each of @p faces from both sides, so that they see the same
+    /// quadrature points in the same order, and calls f(face_index,
+    /// particle_cell, electrolyte_cell).
+    template <int dim, typename FaceValues, typename F>
+    void
+    for_each_interface_face(const std::vector<InterfaceFace<dim>> &faces,
+                            FaceValues                            &particle_face,
+                            FaceValues                            &electrolyte_face,
+                            const F                               &f)
+    {
+      for (unsigned int k = 0; k < faces.size(); ++k)
+        {
+          const auto &face     = faces[k];
+          const auto  neighbor = face.cell->neighbor(face.face);
+          particle_face.reinit(face.cell, face.face);
+          electrolyte_face.reinit(neighbor,
+                                  face.cell->neighbor_of_neighbor(face.face));
+          f(k, face.cell, neighbor);
+        }
+    }
+
     /// Sets the active FE index of the locally owned cells from their
     /// material id.
     template <int dim>
