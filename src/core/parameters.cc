@@ -203,6 +203,18 @@ namespace ssbsim
     Electrolyte::declare(ParameterHandler &prm)
     {
       prm.enter_subsection("Electrolyte");
+      prm.declare_entry("Type", "solid", Selection("solid|liquid"),
+                        "solid: a solid electrolyte (Li7P3S11) bonded to the "
+                        "particle by the cohesive-frictional interface; "
+                        "contact is lost where the interface opens. liquid: "
+                        "a liquid electrolyte that wets every particle "
+                        "surface, opened gaps included, and bears no load: "
+                        "the particle swells freely (its own misfit stresses "
+                        "only), the contact factor is 1 everywhere; with "
+                        "mechanics on, the electrolyte has no displacement "
+                        "and the Mechanics interface parameters except the "
+                        "residual stiffness (which holds the particle's "
+                        "rigid-body motion) are unused.");
       prm.declare_entry("Conductivity", "1.27e-4", Double(1e-12, 1e3),
                         "Ionic conductivity of Li7P3S11 at the reference "
                         "temperature (S/cm).");
@@ -217,6 +229,7 @@ namespace ssbsim
     Electrolyte::parse(ParameterHandler &prm)
     {
       prm.enter_subsection("Electrolyte");
+      liquid            = prm.get("Type") == "liquid";
       conductivity      = prm.get_double("Conductivity") * 100.; // S/cm->S/m
       activation_energy = prm.get_double("Conductivity activation energy") * 1e3;
       prm.leave_subsection();
@@ -833,6 +846,11 @@ namespace ssbsim
     mechanics.parse(prm);
     output.parse(prm);
     impedance.parse(prm);
+    if (electrolyte.liquid && mechanics.enabled &&
+        mechanics.residual_stiffness <= 0)
+      fail("Mechanics/Interface residual stiffness",
+           "must be > 0 with Electrolyte/Type = liquid: it is what holds the "
+           "particle's rigid-body motion when nothing else touches it");
     prm.enter_subsection("Materials");
     reference_temperature = prm.get_double("Reference temperature");
     prm.leave_subsection();

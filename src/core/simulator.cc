@@ -105,7 +105,9 @@ namespace ssbsim
           m.young_converted, m.poisson_converted);
         materials.electrolyte = materials::NeoHookean<dim>::from_young_poisson(
           m.young_electrolyte, m.poisson_electrolyte);
-        materials.electrolyte_plastic = m.electrolyte_plastic;
+        const bool liquid             = parameters.electrolyte.liquid;
+        materials.electrolyte_plastic = m.electrolyte_plastic && !liquid;
+        materials.wetting_electrolyte = liquid;
         materials.electrolyte_plasticity =
           materials::J2Plasticity::from_young_poisson(
             m.young_electrolyte, m.poisson_electrolyte,

@@ -131,6 +131,18 @@ namespace ssbsim
                       constraints.add_line(face_dofs[i]);
                 }
       }
+    // a liquid electrolyte has no displacement: its unknowns are held at 0
+    if (materials.wetting_electrolyte)
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if ((cell->is_locally_owned() || cell->is_ghost()) &&
+            cell->active_fe_index() == electrolyte_fe)
+          {
+            face_dofs.resize(cell->get_fe().n_dofs_per_cell());
+            cell->get_dof_indices(face_dofs);
+            for (const auto dof : face_dofs)
+              if (!constraints.is_constrained(dof))
+                constraints.add_line(dof);
+          }
     constraints.close();
 
     interface_faces = regions::interface_faces(dof_handler);
@@ -166,7 +178,9 @@ namespace ssbsim
     // weaker interface strength on the mean interface face, so that no
     // interface node is left with an unbalanced force of the order of
     // what the interface can carry
-    const auto  &e = materials.electrolyte;
+    // (the softest body that moves: a liquid electrolyte does not)
+    const auto &e = materials.wetting_electrolyte ? materials.pristine :
+                                                    materials.electrolyte;
     force_tolerance = 1e-6 * e.mu * (3 * e.lambda + 2 * e.mu) /
                       (e.lambda + e.mu) * std::pow(length_scale, dim - 1);
     double face_measure = 0;
@@ -323,6 +337,7 @@ namespace ssbsim
           cell_matrix.reinit(n, n);
           cell_residual.reinit(n);
           const auto        &c_of = component[k];
+          const bool         plastic_cell = plastic(k);
           g.resize(n);
           B.resize(n);
           fv[u].get_function_gradients(relevant_solution, grad);
@@ -347,11 +362,15 @@ namespace ssbsim
                   for (unsigned int b = 0; b < dim; ++b)
                     B[i] += g[i][b] * A[c][b];
                 }
+              // a hyperelastic A has the major symmetry (the lower
+              // triangle suffices); the algorithmic tangent of the J2
+              // return map does not (mu_bar and the normal change with
+              // F): all of it
               for (unsigned int i = 0; i < n; ++i)
-                for (unsigned int j = 0; j <= i; ++j)
+                for (unsigned int j = 0; j <= (plastic_cell ? n - 1 : i); ++j)
                   cell_matrix(i, j) += (B[i][c_of[j]] * g[j]) * JxW;
             }
-          if (with_matrix)
+          if (with_matrix && !plastic_cell)
             for (unsigned int i = 0; i < n; ++i)
               for (unsigned int j = i + 1; j < n; ++j)
                 cell_matrix(i, j) = cell_matrix(j, i);
@@ -413,7 +432,9 @@ namespace ssbsim
             const Tensor<1, dim> normal = particle_face.normal_vector(q);
             Tensor<1, dim>       t;
             Tensor<2, dim>       D;
-            if (materials.interface_intact)
+            if (materials.wetting_electrolyte)
+              ; // the liquid carries no traction
+            else if (materials.interface_intact)
               {
                 t = law.stiffness * jump;
                 for (unsigned int d = 0; d < dim; ++d)
@@ -559,7 +580,7 @@ namespace ssbsim
     time_step = dt;
     SolveResult result;
     apply_boundary_values();
-    std::vector<double> history; // residual norm per Newton iteration
+    auto &history = result.residual_norms; // per Newton iteration
     TrilinosWrappers::MPI::Vector residual, trial_residual, update(solution),
       trial(solution);
     Timer timer; // wall time of this process, no synchronisation
@@ -731,6 +752,38 @@ namespace ssbsim
   }
 
   template <int dim>
+  double
+  Mechanics<dim>::tangent_error(const Function<dim> &particle,
+                                const Function<dim> &electrolyte,
+                                const double         h)
+  {
+    const auto u = solution;
+    set_displacement(particle, electrolyte);
+    TrilinosWrappers::MPI::Vector direction = solution, residual, shifted, Kd;
+    constraints.set_zero(direction);
+    solution = u;
+    relevant_solution = solution;
+    const auto trial_interface = trial_interface_state;
+    const auto trial_plastic   = trial_plastic_state;
+    const auto jumps           = trial_jump;
+    assemble(true, residual);
+    Kd.reinit(residual);
+    matrix.vmult(Kd, direction);
+    solution.add(h, direction);
+    relevant_solution = solution;
+    assemble(false, shifted);
+    shifted -= residual;
+    shifted /= h;
+    shifted -= Kd;
+    solution          = u;
+    relevant_solution = solution;
+    trial_interface_state = trial_interface;
+    trial_plastic_state   = trial_plastic;
+    trial_jump            = jumps;
+    return shifted.l2_norm() / Kd.l2_norm();
+  }
+
+  template <int dim>
   void
   Mechanics<dim>::accept()
   {
@@ -770,6 +823,8 @@ namespace ssbsim
                                      const Tensor<1, dim> &jump,
                                      const Tensor<1, dim> &normal) const
   {
+    if (materials.wetting_electrolyte)
+      return materials.residual_stiffness * jump;
     return (materials.interface_intact ?
               materials.cohesive.stiffness * jump :
               materials.cohesive.traction_at_damage(
@@ -784,14 +839,23 @@ namespace ssbsim
   {
     std::vector<InterfacePoint> points(trial_interface_state.size());
     const std::vector<double>   per_face =
-      materials.contact_per_face ? face_contact_factors() : std::vector<double>();
+      materials.contact_per_face && !materials.wetting_electrolyte ?
+        face_contact_factors() :
+        std::vector<double>();
     const unsigned int nq = face_quadrature.size();
     for_each_interface_point([&](const unsigned int    k,
                                  const double,
                                  const Tensor<1, dim> &jump,
                                  const Tensor<1, dim> &normal) {
-      auto                &point = points[k];
-      const Tensor<1, dim> t     = interface_traction(k, jump, normal);
+      auto &point = points[k];
+      if (materials.wetting_electrolyte)
+        {
+          // wetted: no gap, no load, in contact (the jump is the particle's
+          // displacement against a fixed frame, not a separation)
+          point.contact = 1;
+          return;
+        }
+      const Tensor<1, dim> t = interface_traction(k, jump, normal);
       point.gap                  = jump * normal;
       point.slip                 = (jump - point.gap * normal).norm();
       point.normal_traction      = t * normal;
@@ -1030,7 +1094,8 @@ namespace ssbsim
 
   template <int dim>
   Tensor<2, dim>
-  Mechanics<dim>::mean_stress(const types::material_id material) const
+  Mechanics<dim>::mean_stress(const types::material_id material,
+                              const bool               kirchhoff) const
   {
     Tensor<2, dim> sum;
     double         volume = 0;
@@ -1038,13 +1103,14 @@ namespace ssbsim
                           [&](const auto           &cell,
                               const unsigned int,
                               const Tensor<2, 3>   &sigma,
-                              const Tensor<2, dim> &,
+                              const Tensor<2, dim> &F,
                               const double JxW) {
                             if (cell->material_id() != material)
                               return;
+                            const double J = kirchhoff ? determinant(F) : 1.;
                             for (unsigned int i = 0; i < dim; ++i)
                               for (unsigned int j = 0; j < dim; ++j)
-                                sum[i][j] += sigma[i][j] * JxW;
+                                sum[i][j] += J * sigma[i][j] * JxW;
                             volume += JxW;
                           });
     for (unsigned int i = 0; i < dim; ++i)

@@ -56,6 +56,14 @@ prm selection.prm "subsection Geometry" "  set Type = cube" "end"
 expect "bad selection" "Type.*sphere in box\|layered\|gmsh file" "$SSBSIM" selection.prm
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
+prm liquid.prm "subsection Electrolyte" "  set Type = gel" "end"
+expect "bad electrolyte type" "Type.*solid\|liquid" "$SSBSIM" liquid.prm
+prm floating.prm "subsection Electrolyte" "  set Type = liquid" "end" \
+  "subsection Mechanics" "  set Enable mechanics = true" \
+  "  set Interface residual stiffness = 0" "end"
+expect "liquid without residual stiffness" \
+  "Interface residual stiffness.*must be > 0 with Electrolyte/Type = liquid" \
+  "$SSBSIM" floating.prm
 prm cutoffs.prm "subsection Operating conditions" "  set Lower cutoff voltage = 3.5" "end"
 expect "impossible cutoffs" "Lower cutoff voltage.*Upper cutoff voltage" "$SSBSIM" cutoffs.prm
 expect "impedance frequencies" "Impedance/Minimum frequency.*Maximum frequency" \

@@ -192,6 +192,27 @@ namespace
     tria.refine_global(level);
   }
 
+  /// A smooth direction of displacement of magnitude 1e-3 a (tangent
+  /// checks).
+  class SmoothDirection : public Function<3>
+  {
+  public:
+    explicit SmoothDirection(const double a)
+      : Function<3>(3)
+      , a(a)
+    {}
+    void
+    vector_value(const Point<3> &x, Vector<double> &v) const override
+    {
+      v[0] = 1e-3 * a * std::sin(x[0] / a);
+      v[1] = 1e-3 * a * std::cos(x[1] / a);
+      v[2] = 1e-3 * a * std::sin((x[0] + x[2]) / a);
+    }
+
+  private:
+    double a;
+  };
+
   /// Particle of radius a in a matrix shell out to b with a fixed outer
   /// surface, uniform conversion xi.
   CompositeResult
@@ -412,6 +433,19 @@ TEST_CASE("Misfitting sphere in an elastic-perfectly-plastic matrix: plastic zon
   // width ((b - a) / 16 = a / 8) of c
   CHECK(std::abs(plastic_outer - c) < 0.125 * a);
 
+  // the Newton matrix is the derivative of the residual in the yielded
+  // matrix (the J2 tangent has no major symmetry: assembled in full),
+  // checked on a further load step before it is accepted (see the
+  // liquid-electrolyte test)
+  std::fill(mechanics.conversion_extent().begin(),
+            mechanics.conversion_extent().end(), 1.1 * xi);
+  REQUIRE(mechanics.solve().converged);
+  const double tangent_error =
+    mechanics.tangent_error(SmoothDirection(a), SmoothDirection(a), 1e-4);
+  std::cout << "plastic LPS shell: Newton matrix vs finite differences, "
+               "relative error "
+            << tangent_error << std::endl;
+  CHECK(tangent_error < 1e-4);
   // with an infinite yield stress the plastic code is the split
   // neo-Hookean elastic solid: at this small misfit, the elastic (Lame)
   // pressure of the bonded sphere within 1 %
@@ -525,6 +559,71 @@ namespace
     return work + 0.5 * path[0].second * path[0].first;
   }
 } // namespace
+
+TEST_CASE("Liquid electrolyte: a core-shell particle swells freely and yields",
+          "[plastic]")
+{
+  // Electrolyte/Type = liquid: the electrolyte has no displacement and
+  // the interface only the residual spring, so the particle is a free
+  // body. A converted shell (xi = 1 beyond 0.7 a) on a pristine core: the
+  // misfit stresses the shell past its yield stress, but the volume mean
+  // of the stress of a traction-free body vanishes (int sigma dv =
+  // int t (x) x da), here up to the residual spring's traction
+  // (1e11 Pa/m x about a um, 0.1 MPa). Every point is in contact, and
+  // the Newton matrix is the derivative of the residual at the yielded
+  // state.
+  const double a = 2.5e-6;
+  auto materials                = fes2_in_lps();
+  materials.particle_plastic    = std::getenv("NOPL") == nullptr;
+  materials.wetting_electrolyte = true;
+  materials.residual_stiffness  = 1e-6 * materials.cohesive.stiffness;
+  parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+  composite_sphere_mesh(tria, a, 3 * a, 2);
+  Mechanics<3> mechanics(materials, tria, quiet);
+  mechanics.setup({{ids::li_side, Mechanics<3>::Support::fixed}}, a);
+  const unsigned int nq = mechanics.conversion_extent().size() /
+                          tria.n_active_cells();
+  double             tangent_error = 0;
+  for (const double fraction : {0.25, 0.5, 0.75, 1.})
+    {
+      for (const auto &cell : tria.active_cell_iterators())
+        for (unsigned int q = 0; q < nq; ++q)
+          mechanics.conversion_extent()[cell->active_cell_index() * nq + q] =
+            cell->material_id() == ids::particle && cell->center().norm() > 0.7 * a ?
+              fraction : 0.;
+      const auto r = mechanics.solve();
+      REQUIRE(r.converged);
+      // (checked before the state is accepted: from the accepted state
+      // at u itself, every yielded point sits on its yield surface and
+      // finite differences straddle loading and elastic unloading)
+      if (fraction == 1.)
+        tangent_error =
+          mechanics.tangent_error(SmoothDirection(a), SmoothDirection(a), 1e-4);
+      mechanics.accept();
+    }
+  const auto   cells = mechanics.cell_stress();
+  double       largest_von_mises = 0;
+  for (const auto &cell : tria.active_cell_iterators())
+    if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+      largest_von_mises =
+        std::max<double>(largest_von_mises,
+                         cells.von_mises(cell->active_cell_index()));
+  largest_von_mises = Utilities::MPI::max(largest_von_mises, MPI_COMM_WORLD);
+  const double mean = mechanics.mean_stress(ids::particle, true).norm();
+  double       contact = 1;
+  for (const double c : mechanics.contact_factors())
+    contact = std::min(contact, c);
+  std::cout << "liquid electrolyte, core-shell particle: largest von Mises "
+            << largest_von_mises << " Pa, |mean Kirchhoff stress| " << mean
+            << " Pa, least contact " << contact
+            << ", Newton matrix vs finite differences " << tangent_error
+            << std::endl;
+  CHECK(largest_von_mises > 0.9 * materials.converted_yield_stress);
+  CHECK(mean < 1e-3 * materials.converted_yield_stress);
+  CHECK(mechanics.mean_stress(ids::electrolyte).norm() == 0.);
+  CHECK(Utilities::MPI::min(contact, MPI_COMM_WORLD) == 1.);
+  CHECK(tangent_error < 1e-4);
+}
 
 TEST_CASE("Cohesive patch tests: blocks pulled apart in modes I, II and mixed")
 {

@@ -67,6 +67,7 @@ namespace ssbsim
 
     struct Electrolyte
     {
+      bool   liquid = false;         // wets every surface, bears no load
       double conductivity;           // S/m at the reference temperature
       double activation_energy;      // J/mol
 

@@ -87,6 +87,12 @@ namespace ssbsim
       /// compression
       materials::CohesiveLaw cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
       bool   interface_intact = false; ///< true: no damage (a parameter switch)
+      /// true: a liquid electrolyte that wets the particle and bears no
+      /// load: its displacement unknowns are held at zero, the interface
+      /// carries only the residual stiffness (which holds the particle's
+      /// rigid-body motion at negligible traction), and every interface
+      /// point is in contact
+      bool   wetting_electrolyte = false;
       double closure_gap      = 10e-9; ///< gap at which contact is lost, m
       /// true: one contact factor per interface face from the mean of its
       /// vertex gaps along the vertex normals; false: per quadrature point
@@ -159,6 +165,8 @@ namespace ssbsim
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
       std::string  failure;
+      /// l2 norm of the residual at each Newton iterate (N in 3D, N/m in 2D)
+      std::vector<double> residual_norms;
     };
 
     /// @p time_step (s) enters only the viscous regularisation of damage.
@@ -190,6 +198,19 @@ namespace ssbsim
     void
     set_displacement(const dealii::Function<dim> &particle,
                      const dealii::Function<dim> &electrolyte);
+
+    /**
+     * Verification of the Newton matrix K at the current displacement u:
+     * the relative difference |(R(u + h d) - R(u)) / h - K d| / |K d| of
+     * the assembled residual R along the direction @p particle /
+     * @p electrolyte (interpolated as in set_displacement(), constrained
+     * entries removed), from the last accepted history. Leaves u, the
+     * history and the time step of the last solve unchanged.
+     */
+    double
+    tangent_error(const dealii::Function<dim> &particle,
+                  const dealii::Function<dim> &electrolyte,
+                  const double                 h);
 
     /// Prescribed displacement of a `fixed` support (applied at the next
     /// solve).
@@ -265,9 +286,13 @@ namespace ssbsim
     CellStress
     cell_stress() const;
 
-    /// Volume average of the Cauchy stress over the cells of @p material.
+    /// Average over the reference volume of the cells of @p material of
+    /// the Cauchy stress, or (@p kirchhoff) of the Kirchhoff stress
+    /// J sigma, whose integral over a body is int t (x) x da: zero for a
+    /// body without surface tractions.
     dealii::Tensor<2, dim>
-    mean_stress(const dealii::types::material_id material) const;
+    mean_stress(const dealii::types::material_id material,
+                const bool                       kirchhoff = false) const;
 
     const dealii::DoFHandler<dim> &
     get_dof_handler() const
@@ -341,8 +366,9 @@ namespace ssbsim
     symmetric_matrix() const
     {
       // damage growth and sliding friction make the interface tangent
-      // unsymmetric
-      return materials.interface_intact;
+      // unsymmetric, and so does the J2 return map
+      return materials.interface_intact && !materials.particle_plastic &&
+             !materials.electrolyte_plastic;
     }
 
     std::vector<double>
