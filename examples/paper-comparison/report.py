@@ -1,0 +1,337 @@
+#!/usr/bin/python3
+"""The paper in silico: simulated against measured (Sun et al. 2019).
+
+    /usr/bin/python3 examples/paper-comparison/report.py OUT solid liquid [insitu_grown]
+
+reads OUT/<scenario>/{statistics.csv, cycles.csv, eis/} and writes
+OUT/report.md (a table of every target of issue 10 / PHYSICS.md section 6,
+simulated against measured, with pass or miss) and the figures in OUT/:
+voltage curves (Fig. 2A,B), Nyquist plots after the 1st and 2nd discharge
+(Fig. 2C), capacity retention (Fig. 2D), converted fraction against depth
+of discharge (Fig. 3E), converted depth along the axes against depth of
+discharge (Fig. 4), contact fraction and interfacial resistance against
+depth of discharge (Fig. 5).
+"""
+import csv
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+THEORETICAL = 893.5  # mAh/g, 4 Li per FeS2
+COLOURS = {"solid": "tab:red", "liquid": "tab:blue", "insitu_grown": "tab:green"}
+LABELS = {"solid": "solid (LPS)", "liquid": "liquid", "insitu_grown": "in-situ grown"}
+
+
+def read_csv(path):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(r[key]) for r in rows] for key in rows[0]} if rows else {}
+
+
+class Run:
+    """One scenario's outputs."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.stats = read_csv(self.directory / "statistics.csv")
+        self.cycles = read_csv(self.directory / "cycles.csv")
+
+    def half_cycle(self, cycle, kind):
+        """Rows of one half cycle (kind 1: discharge, 2: charge)."""
+        s = self.stats
+        rows = [k for k in range(len(s["time_s"]))
+                if int(s["cycle"][k]) == cycle and int(s["half_cycle"][k]) == kind]
+        return {key: [s[key][k] for k in rows] for key in s}
+
+    def cycle_value(self, column, cycle=1):
+        c = self.cycles
+        for k, n in enumerate(c.get("cycle", [])):
+            if int(n) == cycle:
+                return c[column][k]
+        return None
+
+    def pristine_resistance(self):
+        return self.stats["interfacial_resistance_ohm_cm2"][0]
+
+    def eis(self, name):
+        path = self.directory / "eis" / name
+        return read_csv(path) if path.exists() else None
+
+    def first_discharge(self):
+        return self.half_cycle(1, 1)
+
+
+def depth_of_discharge(half):
+    """Capacity of the discharge so far, as a fraction of theoretical."""
+    return [q / THEORETICAL for q in half["capacity_mAh_g"]]
+
+
+def front_slowdown(half):
+    """Front velocity (rate of the largest converted depth) over the last
+    tenth of the discharge time against the first tenth after the front
+    formed: the paper's front nearly stops (Fig. 3E). None if the
+    particle converted through."""
+    depth = [max(x, y) for x, y in zip(half["converted_depth_x_m"],
+                                       half["converted_depth_y_m"])]
+    t = half["time_s"]
+    if half["conversion_fraction"][-1] > 0.97:
+        return None  # converted through: no front left to stall
+    started = [k for k in range(len(t)) if depth[k] > 0]
+    if len(started) < 10:
+        return None
+    t0, t1 = t[started[0]], t[-1]
+    span = 0.1 * (t1 - t0)
+
+    def rate(a, b):
+        ks = [k for k in started if a <= t[k] <= b]
+        if len(ks) < 2 or t[ks[-1]] == t[ks[0]]:
+            return None
+        return (depth[ks[-1]] - depth[ks[0]]) / (t[ks[-1]] - t[ks[0]])
+
+    first, last = rate(t0, t0 + span), rate(t1 - span, t1)
+    if not first or last is None:
+        return None
+    return last / first
+
+
+def anisotropy(half):
+    """Largest over smallest converted depth along the axes at the end of
+    the discharge (2D: x and y)."""
+    axes = "xyz" if any(half.get("converted_depth_z_m", [])) else "xy"
+    depths = [half[f"converted_depth_{a}_m"][-1] for a in axes]
+    if not depths or min(depths) <= 0:
+        return None
+    return max(depths) / min(depths)
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "n/a"
+    return f"{x:.{digits}g}"
+
+
+def targets(runs):
+    """(observation, simulated, measured, verdict) rows."""
+    rows = []
+
+    def add(name, value, measured, ok):
+        verdict = "n/a" if value is None else ("pass" if ok(value) else "miss")
+        rows.append((name, value, measured, verdict))
+
+    solid, liquid = runs.get("solid"), runs.get("liquid")
+    if solid:
+        q1 = solid.cycle_value("discharge_capacity_mAh_g")
+        add("solid: first discharge (mAh/g)", q1, "620 +- 15 % (Wang 2023)",
+            lambda v: abs(v - 620) <= 0.15 * 620)
+        v1 = solid.cycle_value("mean_discharge_voltage_V")
+        add("solid: mean discharge voltage (V)", v1, "plateau 1.4-1.6 (Fig. 2A)",
+            lambda v: 1.4 <= v <= 1.6)
+        add("solid: first-cycle hysteresis (V)", solid.cycle_value("hysteresis_V"),
+            "0.51 +- 0.08", lambda v: abs(v - 0.51) <= 0.08)
+        add("solid: coulombic efficiency", solid.cycle_value("coulombic_efficiency"),
+            "0.55 +- 0.08", lambda v: abs(v - 0.5477) <= 0.08)
+        r0 = solid.pristine_resistance()
+        r1 = solid.cycle_value("interfacial_resistance_end_discharge_ohm_cm2", 1)
+        r2 = solid.cycle_value("interfacial_resistance_end_discharge_ohm_cm2", 2)
+        add("solid: R_int after 1st discharge / pristine", r1 / r0 if r1 else None,
+            ">= 2 (Fig. 2C)", lambda v: v >= 2)
+        add("solid: R_int after 2nd / after 1st discharge",
+            r2 / r1 if r1 and r2 else None, ">= 2 (Fig. 2C)", lambda v: v >= 2)
+        q3 = solid.cycle_value("discharge_capacity_mAh_g", 3)
+        add("solid: cycle-3 / cycle-1 discharge", q3 / q1 if q3 and q1 else None,
+            "<= 0.40 (Fig. 2D)", lambda v: v <= 0.40)
+        half = solid.first_discharge()
+        add("solid: front velocity, end / start of discharge", front_slowdown(half),
+            "< 0.20 (Fig. 3E)", lambda v: v < 0.2)
+        add("solid: converted depth, largest / smallest axis", anisotropy(half),
+            ">= 1.5 (Fig. 4)", lambda v: v >= 1.5)
+        add("solid: contact fraction, end of 1st discharge",
+            solid.cycle_value("contact_fraction_end_discharge"),
+            "separation (Fig. 5C)", lambda v: v < 0.9)
+    if liquid:
+        add("liquid: first discharge (mAh/g)",
+            liquid.cycle_value("discharge_capacity_mAh_g"), "plateau + SEI (Fig. 2B)",
+            lambda v: v > 0)
+        add("liquid: SEI charge, 1st discharge (mAh/g)",
+            liquid.cycle_value("side_reaction_discharge_mAh_g"), "> 0 below 1.0 V",
+            lambda v: v > 0)
+        add("liquid: first-cycle hysteresis (V)", liquid.cycle_value("hysteresis_V"),
+            "0.26 +- 0.05", lambda v: abs(v - 0.26) <= 0.05)
+        add("liquid: coulombic efficiency", liquid.cycle_value("coulombic_efficiency"),
+            ">= 0.85", lambda v: v >= 0.85)
+        r0 = liquid.pristine_resistance()
+        r2 = liquid.cycle_value("interfacial_resistance_end_discharge_ohm_cm2", 2)
+        add("liquid: R_int after 2nd discharge / pristine", r2 / r0 if r2 else None,
+            "within 20 % (Fig. 2C)", lambda v: abs(v - 1) <= 0.2)
+        add("liquid: converted depth, largest / smallest axis",
+            anisotropy(liquid.first_discharge()), "< 1.2 (uniform)", lambda v: v < 1.2)
+    insitu = runs.get("insitu_grown")
+    if insitu and solid:
+        n = min(len(insitu.cycles["cycle"]), len(solid.cycles["cycle"]))
+        above = all(insitu.cycle_value("discharge_capacity_mAh_g", c) >
+                    solid.cycle_value("discharge_capacity_mAh_g", c) for c in range(1, n + 1))
+        add("in-situ grown above solid at every cycle", 1.0 if above else 0.0,
+            "yes (Fig. 6)", lambda v: v == 1.0)
+    return rows
+
+
+def figure_voltage(runs, out):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, run in runs.items():
+        for kind, style in ((1, "-"), (2, "--")):
+            half = run.half_cycle(1, kind)
+            if half["time_s"]:
+                ax.plot(half["capacity_mAh_g"], half["voltage_V"], style,
+                        color=COLOURS.get(name), label=f"{LABELS.get(name, name)}, "
+                        + ("discharge" if kind == 1 else "charge"))
+    ax.axhspan(1.4, 1.6, color="0.9", zorder=0, label="measured plateau (Fig. 2A)")
+    ax.set_xlabel("capacity (mAh/g)")
+    ax.set_ylabel("voltage vs Li/Li+ (V)")
+    ax.set_title("First cycle, C/10, 25 C (Fig. 2A,B)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "voltage_first_cycle.png", dpi=150)
+    plt.close(fig)
+
+
+def figure_nyquist(runs, out):
+    fig, ax = plt.subplots(figsize=(5, 5))
+    drawn = False
+    for name, run in runs.items():
+        for cycle, style in ((1, "o-"), (2, "s--")):
+            z = run.eis(f"eis-cycle{cycle}-discharge.csv")
+            if z:
+                ax.plot(z["z_real_ohm_cm2"], [-v for v in z["z_imag_ohm_cm2"]], style,
+                        color=COLOURS.get(name), markersize=3,
+                        label=f"{LABELS.get(name, name)}, after discharge {cycle}")
+                drawn = True
+    if not drawn:
+        plt.close(fig)
+        return False
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Z' (ohm cm^2 of interface)")
+    ax.set_ylabel("-Z'' (ohm cm^2 of interface)")
+    ax.set_title("Impedance after the 1st and 2nd discharge (Fig. 2C)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "nyquist.png", dpi=150)
+    plt.close(fig)
+    return True
+
+
+def figure_retention(runs, out):
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, run in runs.items():
+        ax.plot(run.cycles["cycle"], run.cycles["discharge_capacity_mAh_g"], "o-",
+                color=COLOURS.get(name), label=LABELS.get(name, name))
+    if "solid" in runs:
+        q1 = runs["solid"].cycle_value("discharge_capacity_mAh_g")
+        ax.plot([3], [0.4 * q1], "v", color="k", label="solid, measured bound at cycle 3")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("discharge capacity (mAh/g)")
+    ax.set_title("Capacity retention (Fig. 2D)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "capacity_retention.png", dpi=150)
+    plt.close(fig)
+
+
+def figure_state(runs, out, column, ylabel, filename, title, log=False):
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, run in runs.items():
+        half = run.first_discharge()
+        ax.plot(depth_of_discharge(half), half[column], color=COLOURS.get(name),
+                label=LABELS.get(name, name))
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("depth of discharge (of 894 mAh/g)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / filename, dpi=150)
+    plt.close(fig)
+
+
+def figure_depths(runs, out):
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, run in runs.items():
+        half = run.first_discharge()
+        dod = depth_of_discharge(half)
+        for axis, style in (("x", "-"), ("y", "--"), ("z", ":")):
+            values = half.get(f"converted_depth_{axis}_m")
+            if values and any(values):
+                ax.plot(dod, [v * 1e6 for v in values], style, color=COLOURS.get(name),
+                        label=f"{LABELS.get(name, name)}, {axis}")
+    ax.set_xlabel("depth of discharge (of 894 mAh/g)")
+    ax.set_ylabel("converted depth from the surface (um)")
+    ax.set_title("Front along the axes (Fig. 4: one direction leads)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "converted_depth.png", dpi=150)
+    plt.close(fig)
+
+
+def main(out, names):
+    out = Path(out)
+    runs = {n: Run(out / n) for n in names if (out / n / "cycles.csv").exists()}
+    if not runs:
+        sys.exit(f"report.py: no scenario results in {out}")
+    figure_voltage(runs, out)
+    nyquist = figure_nyquist(runs, out)
+    figure_retention(runs, out)
+    figure_state(runs, out, "conversion_fraction", "converted fraction",
+                 "converted_fraction.png", "Converted fraction (Fig. 3E)")
+    figure_depths(runs, out)
+    figure_state(runs, out, "contact_fraction", "contact fraction",
+                 "contact_fraction.png", "Contact with the electrolyte (Fig. 5)")
+    figure_state(runs, out, "interfacial_resistance_ohm_cm2",
+                 "interfacial resistance (ohm cm^2)", "interfacial_resistance.png",
+                 "Interfacial resistance during the 1st discharge", log=True)
+
+    rows = targets(runs)
+    lines = ["# The paper in silico: simulated against measured", "",
+             "Sun et al. 2019 (`../shared/seed/`), targets of PHYSICS.md section 6 "
+             "and issue 10. Scenarios: " + ", ".join(f"`{n}`" for n in runs) +
+             (". Missing: " + ", ".join(f"`{n}`" for n in names if n not in runs)
+              if len(runs) < len(names) else "") + ".", "",
+             "| observation | simulated | measured | |", "|---|---|---|---|"]
+    for name, value, measured, verdict in rows:
+        lines.append(f"| {name} | {fmt(value)} | {measured} | {verdict} |")
+    passed = sum(r[3] == "pass" for r in rows)
+    lines += ["", f"{passed} of {len(rows)} targets met.", "", "## Per cycle", ""]
+    for name, run in runs.items():
+        lines += [f"### {LABELS.get(name, name)}", "",
+                  "| cycle | discharge (mAh/g) | charge (mAh/g) | efficiency | "
+                  "hysteresis (V) | contact, end of discharge | R_int, end of discharge "
+                  "(ohm cm^2) |", "|---|---|---|---|---|---|---|"]
+        c = run.cycles
+        for k in range(len(c["cycle"])):
+            lines.append("| " + " | ".join([
+                str(int(c["cycle"][k])), fmt(c["discharge_capacity_mAh_g"][k], 4),
+                fmt(c["charge_capacity_mAh_g"][k], 4), fmt(c["coulombic_efficiency"][k]),
+                fmt(c["hysteresis_V"][k]), fmt(c["contact_fraction_end_discharge"][k]),
+                fmt(c["interfacial_resistance_end_discharge_ohm_cm2"][k], 4)]) + " |")
+        lines.append(f"\npristine interfacial resistance {fmt(run.pristine_resistance(), 4)} "
+                     "ohm cm^2\n")
+    lines += ["## Figures", "",
+              "![voltage](voltage_first_cycle.png)",
+              "![nyquist](nyquist.png)" if nyquist else "(no impedance spectra written)",
+              "![retention](capacity_retention.png)",
+              "![converted](converted_fraction.png)",
+              "![depth](converted_depth.png)",
+              "![contact](contact_fraction.png)",
+              "![resistance](interfacial_resistance.png)", ""]
+    (out / "report.md").write_text("\n".join(lines))
+    print("\n".join(lines[:len(rows) + 8]))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2:])

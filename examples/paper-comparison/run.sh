@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The paper in silico (Sun et al. 2019; issue 10): runs the scenarios of
+# inputs/ (the solid-state cell and the liquid cell; the in-situ grown
+# microsphere once its input exists) and writes report.md with the table
+# of simulated against measured values and the figures, in the output
+# directory (default results/paper-comparison). 2D, three cycles each;
+# about 15 minutes on 2 cores (the scenarios run side by side, one rank
+# each). Finished runs are not redone (delete a scenario's directory to
+# redo it).
+#   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
+# SSBSIM_BINARY overrides the program (default: the build's ssbsim).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "${here}/../../scripts/setup.sh" >&2
+out="$(mkdir -p "${1:-${SSBSIM_ROOT}/results/paper-comparison}" && cd "${1:-${SSBSIM_ROOT}/results/paper-comparison}" && pwd)"
+shift $(( $# > 0 ? 1 : 0 ))
+binary="${SSBSIM_BINARY:-${SSBSIM_BUILD}/ssbsim}"
+
+scenarios=()
+for name in solid liquid insitu_grown; do
+  [ -f "${SSBSIM_ROOT}/inputs/fes2_${name}.prm" ] && scenarios+=("${name}")
+done
+
+pids=()
+for name in "${scenarios[@]}"; do
+  if [ -f "${out}/${name}/cycles.csv" ]; then
+    echo "${name}: done before, kept (${out}/${name})"
+    continue
+  fi
+  echo "${name}: running (log ${out}/${name}.log)"
+  "${binary}" "${SSBSIM_ROOT}/inputs/fes2_${name}.prm" \
+    --set "Output/Output directory=${out}/${name}" "$@" > "${out}/${name}.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "${pid}" || status=1; done
+if [ "${status}" -ne 0 ]; then
+  echo "a scenario failed: see the logs in ${out}" >&2
+  exit 1
+fi
+/usr/bin/python3 "${here}/report.py" "${out}" "${scenarios[@]}"
+echo "report: ${out}/report.md"
