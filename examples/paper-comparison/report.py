@@ -179,6 +179,17 @@ def targets(runs):
     return rows
 
 
+def finish(fig, ax, path, xlabel, ylabel, title):
+    """Labels, legend and PNG of one figure."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
 def figure_voltage(runs, out):
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, run in runs.items():
@@ -189,13 +200,8 @@ def figure_voltage(runs, out):
                         color=COLOURS.get(name), label=f"{LABELS.get(name, name)}, "
                         + ("discharge" if kind == 1 else "charge"))
     ax.axhspan(1.4, 1.6, color="0.9", zorder=0, label="measured plateau (Fig. 2A)")
-    ax.set_xlabel("capacity (mAh/g)")
-    ax.set_ylabel("voltage vs Li/Li+ (V)")
-    ax.set_title("First cycle, C/10, 25 C (Fig. 2A,B)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "voltage_first_cycle.png", dpi=150)
-    plt.close(fig)
+    finish(fig, ax, out / "voltage_first_cycle.png", "capacity (mAh/g)", "voltage vs Li/Li+ (V)",
+           "First cycle, C/10, 25 C (Fig. 2A,B)")
 
 
 def figure_nyquist(runs, out):
@@ -214,13 +220,8 @@ def figure_nyquist(runs, out):
         return False
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("Z' (ohm cm^2 of interface)")
-    ax.set_ylabel("-Z'' (ohm cm^2 of interface)")
-    ax.set_title("Impedance after the 1st and 2nd discharge (Fig. 2C)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "nyquist.png", dpi=150)
-    plt.close(fig)
+    finish(fig, ax, out / "nyquist.png", "Z' (ohm cm^2 of interface)", "-Z'' (ohm cm^2 of interface)",
+           "Impedance after the 1st and 2nd discharge (Fig. 2C)")
     return True
 
 
@@ -232,13 +233,8 @@ def figure_retention(runs, out):
     if "solid" in runs:
         q1 = runs["solid"].cycle_value("discharge_capacity_mAh_g")
         ax.plot([3], [0.4 * q1], "v", color="k", label="solid, measured bound at cycle 3")
-    ax.set_xlabel("cycle")
-    ax.set_ylabel("discharge capacity (mAh/g)")
-    ax.set_title("Capacity retention (Fig. 2D)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "capacity_retention.png", dpi=150)
-    plt.close(fig)
+    finish(fig, ax, out / "capacity_retention.png", "cycle", "discharge capacity (mAh/g)",
+           "Capacity retention (Fig. 2D)")
 
 
 def figure_state(runs, out, column, ylabel, filename, title, log=False):
@@ -249,13 +245,8 @@ def figure_state(runs, out, column, ylabel, filename, title, log=False):
                 label=LABELS.get(name, name))
     if log:
         ax.set_yscale("log")
-    ax.set_xlabel("depth of discharge (of 894 mAh/g)")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / filename, dpi=150)
-    plt.close(fig)
+    finish(fig, ax, out / filename, "depth of discharge (of 894 mAh/g)", ylabel,
+           title)
 
 
 def figure_depths(runs, out):
@@ -268,13 +259,8 @@ def figure_depths(runs, out):
             if values and any(values):
                 ax.plot(dod, [v * 1e6 for v in values], style, color=COLOURS.get(name),
                         label=f"{LABELS.get(name, name)}, {axis}")
-    ax.set_xlabel("depth of discharge (of 894 mAh/g)")
-    ax.set_ylabel("converted depth from the surface (um)")
-    ax.set_title("Front along the axes (Fig. 4: one direction leads)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "converted_depth.png", dpi=150)
-    plt.close(fig)
+    finish(fig, ax, out / "converted_depth.png", "depth of discharge (of 894 mAh/g)", "converted depth from the surface (um)",
+           "Front along the axes (Fig. 4: one direction leads)")
 
 
 def main(out, names):

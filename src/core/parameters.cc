@@ -560,6 +560,15 @@ namespace ssbsim
       prm.declare_entry("Volume expansion", "161", Double(0, 1000),
                         "Volume increase at full conversion (%); (7.09 + 2 x "
                         "27.68) / 23.95 = 2.61.");
+      prm.declare_entry("Charged product volume expansion", "0", Double(0, 1000),
+                        "Volume increase (%, over pristine FeS2) that "
+                        "converted material keeps when it is delithiated "
+                        "again: the Fe/S nanocomposite left by charge does "
+                        "not recompact to dense pyrite. The swelling of a "
+                        "point follows theta + r max(xi - theta, 0), r = this "
+                        "over the Volume expansion, with xi its conversion "
+                        "history (needs Particle/Irreversible conversion). "
+                        "0: the swelling follows the Li content alone.");
       prm.declare_entry("Swelling anisotropy", "1, 1, 1",
                         List(Double(0, 1e6), 3, 3),
                         "Shares of the volume swelling along the crystal a, "
@@ -684,6 +693,11 @@ namespace ssbsim
       young_electrolyte   = prm.get_double("Young's modulus electrolyte") * 1e9;
       poisson_electrolyte = prm.get_double("Poisson's ratio electrolyte");
       volume_expansion    = prm.get_double("Volume expansion") / 100.;
+      charged_expansion   = prm.get_double("Charged product volume expansion") / 100.;
+      if (charged_expansion > volume_expansion)
+        fail("Mechanics/Charged product volume expansion",
+             "must not exceed Mechanics/Volume expansion (" +
+               std::to_string(100 * volume_expansion) + " %)");
       particle_plastic    = prm.get_bool("Particle plasticity");
       pristine_yield_stress  = prm.get_double("Pristine yield stress") * 1e6;
       converted_yield_stress = prm.get_double("Converted yield stress") * 1e6;
@@ -846,6 +860,10 @@ namespace ssbsim
     mechanics.parse(prm);
     output.parse(prm);
     impedance.parse(prm);
+    if (mechanics.charged_expansion > 0 && !particle.irreversible_conversion)
+      fail("Mechanics/Charged product volume expansion",
+           "needs Particle/Irreversible conversion = true (the conversion "
+           "history it refers to)");
     if (electrolyte.liquid && mechanics.enabled &&
         mechanics.residual_stiffness <= 0)
       fail("Mechanics/Interface residual stiffness",

@@ -491,8 +491,9 @@ namespace ssbsim
         if (!result.converged || !mechanics)
           return result;
 
-        mechanics->conversion_extent() =
-          chem.conversion_extent_at_quadrature_points();
+        const auto &pm = parameters.mechanics;
+        mechanics->conversion_extent() = chem.swelling_extent_at_quadrature_points(
+          pm.volume_expansion > 0 ? pm.charged_expansion / pm.volume_expansion : 0.);
         timer.restart();
         const auto m = mechanics->solve(true, time_step);
         timings.mechanics += timer.wall_time();

@@ -925,6 +925,18 @@ namespace ssbsim
   }
 
   template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::swelling_extent_at_quadrature_points(
+    const double kept) const
+  {
+    auto s = conversion_extent_at_quadrature_points();
+    if (parameters.particle.irreversible_conversion && kept > 0)
+      for (unsigned int k = 0; k < s.size(); ++k)
+        s[k] += kept * std::max(converted_extent[k] - s[k], 0.);
+    return s;
+  }
+
+  template <int dim>
   materials::ButlerVolmer::Value
   Electrochemistry<dim>::side_reaction(const unsigned int k,
                                        const double       phi_e) const

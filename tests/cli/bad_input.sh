@@ -64,6 +64,14 @@ prm floating.prm "subsection Electrolyte" "  set Type = liquid" "end" \
 expect "liquid without residual stiffness" \
   "Interface residual stiffness.*must be > 0 with Electrolyte/Type = liquid" \
   "$SSBSIM" floating.prm
+prm charged.prm "subsection Mechanics" "  set Charged product volume expansion = 200" "end"
+expect "charged product larger than the swelling" \
+  "Charged product volume expansion.*must not exceed Mechanics/Volume expansion" \
+  "$SSBSIM" charged.prm
+prm history.prm "subsection Mechanics" "  set Charged product volume expansion = 50" "end"
+expect "charged product without conversion history" \
+  "Charged product volume expansion.*needs Particle/Irreversible conversion = true" \
+  "$SSBSIM" history.prm
 prm cutoffs.prm "subsection Operating conditions" "  set Lower cutoff voltage = 3.5" "end"
 expect "impossible cutoffs" "Lower cutoff voltage.*Upper cutoff voltage" "$SSBSIM" cutoffs.prm
 expect "impedance frequencies" "Impedance/Minimum frequency.*Maximum frequency" \

@@ -157,6 +157,7 @@ namespace ssbsim
       double young_converted, poisson_converted;     // Pa, -
       double young_electrolyte, poisson_electrolyte; // Pa, -
       double volume_expansion;                       // beta
+      double charged_expansion;                      // kept on delithiation
       bool   electrolyte_plastic;
       double electrolyte_yield_stress;               // Pa
       double electrolyte_hardening;                  // Pa

@@ -200,6 +200,14 @@ namespace ssbsim
     std::vector<double>
     conversion_extent_at_quadrature_points() const;
 
+    /// What sets the swelling (and the moduli) of each particle
+    /// quadrature point: the Li content theta plus @p kept (0..1) times
+    /// the converted material that has been delithiated again,
+    /// max(xi - theta, 0), xi the conversion history (with irreversible
+    /// conversion; theta alone otherwise).
+    std::vector<double>
+    swelling_extent_at_quadrature_points(const double kept) const;
+
     /// Hook for the mechanics: contact factor a in [0,1] at each interface
     /// quadrature point, in the order of the interface face list.
     std::vector<double> &

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The paper's comparison in reduced form (issue 10 §5): the scenario inputs
+# inputs/fes2_solid.prm and inputs/fes2_liquid.prm, coarser (2D level 2)
+# and one cycle without impedance, must order as the experiment: the
+# liquid cell, whose contact is never lost, keeps a higher coulombic
+# efficiency and a lower interfacial resistance at the end of discharge
+# than the solid cell, its contact stays 1, it consumes charge in its SEI
+# and the solid cell none, and the solid cell's interfacial resistance
+# has risen over its pristine value. (The hysteresis ordering, solid
+# above liquid, is not met yet: doc/calibration.md.)
+set -euo pipefail
+: "${SSBSIM:?}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+# the material and interface set is the same in every scenario input
+for scenario in solid liquid; do
+  sed -n '/^# --- The calibrated material and interface set/,/^# --- end of the calibrated set/p' \
+    "$root/inputs/fes2_${scenario}.prm" > "set_${scenario}.prm"
+  [ -s "set_${scenario}.prm" ] || { echo "FAIL inputs/fes2_${scenario}.prm: no calibrated set"; exit 1; }
+done
+cmp -s set_solid.prm set_liquid.prm ||
+  { echo "FAIL the calibrated sets of the solid and liquid inputs differ:"; diff set_solid.prm set_liquid.prm; exit 1; }
+echo "ok   the solid and liquid inputs share one material and interface set"
+for scenario in solid liquid; do
+  "$SSBSIM" "$root/inputs/fes2_${scenario}.prm" \
+    --set "Geometry/Global refinements=2" \
+    --set "Operating conditions/Number of cycles=1" \
+    --set "Impedance/After each discharge=false" \
+    --set "Output/Write solution=false" \
+    --set "Output/Output directory=$scenario" > "$scenario.log"
+done
+/usr/bin/python3 - <<'PY'
+import csv, sys
+def first(path):
+    return list(csv.DictReader(open(path)))[0]
+def pristine(path):
+    return float(list(csv.DictReader(open(path)))[0]["interfacial_resistance_ohm_cm2"])
+s, l = first("solid/cycles.csv"), first("liquid/cycles.csv")
+r0s, r0l = pristine("solid/statistics.csv"), pristine("liquid/statistics.csv")
+f = lambda row, c: float(row[c])
+checks = [
+    ("efficiency: liquid above solid",
+     f(l, "coulombic_efficiency") > f(s, "coulombic_efficiency") + 0.2),
+    ("interfacial resistance at the end of discharge: liquid below solid",
+     f(l, "interfacial_resistance_end_discharge_ohm_cm2") <
+     f(s, "interfacial_resistance_end_discharge_ohm_cm2")),
+    ("solid: interfacial resistance risen over pristine",
+     f(s, "interfacial_resistance_end_discharge_ohm_cm2") > 1.1 * r0s),
+    ("liquid: interfacial resistance equal to pristine",
+     abs(f(l, "interfacial_resistance_end_discharge_ohm_cm2") / r0l - 1) < 1e-6),
+    ("liquid: contact 1 at the end of discharge",
+     f(l, "contact_fraction_end_discharge") == 1.0),
+    ("liquid: SEI charge consumed, solid none",
+     f(l, "side_reaction_discharge_mAh_g") > 0 and
+     f(s, "side_reaction_discharge_mAh_g") == 0),
+]
+for name, ok in checks:
+    print(("ok   " if ok else "FAIL ") + name)
+for c in ("discharge_capacity_mAh_g", "charge_capacity_mAh_g", "coulombic_efficiency",
+          "hysteresis_V", "contact_fraction_end_discharge",
+          "interfacial_resistance_end_discharge_ohm_cm2", "side_reaction_discharge_mAh_g"):
+    print(f"{c}: solid {s[c]}, liquid {l[c]}")
+if not all(ok for _, ok in checks):
+    sys.exit(1)
+PY
