@@ -108,6 +108,9 @@ namespace ssbsim
   }
 
   template <int dim>
+  Electrochemistry<dim>::~Electrochemistry() = default;
+
+  template <int dim>
   void
   Electrochemistry<dim>::setup()
   {
@@ -233,6 +236,8 @@ namespace ssbsim
             }
     MPI_Allreduce(MPI_IN_PLACE, particle_extent.data(), particle_extent.size(),
                   MPI_DOUBLE, MPI_MAX, mpi_communicator);
+    cell_locator = std::make_unique<GridTools::Cache<dim, dim>>(
+      triangulation, StaticMappingQ1<dim>::mapping);
 
     // the two sides must see the same quadrature points in the same order
     FEFaceValues<dim> particle_face(fe_collection[particle_fe],
@@ -965,9 +970,8 @@ namespace ssbsim
     // the Li content along the rays, each sample from the rank that owns
     // it (-1: outside the particle, or not here)
     const unsigned int      n = 200;
-    const auto             &mapping = StaticMappingQ1<dim>::mapping;
-    GridTools::Cache<dim>   cache(triangulation, mapping);
-    const auto &owned_boxes = cache.get_locally_owned_cell_bounding_boxes_rtree();
+    const auto &mapping     = cell_locator->get_mapping();
+    const auto &owned_boxes = cell_locator->get_locally_owned_cell_bounding_boxes_rtree();
     std::vector<std::pair<BoundingBox<dim>,
                           typename Triangulation<dim>::active_cell_iterator>>
                         hits;

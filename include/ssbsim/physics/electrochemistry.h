@@ -17,10 +17,17 @@
 #include <ssbsim/materials/open_circuit.h>
 #include <ssbsim/physics/regions.h>
 
-#include <string>
 #include <array>
 #include <complex>
+#include <memory>
+#include <string>
 #include <vector>
+
+namespace dealii::GridTools
+{
+  template <int dim, int spacedim>
+  class Cache;
+}
 
 namespace ssbsim
 {
@@ -57,6 +64,8 @@ namespace ssbsim
     Electrochemistry(const Parameters                                &parameters,
                      dealii::parallel::distributed::Triangulation<dim> &tria,
                      dealii::ConditionalOStream                        &pcout);
+
+    ~Electrochemistry();
 
     /// Distributes dofs, builds sparsity and the interface face list,
     /// and sets the initial state.
@@ -355,7 +364,6 @@ namespace ssbsim
     void
     for_each_interface_point(const F &f) const;
 
-
     const materials::OpenCircuitCurve &
     open_circuit() const
     {
@@ -390,6 +398,9 @@ namespace ssbsim
     std::vector<double>        hydrostatic_stress;
     dealii::Point<dim>  particle_centroid; ///< m, of the particle cells
     std::vector<double> particle_extent;   ///< m, reach along +e_0, -e_0, +e_1, ...
+    /// the locally owned cells' bounding-box tree (and the mapping it
+    /// uses) that converted_depths() locates its samples with, built once
+    std::unique_ptr<dealii::GridTools::Cache<dim, dim>> cell_locator;
     double side_charge         = 0; ///< C consumed by the side reaction
     double attempted_time_step = 0; ///< s, of the last solve_time_step
     /// converted extent xi (largest accepted Li content) per particle
