@@ -141,7 +141,8 @@ namespace ssbsim
                               m.mode_II_energy,
                               m.bk_exponent,
                               m.contact_smoothing,
-                              m.friction_coefficient};
+                              m.friction_coefficient,
+                              m.friction_viscosity};
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
         materials.contact_per_face = m.contact_per_face;

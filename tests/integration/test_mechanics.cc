@@ -857,7 +857,8 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
   // and follows the shrinking particle back: the charge returns most of
   // the discharge before the faces open at its very end.
   // Both runs' cycle results against the stored reference (measured at the
-  // commit that made the particle elastic-plastic).
+  // commit that regularised the friction and moved the contact band to the
+  // closed side, session 9).
   struct Result
   {
     double discharge, efficiency, contact_discharge, contact_charge;
@@ -886,12 +887,12 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
                 << ", at end of charge " << r.contact_charge << std::endl;
     }
   const auto &plastic = results[0], &elastic = results[1];
-  CHECK(plastic.discharge == Approx(795.8).epsilon(0.02));
-  CHECK(plastic.efficiency == Approx(0.1740).epsilon(0.03));
-  CHECK(plastic.contact_discharge == Approx(0.559).margin(0.03));
+  CHECK(plastic.discharge == Approx(781.6).epsilon(0.02));
+  CHECK(plastic.efficiency == Approx(0.1698).epsilon(0.03));
+  CHECK(plastic.contact_discharge == Approx(0.605).margin(0.03));
   CHECK(plastic.contact_charge < 1e-3); // separated: the charge ended there
   CHECK(elastic.discharge == Approx(466.5).epsilon(0.02));
   CHECK(elastic.efficiency == Approx(0.941).epsilon(0.03));
   CHECK(elastic.contact_discharge > 0.99);
-  CHECK(elastic.contact_charge == Approx(0.080).margin(0.05));
+  CHECK(elastic.contact_charge == Approx(0.097).margin(0.05));
 }

@@ -393,25 +393,30 @@ TEST_CASE("Cohesive law: unloading, compression, re-contact")
     law.evaluate<2>(dealii::Tensor<1, 2>({-1e-9, 1e-9}), n, frozen).matrix;
   CHECK(D[0][0] == Approx(law.stiffness));
   CHECK(D[1][1] == Approx((1 - d) * law.stiffness));
-  // smoothed contact: c(g) = g below -w, 0 above w, C1 in between, so a
-  // damaged point closed by more than w carries exactly K g
+  // smoothed contact: c(g) = 0 in opening, -g^2/(2w) on [-w, 0], g + w/2
+  // below, C1 at both joints: a damaged point touching at zero gap carries
+  // nothing, one closed by more than w carries K (g + w/2)
   {
     auto smooth              = law;
     smooth.contact_smoothing = 0.5e-9;
     const double w           = smooth.contact_smoothing;
-    for (const double g : {-w, w})
+    for (const double g : {-w, -1e-30})
       {
-        const auto below = smooth.closed_part(g * (1 - 1e-9));
-        const auto above = smooth.closed_part(g * (1 + 1e-9));
+        const auto below = smooth.closed_part(g * (1 + 1e-9));
+        const auto above = smooth.closed_part(g * (1 - 1e-9));
         CHECK(below.first == Approx(above.first).margin(1e-9 * w));
         CHECK(below.second == Approx(above.second).margin(1e-6));
       }
-    CHECK(smooth.closed_part(0.).first == Approx(-w / 4));
-    CHECK(smooth.closed_part(0.).second == Approx(0.5));
+    CHECK(smooth.closed_part(0.).first == 0.);
+    CHECK(smooth.closed_part(0.).second == 0.);
+    CHECK(smooth.closed_part(-w / 2).first == Approx(-w / 8));
+    CHECK(smooth.closed_part(-w / 2).second == Approx(0.5));
+    CHECK(smooth.closed_part(-w).first == Approx(-w / 2));
+    CHECK(smooth.closed_part(-w).second == 1.);
     const auto t = smooth.traction_at_damage<2>(
       dealii::Tensor<1, 2>({-3 * w, 0.}), n, 1.);
-    CHECK(t[0] == Approx(-3 * w * smooth.stiffness));
-    CHECK(smooth.traction_at_damage<2>(dealii::Tensor<1, 2>({2 * w, 0.}), n, 1.)
+    CHECK(t[0] == Approx(-2.5 * w * smooth.stiffness));
+    CHECK(smooth.traction_at_damage<2>(dealii::Tensor<1, 2>({1e-12, 0.}), n, 1.)
             .norm() == 0.);
   }
   // contact factor: full when closed (whatever the damage), zero when wide
@@ -455,6 +460,48 @@ namespace
     return law;
   }
 } // namespace
+
+TEST_CASE("Cohesive-frictional law: Duvaut-Lions viscous friction")
+{
+  // a fully debonded point pressed at p (beyond the smoothing range: the
+  // pressure is K (-g - w/2)) and slid by s in one step dt from no plastic
+  // slip: below mu p / K it sticks (t = K s, whatever tau); beyond, the
+  // shear traction is (mu p + tau/dt K s) / (1 + tau/dt), which tends to
+  // the cone mu p as dt/tau grows and to the elastic K s as it vanishes,
+  // and the plastic slip is s - t/K
+  auto law               = frictional_law(0.6);
+  law.contact_smoothing  = 0.5e-9;
+  const double K         = law.stiffness;
+  const double p         = 200e6;
+  const double gap       = -p / K - law.contact_smoothing / 2;
+  const dealii::Tensor<1, 2> n({-1., 0.});
+  materials::CohesiveState   debonded;
+  debonded.damage = debonded.viscous_damage = debonded.strength_loss = 1;
+  debonded.threshold = 1e-6;
+  const double mu_p  = 0.6 * p;
+  for (const double tau : {0., 1., 10.})
+    for (const double dt : {1., 100.})
+      for (const double slip : {0.5 * mu_p / K, 3 * mu_p / K, 30 * mu_p / K})
+        {
+          INFO("tau " << tau << " dt " << dt << " slip " << slip);
+          law.friction_viscosity = tau;
+          auto         state = debonded;
+          const auto   r     = law.evaluate<2>(
+            dealii::Tensor<1, 2>({-gap, slip}), n, state, 0., dt);
+          const double ratio = tau / dt;
+          const double expected =
+            K * slip <= mu_p ? K * slip : (mu_p + ratio * K * slip) / (1 + ratio);
+          CHECK(r.traction[0] == Approx(p).epsilon(1e-12));
+          CHECK(r.traction[1] == Approx(expected).epsilon(1e-12));
+          CHECK(r.sliding == (K * slip > mu_p));
+          CHECK(state.friction_slip[1] ==
+                Approx(slip - expected / K).margin(1e-12 * slip));
+          // the sliding point's tangential stiffness: tau/dt K / (1 + tau/dt)
+          CHECK(r.matrix[1][1] ==
+                Approx(K * slip <= mu_p ? K : ratio * K / (1 + ratio))
+                  .margin(1e-9 * K));
+        }
+}
 
 TEST_CASE("Cohesive-frictional law: pressed and sheared to full damage")
 {
@@ -612,11 +659,16 @@ TEST_CASE("Cohesive-frictional law: Newton matrix against finite differences")
       }
     return state;
   };
-  for (const auto &c : cases)
-    {
-      INFO(c.name);
-      CHECK(check_matrix(c, 0.).damage == loaded.damage);
-    }
+  for (const double tau : {0., 5.})
+    for (const auto &c : cases)
+      {
+        // Duvaut-Lions friction (tau/dt = 1/12): the sliding tangent gains
+        // tau/dt K of the stick branch, the traction relaxes towards the cone
+        law.friction_viscosity = tau;
+        INFO(c.name << ", friction viscosity " << tau);
+        CHECK(check_matrix(c, 0.).damage == loaded.damage);
+      }
+  law.friction_viscosity = 0;
 
   // damage growing (sheared beyond the largest slip so far while pressed,
   // sliding or sticking, with and without viscous regularisation): the

@@ -171,6 +171,7 @@ namespace ssbsim
       double bk_exponent;
       double friction_coefficient;                   // -
       double penalty_stiffness;                      // Pa/m
+      double friction_viscosity;                     // s
       double closure_gap;                            // m
       bool   contact_per_face;
       unsigned int geometry_degree;

@@ -64,29 +64,42 @@ namespace ssbsim::materials
     double mode_I_energy;    ///< G_Ic, J/m^2
     double mode_II_energy;   ///< G_IIc, J/m^2
     double bk_exponent;      ///< eta
-    /// Width (m) over which the normal stiffness of a damaged point passes
-    /// from (1 - d) K in opening to K in compression; 0: a kink at zero gap
-    /// (exact law). A few tenths of a nanometre keep Newton from cycling
-    /// between "open" and "closed" at points that touch.
+    /// Width (m) of the penetration range [-w, 0] over which the normal
+    /// stiffness of a damaged point grows from 0 (open) to K; 0: a kink at
+    /// zero gap (exact law). The range lies on the closed side, so a face
+    /// touching at small pressure sits at zero gap whatever w, and it
+    /// keeps Newton from cycling between "open" and "closed" at points
+    /// that touch.
     double contact_smoothing = 0;
     /// Coulomb friction coefficient mu of the damaged part (dimensionless);
     /// 0: the bilinear law alone
     double friction_coefficient = 0;
+    /// Relaxation time tau (s) of a Duvaut-Lions viscous friction: over a
+    /// step dt a sliding point's traction relaxes from the trial
+    /// K (s - s_p) towards the cone mu p,
+    ///   t = (mu p m + tau/dt K (s - s_p)) / (1 + tau/dt);
+    /// 0: rate-independent Coulomb friction. In 2D a sliding point has no
+    /// tangential stiffness at all; tau/dt K gives it some, so that Newton
+    /// does not cycle between stick and slip where two faces slide in
+    /// opposite directions on either side of a node.
+    double friction_viscosity = 0;
 
     /**
      * The closed part c(g) of a normal gap g: min(g, 0), or with smoothing
-     * w the C1 blend -(g - w)^2 / (4 w) on |g| < w; returns (c, dc/dg).
-     * The normal traction is (1 - d) K g + d K c(g).
+     * w the C1 blend -g^2 / (2 w) on [-w, 0] and g + w/2 below it (the
+     * penetration under a pressure p > K w / 2 grows by w/2, i.e. w/2 of
+     * the penalty's compliance); returns (c, dc/dg). The normal traction
+     * is (1 - d) K g + d K c(g).
      */
     std::pair<double, double>
     closed_part(const double gap) const
     {
       const double w = contact_smoothing;
       if (gap <= -w)
-        return {gap, 1.};
-      if (gap >= w)
+        return {gap + w / 2, 1.};
+      if (gap >= 0)
         return {0., 0.};
-      return {-(gap - w) * (gap - w) / (4 * w), (w - gap) / (2 * w)};
+      return {-gap * gap / (2 * w), -gap / w};
     }
 
     /// Mode-II share B = G_II / (G_I + G_II) of a separation.
@@ -139,8 +152,8 @@ namespace ssbsim::materials
     /**
      * Coulomb friction on the damaged part, a return map from the plastic
      * slip @p old_slip of the last accepted state: the trial traction
-     * K (s - s_p) of the tangential separation s = (I - n n)[[u]] sticks
-     * while |K (s - s_p)| <= mu p and slides on the cone mu p otherwise,
+     * K_t (s - s_p) of the tangential separation s = (I - n n)[[u]] sticks
+     * while |K_t (s - s_p)| <= mu p and slides on the cone mu p otherwise,
      * with the contact pressure p = -K c(delta_n) >= 0 of the closed part.
      * An open face (p = 0) carries nothing and its plastic slip follows s.
      * The tangent is consistent (not symmetric while sliding: the cone
@@ -150,14 +163,16 @@ namespace ssbsim::materials
     Friction<dim>
     friction(const dealii::Tensor<1, dim> &jump,
              const dealii::Tensor<1, dim> &normal,
-             const std::array<double, 3>  &old_slip) const
+             const std::array<double, 3>  &old_slip,
+             const double                  viscous_ratio = 0) const
     {
       Friction<dim>                result;
       const double                 dn = jump * normal;
       const dealii::Tensor<1, dim> s  = jump - dn * normal;
+      const double                 Kt = stiffness;
       dealii::Tensor<1, dim>       trial;
       for (unsigned int d = 0; d < dim; ++d)
-        trial[d] = stiffness * (s[d] - old_slip[d]);
+        trial[d] = Kt * (s[d] - old_slip[d]);
       const auto [c, dc]    = closed_part(dn);
       const double pressure = -stiffness * c;
       const double limit    = friction_coefficient * pressure;
@@ -169,22 +184,25 @@ namespace ssbsim::materials
       if (norm <= limit)
         {
           result.traction = trial;
-          result.tangent  = stiffness * P;
+          result.tangent  = Kt * P;
           result.slip     = old_slip;
           return result;
         }
       result.sliding                  = true;
       const dealii::Tensor<1, dim> m  = trial / norm;
-      result.traction                 = limit * m;
+      const double                 r  = viscous_ratio;
+      result.traction                 = (limit * m + r * trial) / (1 + r);
       const double ratio              = limit / norm;
       for (unsigned int i = 0; i < dim; ++i)
         for (unsigned int j = 0; j < dim; ++j)
           result.tangent[i][j] =
-            stiffness * ratio * (P[i][j] - m[i] * m[j]) -
-            friction_coefficient * stiffness * dc * m[i] * normal[j];
+            (Kt * ratio * (P[i][j] - m[i] * m[j]) -
+             friction_coefficient * stiffness * dc * m[i] * normal[j] +
+             r * Kt * P[i][j]) /
+            (1 + r);
       result.slip = {{0., 0., 0.}};
       for (unsigned int d = 0; d < dim; ++d)
-        result.slip[d] = s[d] - result.traction[d] / stiffness;
+        result.slip[d] = s[d] - result.traction[d] / Kt;
       return result;
     }
 
@@ -229,7 +247,8 @@ namespace ssbsim::materials
       update_damage(jump, normal, state);
       const double ratio   = viscosity > 0 ? viscosity / dt : 0.;
       state.viscous_damage = (state.damage + ratio * old_viscous) / (1 + ratio);
-      const auto f         = friction(jump, normal, state.friction_slip);
+      const auto f = friction(jump, normal, state.friction_slip,
+                              friction_viscosity / dt);
       state.friction_slip  = f.slip;
       const double d       = state.viscous_damage;
       const auto [c, dc]   = closed_part(jump * normal);
