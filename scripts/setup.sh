@@ -12,7 +12,7 @@ SSBSIM_CORES="$(nproc)"
 ssbsim_packages=(
   cmake g++ ninja-build ccache pkg-config
   libdeal.ii-dev catch2 openmpi-bin
-  numdiff gmsh python3-matplotlib python3-meshio
+  numdiff gmsh python3-matplotlib python3-meshio python3-vtk9
 )
 
 ssbsim_install_missing() {

@@ -39,4 +39,11 @@ if [ "${status}" -ne 0 ]; then
   exit 1
 fi
 /usr/bin/python3 "${here}/report.py" "${out}" "${scenarios[@]}"
-echo "report: ${out}/report.md"
+# cut views of the conversion front and the interface at the end of the
+# first discharge (cut_view.py; python3-vtk9 reads the field output)
+for name in "${scenarios[@]}"; do
+  /usr/bin/python3 "${here}/cut_view.py" "${out}/${name}" \
+    --output "${out}/cut_view_${name}.png" > /dev/null ||
+    echo "cut view of ${name} failed" >&2
+done
+echo "report: ${out}/report.md, cut views: ${out}/cut_view_*.png"
