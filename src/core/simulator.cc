@@ -75,7 +75,8 @@ namespace ssbsim
                         "rejected_attempts",
                         "converted_depth_x_m",
                         "converted_depth_y_m",
-                        "converted_depth_z_m"})
+                        "converted_depth_z_m",
+                        "particle_volume_ratio"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -492,9 +493,8 @@ namespace ssbsim
         if (!result.converged || !mechanics)
           return result;
 
-        const auto &pm = parameters.mechanics;
         mechanics->conversion_extent() = chem.swelling_extent_at_quadrature_points(
-          pm.volume_expansion > 0 ? pm.charged_expansion / pm.volume_expansion : 0.);
+          parameters.mechanics.kept_swelling());
         timer.restart();
         const auto m = mechanics->solve(true, time_step);
         timings.mechanics += timer.wall_time();
@@ -637,12 +637,26 @@ namespace ssbsim
                               double(result.rejected_attempts),
                               depth[0],
                               depth[1],
-                              depth[2]});
+                              depth[2],
+                              particle_volume_ratio()});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +
                                          "/statistics.csv");
       });
+  }
+
+  template <int dim>
+  double
+  Simulator<dim>::particle_volume_ratio() const
+  {
+    if (mechanics)
+      return mechanics->particle_volume_ratio();
+    const auto &pm = parameters.mechanics;
+    return 1. + pm.volume_expansion *
+                  chemistry->particle_mean(
+                    chemistry->swelling_extent_at_quadrature_points(
+                      pm.kept_swelling()));
   }
 
   template <int dim>

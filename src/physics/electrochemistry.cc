@@ -942,6 +942,31 @@ namespace ssbsim
   }
 
   template <int dim>
+  double
+  Electrochemistry<dim>::particle_mean(
+    const std::vector<double> &at_quadrature_points) const
+  {
+    const unsigned int nq = cell_quadrature.size();
+    FEValues<dim>      fe_values(fe_collection[particle_fe],
+                            cell_quadrature,
+                            update_JxW_values);
+    double             sum = 0, volume = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        {
+          fe_values.reinit(cell);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              sum += at_quadrature_points[cell->active_cell_index() * nq + q] *
+                     fe_values.JxW(q);
+              volume += fe_values.JxW(q);
+            }
+        }
+    return Utilities::MPI::sum(sum, mpi_communicator) /
+           Utilities::MPI::sum(volume, mpi_communicator);
+  }
+
+  template <int dim>
   materials::ButlerVolmer::Value
   Electrochemistry<dim>::side_reaction(const unsigned int k,
                                        const double       phi_e) const

@@ -1119,6 +1119,26 @@ namespace ssbsim
     return sum / Utilities::MPI::sum(volume, mpi_communicator);
   }
 
+  template <int dim>
+  double
+  Mechanics<dim>::particle_volume_ratio() const
+  {
+    double current = 0, reference = 0;
+    for_each_stress_point(false,
+                          [&](const auto &cell,
+                              const unsigned int,
+                              const Tensor<2, 3> &,
+                              const Tensor<2, dim> &F,
+                              const double          JxW) {
+                            if (cell->active_fe_index() != regions::particle_fe)
+                              return;
+                            current += determinant(F) * JxW;
+                            reference += JxW;
+                          });
+    return Utilities::MPI::sum(current, mpi_communicator) /
+           Utilities::MPI::sum(reference, mpi_communicator);
+  }
+
   template class Mechanics<2>;
   template class Mechanics<3>;
 } // namespace ssbsim

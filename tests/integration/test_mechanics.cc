@@ -938,3 +938,54 @@ TEST_CASE("Stress coupling relaxation: the plain lag's answer in fewer steps")
   CHECK(relaxed.efficiency == Approx(plain.efficiency).epsilon(0.02));
   CHECK(relaxed.steps < 0.8 * plain.steps);
 }
+
+TEST_CASE("Charged product: a free particle keeps r beta of its swelling "
+          "after a cycle")
+{
+  // A particle in a liquid electrolyte (no confinement) discharged and
+  // charged at C/2 with irreversible conversion. Its volume, int J dV /
+  // V_0 (statistics column particle_volume_ratio), is its stress-free
+  // swelling: at the end of discharge 1 + beta theta_d, at the end of
+  // charge 1 + beta (theta_c + r (theta_d - theta_c)) with r = charged /
+  // full volume expansion, theta the mean Li content (each point
+  // converted during the discharge to its end-of-discharge content and
+  // lost part of it on charge). r = 0: the particle returns to 1 + beta
+  // theta_c; r = 80/161: it keeps half the swelling of what it converted.
+  for (const double charged : {0., 80.})
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = 2\n set Global refinements = 2\nend\n"
+        "subsection Operating conditions\n set C rate = 0.5\nend\n"
+        "subsection Electrolyte\n set Type = liquid\nend\n"
+        "subsection Particle\n set Irreversible conversion = true\nend\n"
+        "subsection Mechanics\n set Enable mechanics = true\n"
+        " set Charged product volume expansion = " +
+        std::to_string(charged) +
+        "\nend\n"
+        "subsection Output\n set Progress interval = 100000\nend\n");
+      Simulator<2> simulator(p, MPI_COMM_WORLD, false);
+      simulator.run();
+      const auto  &stats = simulator.statistics();
+      unsigned int end_of_discharge = 0;
+      for (unsigned int i = 0; i < stats.n_rows(); ++i)
+        if (stats.value(i, "half_cycle") == 1.)
+          end_of_discharge = i;
+      const unsigned int end_of_charge = stats.n_rows() - 1;
+      const double beta = 1.61, r = charged / 161.;
+      const double theta_d = stats.value(end_of_discharge, "conversion_fraction");
+      const double theta_c = stats.value(end_of_charge, "conversion_fraction");
+      const double discharged =
+        stats.value(end_of_discharge, "particle_volume_ratio");
+      const double charged_back = stats.value(end_of_charge, "particle_volume_ratio");
+      std::cout << "charged product " << charged << " %: volume "
+                << discharged << " (1 + beta theta_d = " << 1 + beta * theta_d
+                << "), after charge " << charged_back << " (expected "
+                << 1 + beta * (theta_c + r * (theta_d - theta_c)) << ")"
+                << std::endl;
+      REQUIRE(theta_d > 0.8);
+      REQUIRE(theta_c < 0.1);
+      CHECK(discharged == Approx(1 + beta * theta_d).epsilon(1e-3));
+      CHECK(charged_back ==
+            Approx(1 + beta * (theta_c + r * (theta_d - theta_c))).epsilon(0.01));
+    }
+}

@@ -186,6 +186,14 @@ namespace ssbsim
       double coupling_tolerance;
       unsigned int max_coupling_iterations;
 
+      /// Fraction r of the conversion swelling that delithiated converted
+      /// material keeps: charged / full volume expansion.
+      double
+      kept_swelling() const
+      {
+        return volume_expansion > 0 ? charged_expansion / volume_expansion : 0.;
+      }
+
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);
     };

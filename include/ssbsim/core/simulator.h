@@ -111,6 +111,13 @@ namespace ssbsim
            const double       capacity,
            const typename Electrochemistry<dim>::StepResult &result);
 
+    /// Particle volume over its initial volume: int J dV / V_0 with
+    /// mechanics; without, the stress-free swelling 1 + beta <s> of the
+    /// swelling extent s (the converted Li content plus the kept part of
+    /// delithiated converted material).
+    double
+    particle_volume_ratio() const;
+
     void
     progress(const unsigned int cycle, const HalfCycleId kind,
              const double capacity,

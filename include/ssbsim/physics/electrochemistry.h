@@ -217,6 +217,11 @@ namespace ssbsim
     std::vector<double>
     swelling_extent_at_quadrature_points(const double kept) const;
 
+    /// Mean over the particle's volume of values at its quadrature points
+    /// (the layout of conversion_extent_at_quadrature_points()).
+    double
+    particle_mean(const std::vector<double> &at_quadrature_points) const;
+
     /// Hook for the mechanics: contact factor a in [0,1] at each interface
     /// quadrature point, in the order of the interface face list.
     std::vector<double> &

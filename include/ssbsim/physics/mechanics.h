@@ -294,6 +294,11 @@ namespace ssbsim
     mean_stress(const dealii::types::material_id material,
                 const bool                       kirchhoff = false) const;
 
+    /// Current volume of the particle over its reference volume,
+    /// int J dV / V_0 over the particle cells.
+    double
+    particle_volume_ratio() const;
+
     const dealii::DoFHandler<dim> &
     get_dof_handler() const
     {
