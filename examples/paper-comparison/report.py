@@ -312,7 +312,10 @@ def main(out, names):
               "![converted](converted_fraction.png)",
               "![depth](converted_depth.png)",
               "![contact](contact_fraction.png)",
-              "![resistance](interfacial_resistance.png)", ""]
+              "![resistance](interfacial_resistance.png)", "",
+              "Cut views at the end of the first discharge (run.sh writes them "
+              "with cut_view.py after this report):", ""]
+    lines += [f"![cut view {name}](cut_view_{name}.png)" for name in runs] + [""]
     (out / "report.md").write_text("\n".join(lines))
     print("\n".join(lines[:len(rows) + 8]))
 
