@@ -152,12 +152,14 @@ namespace ssbsim::materials
     /**
      * Coulomb friction on the damaged part, a return map from the plastic
      * slip @p old_slip of the last accepted state: the trial traction
-     * K_t (s - s_p) of the tangential separation s = (I - n n)[[u]] sticks
-     * while |K_t (s - s_p)| <= mu p and slides on the cone mu p otherwise,
-     * with the contact pressure p = -K c(delta_n) >= 0 of the closed part.
-     * An open face (p = 0) carries nothing and its plastic slip follows s.
-     * The tangent is consistent (not symmetric while sliding: the cone
-     * grows with the pressure).
+     * K (s - s_p) of the tangential separation s = (I - n n)[[u]] sticks
+     * while |K (s - s_p)| <= mu p and slides on the cone mu p otherwise,
+     * with the contact pressure p = -K c(delta_n) >= 0 of the closed part;
+     * with @p viscous_ratio tau/dt > 0 (Duvaut-Lions, see
+     * friction_viscosity) a sliding point keeps tau/dt of its trial
+     * overstress. An open face (p = 0) carries nothing and its plastic
+     * slip follows s. The tangent is consistent (not symmetric while
+     * sliding: the cone grows with the pressure).
      */
     template <int dim>
     Friction<dim>
@@ -169,10 +171,9 @@ namespace ssbsim::materials
       Friction<dim>                result;
       const double                 dn = jump * normal;
       const dealii::Tensor<1, dim> s  = jump - dn * normal;
-      const double                 Kt = stiffness;
       dealii::Tensor<1, dim>       trial;
       for (unsigned int d = 0; d < dim; ++d)
-        trial[d] = Kt * (s[d] - old_slip[d]);
+        trial[d] = stiffness * (s[d] - old_slip[d]);
       const auto [c, dc]    = closed_part(dn);
       const double pressure = -stiffness * c;
       const double limit    = friction_coefficient * pressure;
@@ -184,7 +185,7 @@ namespace ssbsim::materials
       if (norm <= limit)
         {
           result.traction = trial;
-          result.tangent  = Kt * P;
+          result.tangent  = stiffness * P;
           result.slip     = old_slip;
           return result;
         }
@@ -196,13 +197,13 @@ namespace ssbsim::materials
       for (unsigned int i = 0; i < dim; ++i)
         for (unsigned int j = 0; j < dim; ++j)
           result.tangent[i][j] =
-            (Kt * ratio * (P[i][j] - m[i] * m[j]) -
+            (stiffness * ratio * (P[i][j] - m[i] * m[j]) -
              friction_coefficient * stiffness * dc * m[i] * normal[j] +
-             r * Kt * P[i][j]) /
+             r * stiffness * P[i][j]) /
             (1 + r);
       result.slip = {{0., 0., 0.}};
       for (unsigned int d = 0; d < dim; ++d)
-        result.slip[d] = s[d] - result.traction[d] / Kt;
+        result.slip[d] = s[d] - result.traction[d] / stiffness;
       return result;
     }
 
