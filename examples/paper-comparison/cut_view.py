@@ -180,32 +180,25 @@ def main():
 
     interfaces = series(args.run, "interface")
     if interfaces:
-        t_interface, interface_file = nearest(interfaces, t_solution)
-        surface = cut(read(interface_file), centre, normal)
-        if surface.GetNumberOfCells() == 0:  # 2D: the segments themselves
-            surface = read(interface_file)
-        lines = vtk.vtkGeometryFilter()
-        lines.SetInputData(surface)
-        lines.Update()
-        surface = lines.GetOutput()
+        # line segments: the 3D interface cut by the plane, or the 2D one
+        surface = cut(read(nearest(interfaces, t_solution)[1]), centre, normal)
         reference = vtk_to_numpy(surface.GetPoints().GetData())
         moved = reference + point_array(surface, "displacement")
-        gap = vtk_to_numpy(surface.GetCellData().GetArray("normal_gap")) * 1e9
-        contact = vtk_to_numpy(surface.GetCellData().GetArray("contact_factor"))
-        segments, angles, lengths = [], [], []
+        gaps = vtk_to_numpy(surface.GetCellData().GetArray("normal_gap")) * 1e9
+        contacts = vtk_to_numpy(surface.GetCellData().GetArray("contact_factor"))
+        segments, angles, lengths, kept = [], [], [], []
         for c in range(surface.GetNumberOfCells()):
             ids = surface.GetCell(c).GetPointIds()
             if ids.GetNumberOfIds() < 2:
                 continue
+            kept.append(c)
             p, q = ids.GetId(0), ids.GetId(ids.GetNumberOfIds() - 1)
             segments.append([[scale * moved[p, a], scale * moved[p, b]],
                              [scale * moved[q, a], scale * moved[q, b]]])
             lengths.append(np.linalg.norm(reference[q] - reference[p]))
             mid = 0.5 * (reference[p] + reference[q]) - centre
             angles.append(math.degrees(math.atan2(mid[b], mid[a])) % 360)
-        keep = [c for c in range(surface.GetNumberOfCells())
-                if surface.GetCell(c).GetPointIds().GetNumberOfIds() >= 2]
-        gap, contact = gap[keep], contact[keep]
+        gap, contact = gaps[kept], contacts[kept]
         # the length-weighted mean contact factor along the cut (in 2D the
         # whole interface: the contact_fraction of statistics.csv)
         print(f"interface along the cut: {len(gap)} segments, mean contact "
@@ -229,9 +222,10 @@ def main():
                   label="contact factor")
         twin.set_ylabel("ionic contact factor")
         twin.set_ylim(-0.05, 1.05)
-        right.axvline(180, color="grey", ls=":", lw=1)
-        right.text(181, right.get_ylim()[1], "separator side", va="top",
-                   fontsize=8, color="grey")
+        if a == 0:  # -x, where the separator is, lies at 180 degrees
+            right.axvline(180, color="grey", ls=":", lw=1)
+            right.text(181, right.get_ylim()[1], "separator side", va="top",
+                       fontsize=8, color="grey")
         right.set_xlim(0, 360)
         right.set_xlabel("polar angle in the cut (degrees, 0 = +%s)"
                          % "xyz"[a])

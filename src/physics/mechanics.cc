@@ -1124,14 +1124,12 @@ namespace ssbsim
   Mechanics<dim>::particle_volume_ratio() const
   {
     double current = 0, reference = 0;
-    for_each_stress_point(false,
-                          [&](const auto &cell,
+    for_each_stress_point(true, // the particle's cells only
+                          [&](const auto &,
                               const unsigned int,
                               const Tensor<2, 3> &,
                               const Tensor<2, dim> &F,
                               const double          JxW) {
-                            if (cell->active_fe_index() != regions::particle_fe)
-                              return;
                             current += determinant(F) * JxW;
                             reference += JxW;
                           });
