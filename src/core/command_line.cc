@@ -212,15 +212,17 @@ namespace ssbsim
       return 0.2e9 + per_cell * cells / ranks;
     }
 
+    /// Builds the coarse mesh (refusing bad ids and a mesh too large for
+    /// the memory); returns the description of a generated microstructure.
     template <int dim>
-    void
+    std::string
     check_geometry(const Parameters &parameters)
     {
       // the coarse mesh carries all ids; no need to refine it
       parameters::Geometry coarse = parameters.geometry;
       coarse.global_refinements   = 0;
       parallel::distributed::Triangulation<dim> tria(MPI_COMM_SELF);
-      create_geometry(coarse, tria);
+      const std::string description = create_geometry(coarse, tria);
 
       // refuse a mesh that cannot fit before it is built
       MPI_Comm           comm  = MPI_COMM_WORLD;
@@ -248,6 +250,7 @@ namespace ssbsim
                   << "): use fewer refinements or more ranks";
           throw UserError(message.str());
         }
+      return description;
     }
 
     /// The files a run writes into its output directory (besides the
@@ -371,16 +374,16 @@ namespace ssbsim
         Parameters parameters;
         parameters.parse(
           prm, std::filesystem::path(options.input).parent_path().string());
-        if (parameters.geometry.dimension == 2)
-          check_geometry<2>(parameters);
-        else
-          check_geometry<3>(parameters);
+        const std::string microstructure =
+          parameters.geometry.dimension == 2 ? check_geometry<2>(parameters) :
+                                               check_geometry<3>(parameters);
 
         if (options.validate)
           {
             if (root)
               std::cout << "ssbsim: " << options.input << " is valid"
-                        << std::endl;
+                        << (microstructure.empty() ? "" : "; ")
+                        << microstructure << std::endl;
             return 0;
           }
 

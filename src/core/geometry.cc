@@ -9,7 +9,11 @@
 #include <ssbsim/core/geometry.h>
 
 #include <cmath>
+#include <array>
+#include <deque>
 #include <fstream>
+#include <random>
+#include <sstream>
 
 namespace ssbsim
 {
@@ -129,6 +133,225 @@ namespace ssbsim
               cell->face(f)->set_all_manifold_ids(ids::interface_sphere);
     }
 
+
+    /**
+     * Coarse mesh of a porous microsphere (secondary particle of radius R)
+     * in the box [-L/2, L/2]^dim with the separator layer on x = -L/2: a
+     * grid of n^dim cubic cells of edge h = L/n, n = round(L / 2 r_g), each
+     * cell one primary grain where its centre lies inside the
+     * microsphere, electrolyte outside. A fraction 'Porosity' of the
+     * microsphere's cells, drawn with the seeded Mersenne twister, are
+     * pores. The electrolyte grown in situ from a precursor that
+     * infiltrates from the outside fills them breadth first through
+     * faces, up to a fraction 'Pore filling' of them; the rest (the
+     * deepest open pores and every closed one) are removed: empty pores,
+     * whose faces get ids::free_surface. Groups of
+     * grains that touch no electrolyte (walled in by empty pores) would
+     * float, unreachable by Li: they are removed too. Pyrite grows as
+     * cubes, so cubic grains are its habit, not only a meshing choice.
+     */
+    template <int dim>
+    std::string
+    porous_microsphere_coarse(const parameters::Geometry &g,
+                              Triangulation<dim>         &tria)
+    {
+      const double       R = g.particle_radius, L = g.box_size;
+      const unsigned int n =
+        std::max(2u, static_cast<unsigned int>(std::lround(L / (2 * g.grain_radius))));
+      const double       h = L / n;
+      const unsigned int n_sep = std::max(
+        1u, static_cast<unsigned int>(std::lround(g.separator_thickness / h)));
+      const unsigned int nx = n + n_sep; // cells along x, separator first
+
+      // cells in lexicographic order (x fastest); state of each
+      enum State : unsigned char
+      {
+        electrolyte,
+        grain,
+        pore,
+        removed
+      };
+      std::array<unsigned int, 3> count = {{nx, n, dim == 3 ? n : 1}};
+      const unsigned int n_cells = count[0] * count[1] * count[2];
+      auto cell_of = [&](const std::array<unsigned int, 3> &c) {
+        return c[0] + count[0] * (c[1] + count[1] * c[2]);
+      };
+      auto coords_of = [&](unsigned int k) {
+        std::array<unsigned int, 3> c;
+        c[0] = k % count[0];
+        c[1] = (k / count[0]) % count[1];
+        c[2] = k / (count[0] * count[1]);
+        return c;
+      };
+      auto centre_of = [&](const unsigned int k) {
+        const auto c = coords_of(k);
+        Point<dim> p;
+        p[0] = c[0] < n_sep ? -0.5 * L - g.separator_thickness +
+                                (c[0] + 0.5) * g.separator_thickness / n_sep :
+                              -0.5 * L + (c[0] - n_sep + 0.5) * h;
+        for (unsigned int d = 1; d < dim; ++d)
+          p[d] = -0.5 * L + (c[d] + 0.5) * h;
+        return p;
+      };
+
+      std::vector<State>        state(n_cells, electrolyte);
+      std::vector<unsigned int> inside;
+      for (unsigned int k = 0; k < n_cells; ++k)
+        if (coords_of(k)[0] >= n_sep && centre_of(k).norm() < R)
+          {
+            state[k] = grain;
+            inside.push_back(k);
+          }
+      // Fisher-Yates with the raw mt19937 stream (std::shuffle and the
+      // distributions are implementation defined; this is reproducible)
+      std::mt19937 random(g.random_seed);
+      for (unsigned int i = inside.size(); i > 1; --i)
+        std::swap(inside[i - 1], inside[random() % i]);
+      const unsigned int n_pores = std::lround(g.porosity * inside.size());
+      for (unsigned int i = 0; i < n_pores; ++i)
+        state[inside[i]] = pore;
+
+      // face neighbours of cell k (within the grid)
+      auto neighbours = [&](const unsigned int k) {
+        std::vector<unsigned int> result;
+        const auto                c = coords_of(k);
+        for (unsigned int d = 0; d < dim; ++d)
+          for (const int step : {-1, +1})
+            {
+              auto m = c;
+              if ((step < 0 && c[d] == 0) || (step > 0 && c[d] + 1 == count[d]))
+                continue;
+              m[d] += step;
+              result.push_back(cell_of(m));
+            }
+        return result;
+      };
+      // the grown electrolyte infiltrates from the outside: breadth first
+      // through the pores, until a fraction 'Pore filling' of them is
+      // filled; the deepest open pores and the closed ones stay empty
+      const unsigned int n_fill = std::lround(g.pore_filling * n_pores);
+      unsigned int       n_open = 0;
+      std::deque<unsigned int> front;
+      for (unsigned int k = 0; k < n_cells; ++k)
+        if (state[k] == electrolyte)
+          front.push_back(k);
+      while (!front.empty() && n_open < n_fill)
+        {
+          const unsigned int k = front.front();
+          front.pop_front();
+          for (const unsigned int m : neighbours(k))
+            if (state[m] == pore && n_open < n_fill)
+              {
+                state[m] = electrolyte;
+                front.push_back(m);
+                ++n_open;
+              }
+        }
+      unsigned int n_empty = 0, n_isolated = 0;
+      for (unsigned int k = 0; k < n_cells; ++k)
+        if (state[k] == pore)
+          {
+            state[k] = removed;
+            ++n_empty;
+          }
+      // groups of grains without an electrolyte face
+      std::vector<int> group(n_cells, -1);
+      for (const unsigned int seed : inside)
+        if (state[seed] == grain && group[seed] < 0)
+          {
+            std::vector<unsigned int> members{seed}, stack{seed};
+            group[seed]  = seed;
+            bool wetted = false;
+            while (!stack.empty())
+              {
+                const unsigned int k = stack.back();
+                stack.pop_back();
+                for (const unsigned int m : neighbours(k))
+                  if (state[m] == electrolyte)
+                    wetted = true;
+                  else if (state[m] == grain && group[m] < 0)
+                    {
+                      group[m] = seed;
+                      members.push_back(m);
+                      stack.push_back(m);
+                    }
+              }
+            if (!wetted)
+              for (const unsigned int k : members)
+                {
+                  state[k] = removed;
+                  ++n_isolated;
+                }
+          }
+
+      // vertices of the grid, cells of the kept states
+      std::vector<double> x(nx + 1), y(n + 1);
+      for (unsigned int i = 0; i <= nx; ++i)
+        x[i] = i <= n_sep ? -0.5 * L - g.separator_thickness +
+                              i * g.separator_thickness / n_sep :
+                            -0.5 * L + (i - n_sep) * h;
+      for (unsigned int j = 0; j <= n; ++j)
+        y[j] = -0.5 * L + j * h;
+      std::array<unsigned int, 3> vcount = {{nx + 1, n + 1, dim == 3 ? n + 1 : 1}};
+      std::vector<Point<dim>>     vertices;
+      for (unsigned int kz = 0; kz < vcount[2]; ++kz)
+        for (unsigned int j = 0; j < vcount[1]; ++j)
+          for (unsigned int i = 0; i < vcount[0]; ++i)
+            {
+              Point<dim> p;
+              p[0] = x[i];
+              p[1] = y[j];
+              if (dim == 3)
+                p[dim - 1] = y[kz];
+              vertices.push_back(p);
+            }
+      std::vector<CellData<dim>> cells;
+      for (unsigned int k = 0; k < n_cells; ++k)
+        if (state[k] != removed)
+          {
+            const auto    c = coords_of(k);
+            CellData<dim> cell;
+            for (unsigned int v = 0; v < GeometryInfo<dim>::vertices_per_cell; ++v)
+              {
+                const unsigned int i = c[0] + (v & 1), j = c[1] + ((v >> 1) & 1),
+                                   kz = dim == 3 ? c[2] + ((v >> 2) & 1) : 0;
+                cell.vertices[v] = i + vcount[0] * (j + vcount[1] * kz);
+              }
+            cell.material_id =
+              state[k] == grain ? ids::particle : ids::electrolyte;
+            cells.push_back(cell);
+          }
+      SubCellData no_subcells;
+      GridTools::delete_unused_vertices(vertices, cells, no_subcells);
+      tria.create_triangulation(vertices, cells, no_subcells);
+
+      const double x_min = x.front(), x_max = x.back();
+      for (const auto &cell : tria.active_cell_iterators())
+        for (const unsigned int f : cell->face_indices())
+          if (cell->face(f)->at_boundary())
+            {
+              const Point<dim> c = cell->face(f)->center();
+              bool on_box = std::abs(c[0] - x_min) < 1e-8 * L ||
+                            std::abs(c[0] - x_max) < 1e-8 * L;
+              for (unsigned int d = 1; d < dim; ++d)
+                on_box |= std::abs(std::abs(c[d]) - 0.5 * L) < 1e-8 * L;
+              cell->face(f)->set_boundary_id(
+                std::abs(c[0] - x_min) < 1e-8 * L ? ids::li_side :
+                std::abs(c[0] - x_max) < 1e-8 * L ? ids::current_collector :
+                on_box                              ? ids::other :
+                                                      ids::free_surface);
+            }
+      std::ostringstream line;
+      line << "porous microsphere of " << n << "^" << dim << " cells of "
+           << h * 1e6 << " um, " << inside.size()
+           << " in the microsphere: " << inside.size() - n_pores - n_isolated
+           << " grains, " << n_open << " pores filled with electrolyte, "
+           << n_empty << " empty";
+      if (n_isolated > 0)
+        line << ", " << n_isolated << " grains walled in by them removed";
+      return line.str();
+    }
+
     template <int dim>
     void
     layered_coarse(const parameters::Geometry &g, Triangulation<dim> &tria)
@@ -231,17 +454,21 @@ namespace ssbsim
   } // namespace
 
   template <int dim>
-  void
+  std::string
   create_geometry(const parameters::Geometry                    &geometry,
                   parallel::distributed::Triangulation<dim> &tria)
   {
     Triangulation<dim> coarse;
-    std::string        what;
+    std::string        what, description;
     switch (geometry.type)
       {
         case parameters::Geometry::Type::sphere_in_box:
           sphere_in_box_coarse(geometry, coarse);
           what = "parameter 'Geometry/Type' = sphere in box";
+          break;
+        case parameters::Geometry::Type::porous_microsphere:
+          description = porous_microsphere_coarse(geometry, coarse);
+          what = "parameter 'Geometry/Type' = porous microsphere";
           break;
         case parameters::Geometry::Type::layered:
           layered_coarse(geometry, coarse);
@@ -263,6 +490,7 @@ namespace ssbsim
         tria.set_manifold(ids::transfinite, transfinite);
       }
     tria.refine_global(geometry.global_refinements);
+    return description;
   }
 
   template <int dim>
@@ -283,10 +511,10 @@ namespace ssbsim
     return sum / volume;
   }
 
-  template void
+  template std::string
   create_geometry<2>(const parameters::Geometry &,
                      parallel::distributed::Triangulation<2> &);
-  template void
+  template std::string
   create_geometry<3>(const parameters::Geometry &,
                      parallel::distributed::Triangulation<3> &);
   template Point<2>

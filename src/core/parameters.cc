@@ -86,14 +86,40 @@ namespace ssbsim
                         "Space dimension. In 2D the particle is a disk, i.e. "
                         "a cylinder of unit depth.");
       prm.declare_entry("Type", "sphere in box",
-                        Selection("sphere in box|layered|gmsh file"),
+                        Selection("sphere in box|porous microsphere|layered|"
+                                  "gmsh file"),
                         "sphere in box: one particle centred in an electrolyte "
                         "cube with a separator layer towards the Li side; "
+                        "porous microsphere: a secondary particle of radius "
+                        "'Particle radius' built of cubic primary grains "
+                        "(edge 2 x 'Grain radius') in the same box, a "
+                        "fraction 'Porosity' of its grains replaced by pores, "
+                        "a fraction 'Pore filling' of them filled with "
+                        "electrolyte grown in situ from the outside, the "
+                        "others empty (free surfaces that take up "
+                        "swelling); "
                         "layered: a planar electrode film on an electrolyte "
                         "slab (1D-like, for verification); gmsh file: read "
                         "'Mesh file' (ids in meshes/README.md).");
       prm.declare_entry("Particle radius", "2.5", Double(1e-3, 1e4),
-                        "Particle radius (um).");
+                        "Particle radius (um); for 'porous microsphere' the "
+                        "radius of the secondary particle.");
+      prm.declare_entry("Grain radius", "0.5", Double(1e-3, 1e4),
+                        "Half the edge of the cubic primary grains of a "
+                        "'porous microsphere' (um); rounded so that a whole "
+                        "number of grains spans 'Box size'.");
+      prm.declare_entry("Porosity", "0.3", Double(0, 0.9),
+                        "Volume fraction of a 'porous microsphere' that is "
+                        "pore (-), filled with electrolyte where connected "
+                        "to the outside, empty where closed.");
+      prm.declare_entry("Pore filling", "1", Double(0, 1),
+                        "Fraction of the pores of a 'porous microsphere' that "
+                        "the electrolyte grown in situ fills (-): it "
+                        "infiltrates from the outside, so the deepest and the "
+                        "closed pores stay empty.");
+      prm.declare_entry("Random seed", "1", Integer(0),
+                        "Seed of the pore placement of a 'porous "
+                        "microsphere': same seed, same microstructure.");
       prm.declare_entry("Box size", "8", Double(1e-3, 1e5),
                         "Edge length of the electrolyte cube around the "
                         "particle (um); for 'layered' the lateral width.");
@@ -121,23 +147,38 @@ namespace ssbsim
       prm.enter_subsection("Geometry");
       dimension = prm.get_integer("Dimension");
       const std::string t = prm.get("Type");
-      type = (t == "sphere in box") ? Type::sphere_in_box :
-             (t == "layered")       ? Type::layered :
-                                      Type::gmsh_file;
+      type = (t == "sphere in box")      ? Type::sphere_in_box :
+             (t == "porous microsphere") ? Type::porous_microsphere :
+             (t == "layered")            ? Type::layered :
+                                           Type::gmsh_file;
       particle_radius     = prm.get_double("Particle radius") * micrometre;
       box_size            = prm.get_double("Box size") * micrometre;
       separator_thickness = prm.get_double("Separator thickness") * micrometre;
       layer_thickness     = prm.get_double("Layer thickness") * micrometre;
+      grain_radius        = prm.get_double("Grain radius") * micrometre;
+      porosity            = prm.get_double("Porosity");
+      pore_filling        = prm.get_double("Pore filling");
+      random_seed         = prm.get_integer("Random seed");
       global_refinements  = prm.get_integer("Global refinements");
       mesh_file = resolve_path(prm.get("Mesh file"), input_directory);
       mesh_length_unit = prm.get_double("Mesh length unit");
       const std::string box_size_text = prm.get("Box size");
       prm.leave_subsection();
 
-      if (type == Type::sphere_in_box && box_size < 2.2 * particle_radius)
+      if ((type == Type::sphere_in_box ||
+           type == Type::porous_microsphere) &&
+          box_size < 2.2 * particle_radius)
         fail("Geometry/Box size",
              "must be at least 2.2 x 'Particle radius' so that electrolyte "
              "surrounds the particle (got " + box_size_text + " um)");
+      if (type == Type::porous_microsphere && grain_radius > 0.5 * particle_radius)
+        fail("Geometry/Grain radius",
+             "must be at most half of 'Particle radius' for Type = porous "
+             "microsphere (a microsphere of at least a few grains)");
+      if (type == Type::porous_microsphere && separator_thickness <= 0)
+        fail("Geometry/Separator thickness",
+             "must be > 0 for Type = porous microsphere (the Li side is the "
+             "separator's far face)");
       if (type == Type::layered && separator_thickness <= 0)
         fail("Geometry/Separator thickness",
              "must be > 0 for Type = layered (it is the electrolyte slab)");

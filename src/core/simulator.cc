@@ -88,10 +88,13 @@ namespace ssbsim
                     "interfacial_resistance_end_discharge_ohm_cm2",
                     "side_reaction_discharge_mAh_g"})
   {
-    create_geometry(parameters.geometry, triangulation);
+    const std::string microstructure =
+      create_geometry(parameters.geometry, triangulation);
     pcout << "ssbsim: " << dim << "D, " << triangulation.n_global_active_cells()
           << " cells on " << Utilities::MPI::n_mpi_processes(comm)
           << " MPI rank(s)" << std::endl;
+    if (!microstructure.empty())
+      pcout << "   " << microstructure << std::endl;
     chemistry =
       std::make_unique<Electrochemistry<dim>>(parameters, triangulation, pcout);
     chemistry->setup();

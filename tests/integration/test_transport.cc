@@ -16,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <iostream>
@@ -605,4 +606,106 @@ TEST_CASE("Contact factor zero on half the interface: that half carries nothing"
   // the mesh is symmetric in x: exactly half the area remains
   CHECK(chem.contact_fraction() == Approx(0.5).epsilon(1e-12));
   CHECK(chem.interfacial_resistance() == Approx(2. * r_full).epsilon(1e-12));
+}
+
+namespace
+{
+  /// Volumes of the particle and electrolyte cells of a porous microsphere
+  /// (box 4 um, separator 1 um, microsphere radius 1.6 um, grain edge
+  /// 0.5 um: an 8^dim grid) and what is independent of the draw: the grid
+  /// cells whose centre lies in the microsphere, counted here.
+  template <int dim>
+  struct Microstructure
+  {
+    double              particle = 0, electrolyte = 0, box = 0, cell = 0;
+    unsigned int        inside = 0, free_faces = 0, free_faces_outside = 0;
+    std::vector<double> particle_centres; // x of every particle cell, sorted
+
+    Microstructure(const double porosity, const double filling,
+                   const unsigned int seed)
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = " + std::to_string(dim) +
+        "\n set Type = porous microsphere\n set Box size = 4\n"
+        " set Separator thickness = 1\n set Particle radius = 1.6\n"
+        " set Grain radius = 0.25\n set Porosity = " + std::to_string(porosity) +
+        "\n set Pore filling = " + std::to_string(filling) +
+        "\n set Random seed = " + std::to_string(seed) +
+        "\n set Global refinements = 0\nend\n");
+      parallel::distributed::Triangulation<dim> tria(MPI_COMM_WORLD);
+      create_geometry(p.geometry, tria);
+      const double L = 4e-6, h = 0.5e-6;
+      cell = std::pow(h, dim);
+      box  = std::pow(L, dim - 1) * (L + 1e-6);
+      for (unsigned int k = 0; k < std::pow(8, dim); ++k)
+        {
+          Point<dim>   c;
+          unsigned int rest = k;
+          for (unsigned int d = 0; d < dim; ++d, rest /= 8)
+            c[d] = -0.5 * L + (rest % 8 + 0.5) * h;
+          inside += (c.norm() < 1.6e-6);
+        }
+      for (const auto &c : tria.active_cell_iterators())
+        if (c->is_locally_owned())
+          {
+            (c->material_id() == ids::particle ? particle : electrolyte) +=
+              c->measure();
+            if (c->material_id() == ids::particle)
+              particle_centres.push_back(c->center()[0] + 7 * c->center()[1]);
+            for (const unsigned int f : c->face_indices())
+              if (c->at_boundary(f) &&
+                  c->face(f)->boundary_id() == ids::free_surface)
+                {
+                  ++free_faces;
+                  free_faces_outside += (c->face(f)->center().norm() > 1.6e-6 + h);
+                }
+          }
+      particle    = Utilities::MPI::sum(particle, MPI_COMM_WORLD);
+      electrolyte = Utilities::MPI::sum(electrolyte, MPI_COMM_WORLD);
+      std::sort(particle_centres.begin(), particle_centres.end());
+    }
+  };
+
+  template <int dim>
+  void
+  check_microstructure()
+  {
+    // every pore filled: the particle is the microsphere less its pores,
+    // the grid's cells are all there but the closed pores
+    const Microstructure<dim> full(0.3, 1., 7);
+    const unsigned int        pores = std::lround(0.3 * full.inside);
+    CHECK(full.particle / full.cell == Approx(full.inside - pores).epsilon(1e-12));
+    const double closed = (full.box - full.particle - full.electrolyte) / full.cell;
+    CHECK(closed == Approx(std::round(closed)).margin(1e-9));
+    CHECK(closed < 0.5 * pores);
+    CHECK(full.free_faces_outside == 0);
+    CHECK((full.free_faces > 0) == (closed > 0.5));
+
+    // nothing filled: no electrolyte inside the microsphere, every pore
+    // (and any grain walled in by them) empty
+    const Microstructure<dim> empty(0.3, 0., 7);
+    CHECK(empty.electrolyte / empty.cell ==
+          Approx(full.box / full.cell - full.inside).epsilon(1e-12));
+    CHECK(empty.particle / empty.cell <= full.inside - pores + 1e-9);
+    CHECK(empty.free_faces > 0);
+    CHECK(empty.free_faces_outside == 0);
+
+    // half filled: exactly half of the pores (rounded) hold electrolyte
+    const Microstructure<dim> half(0.3, 0.5, 7);
+    CHECK(half.electrolyte / half.cell ==
+          Approx(full.box / full.cell - full.inside + std::lround(0.5 * pores))
+            .epsilon(1e-12));
+
+    // the seed decides the draw, and only the seed
+    const Microstructure<dim> again(0.3, 1., 7), other(0.3, 1., 8);
+    CHECK(again.particle_centres == full.particle_centres);
+    CHECK(other.particle_centres != full.particle_centres);
+  }
+} // namespace
+
+TEST_CASE("Porous microsphere: porosity, pore filling and seed build the "
+          "microstructure they say")
+{
+  SECTION("2D") { check_microstructure<2>(); }
+  SECTION("3D") { check_microstructure<3>(); }
 }

@@ -5,6 +5,8 @@
 
 #include <ssbsim/core/parameters.h>
 
+#include <string>
+
 namespace ssbsim
 {
   /// Material and boundary ids every mesh must carry (meshes/README.md).
@@ -16,6 +18,8 @@ namespace ssbsim
     constexpr dealii::types::boundary_id other             = 0;
     constexpr dealii::types::boundary_id li_side           = 1;
     constexpr dealii::types::boundary_id current_collector = 2;
+    /// surfaces of closed (empty) pores: traction free, no flux
+    constexpr dealii::types::boundary_id free_surface = 3;
 
     constexpr dealii::types::manifold_id interface_sphere = 1;
     constexpr dealii::types::manifold_id transfinite      = 2;
@@ -25,10 +29,11 @@ namespace ssbsim
    * Builds the mesh described by @p geometry (coarse mesh, then global
    * refinement) with the ids above, in metres, and checks that it carries
    * both materials and a Li-side boundary on the electrolyte; throws
-   * UserError naming the parameter otherwise.
+   * UserError naming the parameter otherwise. Returns a one-line
+   * description of a generated microstructure (empty for the others).
    */
   template <int dim>
-  void
+  std::string
   create_geometry(const parameters::Geometry                    &geometry,
                   dealii::parallel::distributed::Triangulation<dim> &tria);
 

@@ -32,6 +32,7 @@ namespace ssbsim
       enum class Type
       {
         sphere_in_box,
+        porous_microsphere,
         layered,
         gmsh_file
       };
@@ -41,6 +42,10 @@ namespace ssbsim
       double       box_size;             // m
       double       separator_thickness;  // m
       double       layer_thickness;      // m
+      double       grain_radius;         // m, porous microsphere
+      double       porosity;             // -, porous microsphere
+      double       pore_filling;         // -, porous microsphere
+      unsigned int random_seed;          // porous microsphere
       unsigned int global_refinements;
       std::string  mesh_file;
       double       mesh_length_unit;     // m per mesh unit
