@@ -10,7 +10,8 @@ voltage curves (Fig. 2A,B), Nyquist plots after the 1st and 2nd discharge
 (Fig. 2C), capacity retention (Fig. 2D), converted fraction against depth
 of discharge (Fig. 3E), converted depth along the axes against depth of
 discharge (Fig. 4), contact fraction and interfacial resistance against
-depth of discharge (Fig. 5).
+depth of discharge (Fig. 5), and the in-situ grown electrode's impedance
+over cycles against the solid cell's, per gram of FeS2 (Fig. 6G).
 """
 import csv
 import sys
@@ -170,12 +171,27 @@ def targets(runs):
         add("liquid: converted depth, largest / smallest axis",
             anisotropy(liquid.first_discharge()), "< 1.2 (uniform)", lambda v: v < 1.2)
     insitu = runs.get("insitu_grown")
+    if insitu:
+        n_in = len(insitu.cycles["cycle"])
+        add("in-situ grown: first discharge (mAh/g)",
+            insitu.cycle_value("discharge_capacity_mAh_g"), "above solid (Fig. 6F)",
+            lambda v: not solid or v > solid.cycle_value("discharge_capacity_mAh_g"))
+        r = [insitu.cycle_value("interfacial_resistance_end_discharge_ohm_g", c)
+             for c in range(1, n_in + 1)]
+        add(f"in-situ grown: R_int after discharges 1-{n_in}, largest deviation "
+            "from the 1st", max(abs(v / r[0] - 1) for v in r) if r and r[0] else None,
+            "within 0.30 (Fig. 6G)", lambda v: v <= 0.3)
     if insitu and solid:
         n = min(len(insitu.cycles["cycle"]), len(solid.cycles["cycle"]))
         above = all(insitu.cycle_value("discharge_capacity_mAh_g", c) >
                     solid.cycle_value("discharge_capacity_mAh_g", c) for c in range(1, n + 1))
         add("in-situ grown above solid at every cycle", 1.0 if above else 0.0,
             "yes (Fig. 6)", lambda v: v == 1.0)
+        lower = all(insitu.cycle_value("interfacial_resistance_end_discharge_ohm_g", c) <
+                    solid.cycle_value("interfacial_resistance_end_discharge_ohm_g", c)
+                    for c in range(1, n + 1))
+        add("in-situ grown: R_int (ohm g) below solid after every discharge",
+            1.0 if lower else 0.0, "yes (Fig. 6G)", lambda v: v == 1.0)
     return rows
 
 
@@ -225,6 +241,35 @@ def figure_nyquist(runs, out):
     return True
 
 
+def figure_impedance_cycles(runs, out):
+    """Fig. 6G: the in-situ grown electrode's impedance after each
+    discharge, against the solid cell's after its first two, per gram of
+    FeS2 (the architectures differ in interfacial area per mass)."""
+    insitu = runs.get("insitu_grown")
+    if not insitu:
+        return False
+    fig, ax = plt.subplots(figsize=(5, 5))
+    cycles = [int(c) for c in insitu.cycles["cycle"]]
+    shades = plt.cm.Greens([0.4 + 0.6 * k / max(1, len(cycles) - 1) for k in range(len(cycles))])
+    for cycle, shade in zip(cycles, shades):
+        z = insitu.eis(f"eis-cycle{cycle}-discharge.csv")
+        if z and "z_real_ohm_g" in z:
+            ax.plot(z["z_real_ohm_g"], [-v for v in z["z_imag_ohm_g"]], "o-", color=shade,
+                    markersize=3, label=f"in-situ grown, after discharge {cycle}")
+    solid = runs.get("solid")
+    for cycle, style in ((1, "s--"), (2, "^:")):
+        z = solid.eis(f"eis-cycle{cycle}-discharge.csv") if solid else None
+        if z and "z_real_ohm_g" in z:
+            ax.plot(z["z_real_ohm_g"], [-v for v in z["z_imag_ohm_g"]], style,
+                    color=COLOURS["solid"], markersize=3,
+                    label=f"solid, after discharge {cycle}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    finish(fig, ax, out / "impedance_cycles.png", "Z' (ohm g of FeS2)", "-Z'' (ohm g of FeS2)",
+           "Impedance over cycles, in-situ grown vs solid (Fig. 6G)")
+    return True
+
+
 def figure_retention(runs, out):
     fig, ax = plt.subplots(figsize=(5, 4))
     for name, run in runs.items():
@@ -271,6 +316,7 @@ def main(out, names):
     figure_voltage(runs, out)
     nyquist = figure_nyquist(runs, out)
     figure_retention(runs, out)
+    cycles_6g = figure_impedance_cycles(runs, out)
     figure_state(runs, out, "conversion_fraction", "converted fraction",
                  "converted_fraction.png", "Converted fraction (Fig. 3E)")
     figure_depths(runs, out)
@@ -295,20 +341,23 @@ def main(out, names):
         lines += [f"### {LABELS.get(name, name)}", "",
                   "| cycle | discharge (mAh/g) | charge (mAh/g) | efficiency | "
                   "hysteresis (V) | contact, end of discharge | R_int, end of discharge "
-                  "(ohm cm^2) |", "|---|---|---|---|---|---|---|"]
+                  "(ohm cm^2 of interface) | R_int (ohm g of FeS2) |",
+                  "|---|---|---|---|---|---|---|---|"]
         c = run.cycles
         for k in range(len(c["cycle"])):
             lines.append("| " + " | ".join([
                 str(int(c["cycle"][k])), fmt(c["discharge_capacity_mAh_g"][k], 4),
                 fmt(c["charge_capacity_mAh_g"][k], 4), fmt(c["coulombic_efficiency"][k]),
                 fmt(c["hysteresis_V"][k]), fmt(c["contact_fraction_end_discharge"][k]),
-                fmt(c["interfacial_resistance_end_discharge_ohm_cm2"][k], 4)]) + " |")
+                fmt(c["interfacial_resistance_end_discharge_ohm_cm2"][k], 4),
+                fmt(c.get("interfacial_resistance_end_discharge_ohm_g", [None] * (k + 1))[k], 4)]) + " |")
         lines.append(f"\npristine interfacial resistance {fmt(run.pristine_resistance(), 4)} "
                      "ohm cm^2\n")
     lines += ["## Figures", "",
               "![voltage](voltage_first_cycle.png)",
               "![nyquist](nyquist.png)" if nyquist else "(no impedance spectra written)",
               "![retention](capacity_retention.png)",
+              "![impedance over cycles](impedance_cycles.png)" if cycles_6g else "",
               "![converted](converted_fraction.png)",
               "![depth](converted_depth.png)",
               "![contact](contact_fraction.png)",

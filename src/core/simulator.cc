@@ -76,7 +76,8 @@ namespace ssbsim
                         "converted_depth_x_m",
                         "converted_depth_y_m",
                         "converted_depth_z_m",
-                        "particle_volume_ratio"})
+                        "particle_volume_ratio",
+                        "interfacial_resistance_ohm_g"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -86,7 +87,8 @@ namespace ssbsim
                     "hysteresis_V",
                     "contact_fraction_end_discharge",
                     "interfacial_resistance_end_discharge_ohm_cm2",
-                    "side_reaction_discharge_mAh_g"})
+                    "side_reaction_discharge_mAh_g",
+                    "interfacial_resistance_end_discharge_ohm_g"})
   {
     const std::string microstructure =
       create_geometry(parameters.geometry, triangulation);
@@ -220,7 +222,8 @@ namespace ssbsim
                               c.mean_voltage - d.mean_voltage,
                               d.contact_fraction,
                               d.resistance,
-                              d.side_capacity});
+                              d.side_capacity,
+                              d.resistance_mass});
         write_cycles();
         pcout << "cycle " << cycle << ": discharge " << std::fixed
               << std::setprecision(1) << d.capacity << " mAh/g, charge "
@@ -407,8 +410,18 @@ namespace ssbsim
             moved > 0 ? energy / moved : chem.cell_voltage(),
             chem.contact_fraction(),
             chem.interfacial_resistance() * 1e4,
+            mass_specific(chem.interfacial_resistance()),
             ended_at_once,
             (chem.side_reaction_charge() - side_charge_before) / 3.6 / grams};
+  }
+
+  template <int dim>
+  double
+  Simulator<dim>::mass_specific(const double area_specific) const
+  {
+    const auto &chem = *chemistry;
+    return area_specific / chem.get_interface_area() *
+           (1e3 * chem.particle_mass());
   }
 
   template <int dim>
@@ -440,9 +453,17 @@ namespace ssbsim
     chemistry->reject_step();
     if (output)
       rank0_output(mpi_communicator, [&]() {
-        CsvTable table({"frequency_Hz", "z_real_ohm_cm2", "z_imag_ohm_cm2"});
+        CsvTable table({"frequency_Hz",
+                        "z_real_ohm_cm2",
+                        "z_imag_ohm_cm2",
+                        "z_real_ohm_g",
+                        "z_imag_ohm_g"});
         for (unsigned int k = 0; k < z.size(); ++k)
-          table.add_row({frequencies[k], 1e4 * z[k].real(), 1e4 * z[k].imag()});
+          table.add_row({frequencies[k],
+                         1e4 * z[k].real(),
+                         1e4 * z[k].imag(),
+                         mass_specific(z[k].real()),
+                         mass_specific(z[k].imag())});
         table.write(parameters.output.directory + "/eis/eis-" + name + ".csv");
       });
     std::ostringstream line;
@@ -641,7 +662,8 @@ namespace ssbsim
                               depth[0],
                               depth[1],
                               depth[2],
-                              particle_volume_ratio()});
+                              particle_volume_ratio(),
+                              mass_specific(chem.interfacial_resistance())});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +

@@ -49,8 +49,23 @@ grep -q "set Number of cycles *= 2" quick/parameters.prm
 head -1 quick/statistics.csv | grep -q \
   "^time_s,cycle,half_cycle,.*voltage_V,current_A,capacity_mAh_g,conversion_fraction,contact_fraction,interfacial_resistance_ohm_cm2"
 [ "$(head -1 quick/cycles.csv)" = \
-  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2,side_reaction_discharge_mAh_g" ]
+  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2,side_reaction_discharge_mAh_g,interfacial_resistance_end_discharge_ohm_g" ]
 [ "$(wc -l < quick/cycles.csv)" -eq 3 ]
+# the mass-specific resistance is the area-specific one times the active
+# mass over the interface area, which the log prints (4 digits)
+/usr/bin/python3 - run.log quick/statistics.csv quick/cycles.csv <<'PY'
+import csv, re, sys
+log = open(sys.argv[1]).read()
+mass = float(re.search(r"mass ([0-9.eE+-]+) kg", log).group(1))
+area = float(re.search(r"interface area ([0-9.eE+-]+) m", log).group(1))
+expected = 1e3 * mass / (1e4 * area)  # ohm g per ohm cm^2
+for path, cm2, g in ((sys.argv[2], "interfacial_resistance_ohm_cm2", "interfacial_resistance_ohm_g"),
+                     (sys.argv[3], "interfacial_resistance_end_discharge_ohm_cm2",
+                      "interfacial_resistance_end_discharge_ohm_g")):
+    for r in csv.DictReader(open(path)):
+        assert abs(float(r[g]) / float(r[cm2]) / expected - 1) < 1e-3, (path, r[g], r[cm2], expected)
+print(f"mass-specific resistance: {expected:.4g} ohm g per ohm cm^2 in every row")
+PY
 grep -q "progress\|step .* V = " run.log
 # every pvtu in the pvd exists, with its pieces; no temporary file is left
 for pvtu in $(grep -o 'solution/solution-[0-9]*\.pvtu' quick/solution.pvd); do
@@ -143,6 +158,10 @@ for name in names:
     assert len(f) == 17 and abs(f[0] - 1e-3) < 1e-15 and abs(f[-1] / 1e5 - 1) < 1e-12, f
     z_re = [float(r["z_real_ohm_cm2"]) for r in rows]
     z_im = [float(r["z_imag_ohm_cm2"]) for r in rows]
+    # the mass-specific columns scale both parts by one factor
+    scale = [float(r["z_real_ohm_g"]) / z for r, z in zip(rows, z_re)] + \
+            [float(r["z_imag_ohm_g"]) / z for r, z in zip(rows, z_im)]
+    assert max(scale) / min(scale) - 1 < 1e-8, scale  # 10 digits written
     # a passive cell: resistive and capacitive at every frequency, the
     # real part falling to the electrolyte's at high frequency
     assert all(r > 0 for r in z_re) and all(i < 0 for i in z_im)

@@ -90,6 +90,7 @@ namespace ssbsim
       double mean_voltage;     // V
       double contact_fraction; // at the end
       double resistance;       // Ohm cm^2 at the end
+      double resistance_mass;  // Ohm g at the end
       bool   ended_at_once;    // the cutoff reached in the first step
       double side_capacity;    // mAh/g consumed by the side reaction
     };
@@ -117,6 +118,13 @@ namespace ssbsim
     /// delithiated converted material).
     double
     particle_volume_ratio() const;
+
+    /// An interface-area-specific quantity (ohm m^2) as resistance times
+    /// active mass (ohm g): what a cell with one gram of FeS2 of this
+    /// architecture shows, so that architectures of different interfacial
+    /// area per mass compare (the paper's cells hold the same loading).
+    double
+    mass_specific(const double area_specific) const;
 
     void
     progress(const unsigned int cycle, const HalfCycleId kind,
