@@ -494,6 +494,53 @@ namespace ssbsim
   }
 
   template <int dim>
+  std::vector<unsigned int>
+  particle_grains(const Triangulation<dim>   &tria,
+                  const parameters::Geometry &geometry)
+  {
+    std::vector<unsigned int> grain(tria.n_cells(0),
+                                    numbers::invalid_unsigned_int);
+    const bool   one_per_cell =
+      geometry.type == parameters::Geometry::Type::porous_microsphere;
+    unsigned int n = 0;
+    for (const auto &seed : tria.cell_iterators_on_level(0))
+      if (seed->material_id() == ids::particle &&
+          grain[seed->index()] == numbers::invalid_unsigned_int)
+        {
+          // flood the face neighbours (a whole particle) unless each
+          // coarse cell is a grain of its own
+          std::vector<typename Triangulation<dim>::cell_iterator> stack{seed};
+          grain[seed->index()] = n;
+          while (!stack.empty() && !one_per_cell)
+            {
+              const auto cell = stack.back();
+              stack.pop_back();
+              for (const unsigned int f : cell->face_indices())
+                if (!cell->at_boundary(f))
+                  {
+                    const auto next = cell->neighbor(f);
+                    if (next->material_id() == ids::particle &&
+                        grain[next->index()] == numbers::invalid_unsigned_int)
+                      {
+                        grain[next->index()] = n;
+                        stack.push_back(next);
+                      }
+                  }
+            }
+          ++n;
+        }
+    // by coarse-cell id, which is what a cell's CellId carries
+    std::vector<unsigned int> by_id(grain.size(), numbers::invalid_unsigned_int);
+    for (const auto &cell : tria.cell_iterators_on_level(0))
+      {
+        const auto id = cell->id().get_coarse_cell_id();
+        AssertIndexRange(id, by_id.size());
+        by_id[id] = grain[cell->index()];
+      }
+    return by_id;
+  }
+
+  template <int dim>
   Point<dim>
   particle_centre(const Triangulation<dim> &tria, MPI_Comm comm)
   {
@@ -517,6 +564,10 @@ namespace ssbsim
   template std::string
   create_geometry<3>(const parameters::Geometry &,
                      parallel::distributed::Triangulation<3> &);
+  template std::vector<unsigned int>
+  particle_grains(const Triangulation<2> &, const parameters::Geometry &);
+  template std::vector<unsigned int>
+  particle_grains(const Triangulation<3> &, const parameters::Geometry &);
   template Point<2>
   particle_centre(const Triangulation<2> &, MPI_Comm);
   template Point<3>

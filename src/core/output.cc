@@ -161,8 +161,8 @@ namespace ssbsim
         const DataPostprocessorInputs::Vector<dim> &inputs,
         std::vector<Vector<double>> &computed) const override
       {
-        const bool in_particle =
-          inputs.template get_cell<dim>()->material_id() == ids::particle;
+        const auto cell        = inputs.template get_cell<dim>();
+        const bool in_particle = cell->material_id() == ids::particle;
         const auto  &D = chemistry.get_diffusivity();
         const double c = chemistry.get_max_li_concentration();
         const double f = chemistry.diffusivity_temperature_factor();
@@ -174,7 +174,9 @@ namespace ssbsim
             const double theta = inputs.solution_values[q][0];
             computed[q][0]     = std::clamp(theta, 0., 1.);
             const Tensor<1, dim> flux =
-              -c * f * (D.tensor(theta) * inputs.solution_gradients[q][0]);
+              -c * f * D.scalar(theta) *
+              (chemistry.orientation_tensor(cell->id()) *
+               inputs.solution_gradients[q][0]);
             for (unsigned int d = 0; d < dim; ++d)
               computed[q][1 + d] = flux[d];
           }

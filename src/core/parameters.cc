@@ -318,6 +318,15 @@ namespace ssbsim
                         "Crystal orientation, Bunge z-x-z Euler angles "
                         "(phi1, Phi, phi2) in degrees; in 2D only the xy block "
                         "of the rotated tensor is used.");
+      prm.declare_entry("Orientation", "fixed",
+                        Selection("fixed|random per grain"),
+                        "fixed: every particle has the crystal orientation "
+                        "'Euler angles'; random per grain: each grain draws "
+                        "its own, uniformly over all rotations, from "
+                        "'Geometry/Random seed' (a grain: each primary grain "
+                        "of a porous microsphere, else each connected "
+                        "particle of the mesh). Orients the diffusivity "
+                        "tensor; the swelling must then be isotropic.");
       prm.declare_entry("Blocking factor", "1", Double(1e-6, 1),
                         "Factor on the diffusivity in the dense converted "
                         "Fe-rich shell (dimensionless; 1: no blocking).");
@@ -364,6 +373,7 @@ namespace ssbsim
         prm.get_double("Diffusivity activation energy") * 1e3;
       axis_factors    = three_doubles(prm, "Anisotropy factors", "Particle/");
       euler_angles    = three_doubles(prm, "Euler angles", "Particle/");
+      random_orientation = prm.get("Orientation") == "random per grain";
       blocking_factor = prm.get_double("Blocking factor");
       blocking_onset  = prm.get_double("Blocking onset");
       blocking_width  = prm.get_double("Blocking width");
@@ -922,6 +932,14 @@ namespace ssbsim
       fail("Mechanics/Charged product volume expansion",
            "needs Particle/Irreversible conversion = true (the conversion "
            "history it refers to)");
+    {
+      const auto &w = mechanics.swelling_anisotropy;
+      if (particle.random_orientation && mechanics.enabled &&
+          !(w[0] == w[1] && (geometry.dimension == 2 || w[1] == w[2])))
+        fail("Particle/Orientation",
+             "'random per grain' orients the diffusivity only; with an "
+             "anisotropic 'Mechanics/Swelling anisotropy' use 'fixed'");
+    }
     if (electrolyte.liquid && mechanics.enabled &&
         mechanics.residual_stiffness <= 0)
       fail("Mechanics/Interface residual stiffness",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace ssbsim::materials
 {
@@ -29,19 +30,40 @@ namespace ssbsim::materials
     return q;
   }
 
+  std::vector<std::array<double, 3>>
+  random_euler_angles(const unsigned int n, const unsigned int seed)
+  {
+    std::mt19937 random(seed);
+    // uniform in [0, 1) from one raw draw
+    auto uniform = [&]() { return random() / 4294967296.; };
+    std::vector<std::array<double, 3>> angles(n);
+    for (auto &a : angles)
+      {
+        a[0] = 360. * uniform();
+        a[1] = std::acos(1. - 2. * uniform()) * 180. / M_PI;
+        a[2] = 360. * uniform();
+      }
+    return angles;
+  }
+
   template <int dim>
   LiDiffusivity<dim>::LiDiffusivity(const Data &data_)
     : data(data_)
+    , anisotropy(orientation_tensor(data_.euler_angles))
+  {}
+
+  template <int dim>
+  dealii::SymmetricTensor<2, dim>
+  LiDiffusivity<dim>::orientation_tensor(
+    const std::array<double, 3> &euler_angles) const
   {
-    const dealii::Tensor<2, 3> q = crystal_rotation(data.euler_angles);
+    const dealii::Tensor<2, 3>      q = crystal_rotation(euler_angles);
+    dealii::SymmetricTensor<2, dim> a;
     for (unsigned int i = 0; i < dim; ++i)
       for (unsigned int j = i; j < dim; ++j)
-        {
-          double a = 0;
-          for (unsigned int k = 0; k < 3; ++k)
-            a += q[i][k] * data.axis_factors[k] * q[j][k];
-          anisotropy[i][j] = a;
-        }
+        for (unsigned int k = 0; k < 3; ++k)
+          a[i][j] += q[i][k] * data.axis_factors[k] * q[j][k];
+    return a;
   }
 
   template <int dim>

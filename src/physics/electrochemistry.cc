@@ -92,6 +92,19 @@ namespace ssbsim
     d.blocking_width  = p.particle.blocking_width;
     diffusivity       = materials::LiDiffusivity<dim>(d);
 
+    // one crystal per grain: the given orientation, or a seeded random one
+    grain_of_coarse_cell = particle_grains(tria, p.geometry);
+    unsigned int n_grains = 0;
+    for (const unsigned int g : grain_of_coarse_cell)
+      if (g != numbers::invalid_unsigned_int)
+        n_grains = std::max(n_grains, g + 1);
+    const auto angles =
+      p.particle.random_orientation ?
+        materials::random_euler_angles(n_grains, p.geometry.random_seed) :
+        std::vector<std::array<double, 3>>(n_grains, p.particle.euler_angles);
+    for (const auto &a : angles)
+      grain_orientation.push_back(diffusivity.orientation_tensor(a));
+
     kinetics.anodic_transfer_coefficient =
       p.kinetics.anodic_transfer_coefficient;
     kinetics.cathodic_transfer_coefficient =
@@ -307,7 +320,6 @@ namespace ssbsim
     out.d_current_d_phi_s = 0;
 
     const double c     = max_li_concentration;
-    const auto  &A     = diffusivity.orientation_tensor();
 
     FEValues<dim> particle_values(fe_collection[particle_fe],
                                   cell_quadrature,
@@ -337,6 +349,7 @@ namespace ssbsim
             {
               particle_values.reinit(cell);
               const auto &fv = particle_values;
+              const auto &A  = orientation_tensor(cell->id());
               fv[li_content].get_function_values(relevant_solution, theta);
               fv[li_content].get_function_values(relevant_old_solution,
                                                  theta_old);

@@ -53,7 +53,12 @@ expect "out of range" "Temperature.*150\.\.\.500" "$SSBSIM" range.prm
 prm type.prm "subsection Operating conditions" "  set Number of cycles = two" "end"
 expect "wrong type" "Number of cycles.*Integer" "$SSBSIM" type.prm
 prm selection.prm "subsection Geometry" "  set Type = cube" "end"
-expect "bad selection" "Type.*sphere in box\|layered\|gmsh file" "$SSBSIM" selection.prm
+expect "bad selection" "Type.*sphere in box\|porous microsphere\|layered\|gmsh file" "$SSBSIM" selection.prm
+prm grains.prm "subsection Geometry" "  set Type = porous microsphere" "  set Grain radius = 2" "end"
+expect "grains larger than the microsphere" "parameter 'Geometry/Grain radius': must be at most half of 'Particle radius'" "$SSBSIM" grains.prm
+prm orientation.prm "subsection Particle" "  set Orientation = random per grain" "end" \
+  "subsection Mechanics" "  set Enable mechanics = true" "  set Swelling anisotropy = 1, 1, 2" "end"
+expect "random orientation with anisotropic swelling" "parameter 'Particle/Orientation': 'random per grain' orients the diffusivity only" "$SSBSIM" orientation.prm
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
 prm liquid.prm "subsection Electrolyte" "  set Type = gel" "end"

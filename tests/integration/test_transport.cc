@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <complex>
 #include <iostream>
@@ -708,4 +709,95 @@ TEST_CASE("Porous microsphere: porosity, pore filling and seed build the "
 {
   SECTION("2D") { check_microstructure<2>(); }
   SECTION("3D") { check_microstructure<3>(); }
+}
+
+TEST_CASE("Orientation per grain: each grain a rotated crystal, the "
+          "rotations uniform, the assembly uses its grain's")
+{
+  // a 3D porous microsphere of ~760 grains (16^3 grid), axis factors
+  // 1, 1, 10: every grain's tensor is a rotation of diag(1, 1, 10), the
+  // same on all cells of the grain, and their mean over the grains is
+  // isotropic, 4 I, as a uniform draw gives (a Phi drawn uniformly instead
+  // of cos Phi would give 5.5 along z; the tolerance is 4 standard errors)
+  const std::string microsphere =
+    "subsection Geometry\n set Dimension = 3\n set Type = porous microsphere\n"
+    " set Box size = 4\n set Separator thickness = 1\n set Particle radius = 1.6\n"
+    " set Grain radius = 0.125\n set Porosity = 0.3\n set Random seed = 3\n"
+    " set Global refinements = 0\nend\n";
+  for (const std::string orientation : {"random per grain", "fixed"})
+    {
+      const Parameters p = testing::make_parameters(
+        microsphere + "subsection Particle\n set Anisotropy factors = 1, 1, 10\n"
+        " set Euler angles = 30, 40, 50\n set Orientation = " + orientation +
+        "\nend\n");
+      parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+      create_geometry(p.geometry, tria);
+      Electrochemistry<3> chem(p, tria, quiet);
+      const auto fixed = materials::LiDiffusivity<3>(
+                           {1e-17, 1e-14, {{1., 1., 10.}}, {{30., 40., 50.}}})
+                           .orientation_tensor();
+      std::map<types::coarse_cell_id, SymmetricTensor<2, 3>> seen;
+      SymmetricTensor<2, 3> mean;
+      for (const auto &cell : tria.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+          {
+            const auto &A = chem.orientation_tensor(cell->id());
+            // invariants of diag(1, 1, 10)
+            CHECK(trace(A) == Approx(12.).epsilon(1e-12));
+            CHECK(second_invariant(A) == Approx(21.).epsilon(1e-12));
+            CHECK(determinant(A) == Approx(10.).epsilon(1e-12));
+            const auto grain = cell->id().get_coarse_cell_id();
+            if (seen.count(grain) == 0)
+              {
+                seen[grain] = A;
+                mean += A;
+              }
+            CHECK((A - seen[grain]).norm() < 1e-14);
+            if (orientation == "fixed")
+              CHECK((A - fixed).norm() < 1e-12);
+          }
+      // a microsphere's grains are its coarse particle cells
+      CHECK(chem.n_grains() == seen.size());
+      CHECK(seen.size() > 500);
+      mean /= double(seen.size());
+      if (orientation == "random per grain")
+        for (unsigned int i = 0; i < 3; ++i)
+          for (unsigned int j = 0; j < 3; ++j)
+            {
+              INFO("mean orientation tensor " << mean);
+              CHECK(std::abs(mean[i][j] - (i == j ? 4. : 0.)) < 0.45);
+            }
+    }
+
+  // the assembly looks its cell's grain up: one particle (one grain) with
+  // a random orientation runs exactly as with that orientation given
+  std::vector<double> stored;
+  const auto drawn = materials::random_euler_angles(1, 5)[0];
+  for (const std::string orientation :
+       {std::string("set Orientation = random per grain"),
+        "set Euler angles = " + std::to_string(drawn[0]) + ", " +
+          std::to_string(drawn[1]) + ", " + std::to_string(drawn[2])})
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\n"
+        " set Random seed = 5\nend\n"
+        "subsection Electrolyte\n set Conductivity = 1e3\nend\n"
+        "subsection Particle\n set Diffusivity pristine = 2e-15\n"
+        " set Diffusivity converted = 2e-14\n set Anisotropy factors = 1, 0.1, 1\n"
+        " set Initial Li content = 0.02\n " + orientation + "\nend\n"
+        "subsection Kinetics\n set Exchange current density = 1e4\n"
+        " set Discharge open circuit table = 0:2.0, 1:1.0\nend\n");
+      parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+      create_geometry(p.geometry, tria);
+      Electrochemistry<2> chem(p, tria, quiet);
+      chem.setup();
+      CHECK(chem.n_grains() == 1);
+      run_steps(chem, -30. * chem.theoretical_capacity() / 3600., 5. / 40, 40);
+      const auto depths = chem.converted_depths(0.07);
+      stored.insert(stored.end(), {chem.cell_voltage(), depths[0], depths[1]});
+    }
+  // the angles pass through the parameter text with 6 digits
+  for (unsigned int k = 0; k < 3; ++k)
+    CHECK(stored[k] == Approx(stored[k + 3]).epsilon(1e-5));
+  CHECK(stored[1] != Approx(stored[2]).epsilon(0.05)); // anisotropic indeed
 }

@@ -6,6 +6,7 @@
 #include <ssbsim/core/parameters.h>
 
 #include <string>
+#include <vector>
 
 namespace ssbsim
 {
@@ -36,6 +37,18 @@ namespace ssbsim
   std::string
   create_geometry(const parameters::Geometry                    &geometry,
                   dealii::parallel::distributed::Triangulation<dim> &tria);
+
+  /**
+   * The grain each coarse cell of @p tria belongs to (numbered from 0 in
+   * coarse-cell order; numbers::invalid_unsigned_int on electrolyte
+   * cells), indexed by coarse-cell id (CellId::get_coarse_cell_id). A grain is one primary grain (one
+   * coarse cell) of a porous microsphere, else one face-connected particle
+   * of the mesh. The coarse mesh is the same on every process, so is this.
+   */
+  template <int dim>
+  std::vector<unsigned int>
+  particle_grains(const dealii::Triangulation<dim> &tria,
+                  const parameters::Geometry       &geometry);
 
   /// The particle's centre: where the built-in sphere sits, else the
   /// centroid of the particle cells.

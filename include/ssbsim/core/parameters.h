@@ -92,6 +92,7 @@ namespace ssbsim
       double                diffusion_activation_energy; // J/mol
       std::array<double, 3> axis_factors;
       std::array<double, 3> euler_angles;         // degrees
+      bool                  random_orientation;   // per grain, seeded
       double                blocking_factor;
       double                blocking_onset;
       double                blocking_width;

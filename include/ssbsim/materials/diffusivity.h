@@ -4,6 +4,7 @@
 #include <deal.II/base/tensor.h>
 
 #include <array>
+#include <vector>
 
 namespace ssbsim::materials
 {
@@ -14,6 +15,15 @@ namespace ssbsim::materials
    */
   dealii::Tensor<2, 3>
   crystal_rotation(const std::array<double, 3> &euler_angles_deg);
+
+  /**
+   * @p n orientations drawn uniformly over all rotations from the seeded
+   * Mersenne twister (its raw stream, the same on every platform): Bunge
+   * angles phi1, phi2 uniform in [0, 360), cos Phi uniform in [-1, 1]
+   * (the Haar measure), in degrees.
+   */
+  std::vector<std::array<double, 3>>
+  random_euler_angles(const unsigned int n, const unsigned int seed);
 
   /// Parameters of LiDiffusivity (independent of the dimension).
   struct DiffusivityData
@@ -67,6 +77,11 @@ namespace ssbsim::materials
     {
       return anisotropy;
     }
+
+    /// The same for a crystal of Euler angles @p euler_angles (degrees)
+    /// instead of the data's.
+    dealii::SymmetricTensor<2, dim>
+    orientation_tensor(const std::array<double, 3> &euler_angles) const;
 
     dealii::SymmetricTensor<2, dim>
     tensor(const double theta) const

@@ -177,6 +177,22 @@ namespace ssbsim
       return diffusivity;
     }
 
+    /// Orientation tensor Q diag(f) Q^T of the crystal of the grain the
+    /// particle cell @p cell lies in (Particle/Orientation): the diffusivity
+    /// there is D = g b times it.
+    const dealii::SymmetricTensor<2, dim> &
+    orientation_tensor(const dealii::CellId &cell) const
+    {
+      return grain_orientation[grain_of_coarse_cell[cell.get_coarse_cell_id()]];
+    }
+
+    /// Number of grains (crystals) of the particle(s).
+    unsigned int
+    n_grains() const
+    {
+      return grain_orientation.size();
+    }
+
     /// Arrhenius factor applied to the diffusivity.
     double
     diffusivity_temperature_factor() const
@@ -402,6 +418,10 @@ namespace ssbsim
     std::vector<double>        contact_factor;
     std::vector<double>        hydrostatic_stress;
     dealii::Point<dim>  particle_centroid; ///< m, of the particle cells
+    /// grain of each coarse cell (particle_grains) and its crystal's
+    /// orientation tensor
+    std::vector<unsigned int>                    grain_of_coarse_cell;
+    std::vector<dealii::SymmetricTensor<2, dim>> grain_orientation;
     std::vector<double> particle_extent;   ///< m, reach along +e_0, -e_0, +e_1, ...
     /// the locally owned cells' bounding-box tree (and the mapping it
     /// uses) that converted_depths() locates its samples with, built once
