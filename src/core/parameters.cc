@@ -110,8 +110,8 @@ namespace ssbsim
                         "number of grains spans 'Box size'.");
       prm.declare_entry("Porosity", "0.3", Double(0, 0.9),
                         "Volume fraction of a 'porous microsphere' that is "
-                        "pore (-), filled with electrolyte where connected "
-                        "to the outside, empty where closed.");
+                        "pore (-); 'Pore filling' sets how much of it the "
+                        "grown electrolyte fills.");
       prm.declare_entry("Pore filling", "1", Double(0, 1),
                         "Fraction of the pores of a 'porous microsphere' that "
                         "the electrolyte grown in situ fills (-): it "

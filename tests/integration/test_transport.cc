@@ -123,6 +123,22 @@ namespace
 
   ConditionalOStream quiet(std::cout, false);
 
+  /// The mesh of @p p's geometry and the electrochemistry on it, set up
+  /// (@p p must outlive it).
+  template <int dim>
+  struct Electrode
+  {
+    parallel::distributed::Triangulation<dim> tria;
+    Electrochemistry<dim>                     chem;
+
+    explicit Electrode(const Parameters &p)
+      : tria(MPI_COMM_WORLD)
+      , chem((create_geometry(p.geometry, tria), p), tria, quiet)
+    {
+      chem.setup();
+    }
+  };
+
   template <int dim>
   double
   run_steps(Electrochemistry<dim> &chem,
@@ -174,10 +190,8 @@ namespace
       " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n"
       "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
     const double theta0 = p.particle.initial_li_content;
-    parallel::distributed::Triangulation<dim> tria(MPI_COMM_WORLD);
-    create_geometry(p.geometry, tria);
-    Electrochemistry<dim> chem(p, tria, quiet);
-    chem.setup();
+    Electrode<dim> electrode(p);
+    auto &chem = electrode.chem;
 
     const double current = c_rate * chem.theoretical_capacity() / 3600.;
     const double influx =
@@ -305,10 +319,8 @@ TEST_CASE("Electrolyte slab: ohmic drop and its Arrhenius temperature scaling")
         " set Exchange current activation energy = 0\n"
         " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n"
         "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
-      parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-      create_geometry(p.geometry, tria);
-      Electrochemistry<2> chem(p, tria, quiet);
-      chem.setup();
+      Electrode<2> electrode(p);
+      auto &chem = electrode.chem;
       const double current = -10. * chem.theoretical_capacity() / 3600.;
       run_steps(chem, current, 1e-3, 1);
 
@@ -344,10 +356,8 @@ TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
     "subsection Kinetics\n set Exchange current density = 1\n"
     " set Double layer capacitance = 0.1\n"
     " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n");
-  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-  create_geometry(p.geometry, tria);
-  Electrochemistry<2> chem(p, tria, quiet);
-  chem.setup();
+  Electrode<2> electrode(p);
+  auto &chem = electrode.chem;
   const double T     = p.operating.temperature;
   const double R_ct  = constants::gas_constant * T / (constants::faraday * i0);
   const double sigma = p.electrolyte.conductivity *
@@ -386,10 +396,8 @@ TEST_CASE("Impedance of a spherical particle with fast kinetics: spherical "
     "subsection Kinetics\n set Exchange current density = 1e3\n"
     " set Double layer capacitance = 0\n"
     " set Discharge open circuit table = 0:2.0, 1:1.0\nend\n");
-  parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-  create_geometry(p.geometry, tria);
-  Electrochemistry<3> chem(p, tria, quiet);
-  chem.setup();
+  Electrode<3> electrode(p);
+  auto &chem = electrode.chem;
   const double T    = p.operating.temperature;
   const double R_ct = constants::gas_constant * T / (constants::faraday * i0);
   const double c    = chem.get_max_li_concentration();
@@ -430,10 +438,8 @@ TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
     " set Side reaction capacity = 2\n"
     " set Discharge open circuit table = 0:0.9, 1:0.9\nend\n"
     "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
-  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-  create_geometry(p.geometry, tria);
-  Electrochemistry<2> chem(p, tria, quiet);
-  chem.setup();
+  Electrode<2> electrode(p);
+  auto &chem = electrode.chem;
   const double li0      = chem.li_stored();
   const double capacity = 2 * 3.6 * 1e3 * chem.particle_mass(); // C/m
   double       first    = 0;
@@ -542,10 +548,8 @@ TEST_CASE("Anisotropic front: depth ratio is sqrt of the diffusivity ratio")
         "\n set Initial Li content = 0.02\nend\n"
         "subsection Kinetics\n set Exchange current density = 1e4\n"
         " set Discharge open circuit table = 0:2.0, 1:1.0\nend\n");
-      parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-      create_geometry(p.geometry, tria);
-      Electrochemistry<2> chem(p, tria, quiet);
-      chem.setup();
+      Electrode<2> electrode(p);
+      auto &chem = electrode.chem;
       const double current = -30. * chem.theoretical_capacity() / 3600.;
       run_steps(chem, current, 5. / 40, 40);
       depths.emplace_back(half_depth(chem, Tensor<1, 2>({1., 0.}), R, theta0),
@@ -583,10 +587,8 @@ TEST_CASE("Contact factor zero on half the interface: that half carries nothing"
     "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
     "subsection Particle\n set Initial Li content = 0.3\nend\n"
     "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
-  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-  create_geometry(p.geometry, tria);
-  Electrochemistry<2> chem(p, tria, quiet);
-  chem.setup();
+  Electrode<2> electrode(p);
+  auto &chem = electrode.chem;
   const double current = -0.5 * chem.theoretical_capacity() / 3600.;
   const double r_full  = chem.interfacial_resistance();
 
@@ -773,7 +775,7 @@ TEST_CASE("Orientation per grain: each grain a rotated crystal, the "
   // a random orientation runs exactly as with that orientation given
   std::vector<double> stored;
   const auto drawn = materials::random_euler_angles(1, 5)[0];
-  for (const std::string orientation :
+  for (const std::string &orientation :
        {std::string("set Orientation = random per grain"),
         "set Euler angles = " + std::to_string(drawn[0]) + ", " +
           std::to_string(drawn[1]) + ", " + std::to_string(drawn[2])})
@@ -787,10 +789,8 @@ TEST_CASE("Orientation per grain: each grain a rotated crystal, the "
         " set Initial Li content = 0.02\n " + orientation + "\nend\n"
         "subsection Kinetics\n set Exchange current density = 1e4\n"
         " set Discharge open circuit table = 0:2.0, 1:1.0\nend\n");
-      parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-      create_geometry(p.geometry, tria);
-      Electrochemistry<2> chem(p, tria, quiet);
-      chem.setup();
+      Electrode<2> electrode(p);
+      auto &chem = electrode.chem;
       CHECK(chem.n_grains() == 1);
       run_steps(chem, -30. * chem.theoretical_capacity() / 3600., 5. / 40, 40);
       const auto depths = chem.converted_depths(0.07);
