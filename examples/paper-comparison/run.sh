@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The paper in silico (Sun et al. 2019; issue 10): runs the scenarios of
-# inputs/ (the solid-state cell and the liquid cell; the in-situ grown
-# microsphere once its input exists) and writes report.md with the table
-# of simulated against measured values and the figures, in the output
-# directory (default results/paper-comparison). 2D, three cycles each;
-# about 15 minutes on 2 cores (the scenarios run side by side, one rank
-# each). Finished runs are not redone (delete a scenario's directory to
+# inputs/ (the solid-state cell and the liquid cell, three cycles each,
+# and the in-situ grown microsphere, five cycles) and writes report.md
+# with the table of simulated against measured values and the figures, in
+# the output directory (default results/paper-comparison). 2D; about 20
+# minutes on 2 cores (the scenarios run side by side, one rank each; the
+# microsphere takes the longest). Finished runs are not redone (delete a scenario's directory to
 # redo it).
 #   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
