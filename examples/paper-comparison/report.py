@@ -266,7 +266,7 @@ def figure_impedance_cycles(runs, out):
     ax.set_xscale("log")
     ax.set_yscale("log")
     finish(fig, ax, out / "impedance_cycles.png", "Z' (ohm g of FeS2)", "-Z'' (ohm g of FeS2)",
-           "Impedance over cycles, in-situ grown vs solid (Fig. 6G)")
+           "Impedance over cycles (Fig. 6G)")
     return True
 
 
