@@ -336,6 +336,14 @@ namespace ssbsim
       prm.declare_entry("Blocking width", "0.05", Double(1e-4, 1),
                         "Li content range over which blocking switches on "
                         "fully (theta).");
+      prm.declare_entry("Blocking follows", "Li content",
+                        Selection("Li content|conversion history"),
+                        "Li content: the blocking acts where theta is above "
+                        "the onset now; conversion history: where the point "
+                        "has ever been (max(theta, xi), needs Irreversible "
+                        "conversion), so the dense Fe layer, once formed, "
+                        "stays through the rest of the discharge and the "
+                        "charge.");
       prm.declare_entry("Li partial molar volume", "9.6e-6", Double(0, 1e-3),
                         "Omega_Li in the stress factor exp(Omega sigma_h / R T) "
                         "on the diffusivity (m^3/mol); (7.09 + 2 x 27.68 - "
@@ -377,6 +385,7 @@ namespace ssbsim
       blocking_factor = prm.get_double("Blocking factor");
       blocking_onset  = prm.get_double("Blocking onset");
       blocking_width  = prm.get_double("Blocking width");
+      blocking_history = prm.get("Blocking follows") == "conversion history";
       li_partial_molar_volume = prm.get_double("Li partial molar volume");
       stress_coupling_limit   = prm.get_double("Stress coupling limit") * 1e6;
       stress_relaxation = prm.get_double("Stress coupling relaxation");
@@ -928,6 +937,10 @@ namespace ssbsim
     mechanics.parse(prm);
     output.parse(prm);
     impedance.parse(prm);
+    if (particle.blocking_history && !particle.irreversible_conversion)
+      fail("Particle/Blocking follows",
+           "'conversion history' needs Particle/Irreversible conversion = "
+           "true (the history it follows)");
     if (mechanics.charged_expansion > 0 && !particle.irreversible_conversion)
       fail("Mechanics/Charged product volume expansion",
            "needs Particle/Irreversible conversion = true (the conversion "

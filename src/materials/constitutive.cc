@@ -93,7 +93,7 @@ namespace ssbsim::materials
     double       db;
     return data.d_pristine *
            std::pow(data.d_converted / data.d_pristine, xi) *
-           blocking(t, db);
+           blocking(data.blocking_history ? xi : t, db);
   }
 
   template <int dim>
@@ -109,9 +109,13 @@ namespace ssbsim::materials
     const bool   history = converted > theta;
     const double g =
       data.d_pristine * std::pow(ratio, history ? std::min(converted, 1.) : theta);
+    // a blocking that follows the history is fixed by it below xi
+    const bool   fixed_blocking = data.blocking_history && history;
     double       db;
-    const double b = blocking(theta, db);
-    return (history ? 0. : g * std::log(ratio) * b) + g * db;
+    const double b =
+      blocking(fixed_blocking ? std::min(converted, 1.) : theta, db);
+    return (history ? 0. : g * std::log(ratio) * b) +
+           (fixed_blocking ? 0. : g * db);
   }
 
   template class LiDiffusivity<2>;

@@ -90,6 +90,7 @@ namespace ssbsim
     d.blocking_factor = p.particle.blocking_factor;
     d.blocking_onset  = p.particle.blocking_onset;
     d.blocking_width  = p.particle.blocking_width;
+    d.blocking_history = p.particle.blocking_history;
     diffusivity       = materials::LiDiffusivity<dim>(d);
 
     // one crystal per grain: the given orientation, or a seeded random one

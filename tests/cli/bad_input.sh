@@ -58,6 +58,8 @@ prm grains.prm "subsection Geometry" "  set Type = porous microsphere" "  set Gr
 expect "grains larger than the microsphere" "parameter 'Geometry/Grain radius': must be at most half of 'Particle radius'" "$SSBSIM" grains.prm
 prm orientation.prm "subsection Particle" "  set Orientation = random per grain" "end" \
   "subsection Mechanics" "  set Enable mechanics = true" "  set Swelling anisotropy = 1, 1, 2" "end"
+prm history.prm "subsection Particle" "  set Blocking follows = conversion history" "end"
+expect "blocking history without a history" "parameter 'Particle/Blocking follows': 'conversion history' needs Particle/Irreversible conversion = true" "$SSBSIM" history.prm
 expect "random orientation with anisotropic swelling" "parameter 'Particle/Orientation': 'random per grain' orients the diffusivity only" "$SSBSIM" orientation.prm
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm

@@ -171,6 +171,26 @@ TEST_CASE("Li diffusivity: log-linear front law, blocking, derivative")
               .epsilon(1e-6)
               .margin(1e-30));
     }
+
+  // blocking that follows the history: a point that has been converted
+  // past the onset stays blocked when its Li content falls (on charge),
+  // one that has not is unblocked as before; the derivative at fixed xi
+  data.blocking_history = true;
+  materials::LiDiffusivity<3> layer(data);
+  CHECK(layer.scalar(0.5, 0.97) == Approx(0.1 * d.scalar(0.5, 0.97)));
+  CHECK(layer.scalar(0.5, 0.925) == Approx(0.55 * d.scalar(0.5, 0.925)));
+  CHECK(layer.scalar(0.5, 0.8) == Approx(d.scalar(0.5, 0.8)));
+  CHECK(layer.scalar(0.97, 0.5) == Approx(blocked.scalar(0.97, 0.5)));
+  for (const auto &[t, xi] : std::vector<std::pair<double, double>>{
+         {0.3, 0.97}, {0.5, 0.925}, {0.91, 0.5}, {0.925, 0.2}, {0.94, 0.95}})
+    {
+      const double h = 1e-7;
+      CHECK(layer.scalar_derivative(t, xi) ==
+            Approx((layer.scalar(t + h, xi) - layer.scalar(t - h, xi)) /
+                   (2 * h))
+              .epsilon(1e-6)
+              .margin(1e-30));
+    }
 }
 
 TEST_CASE("Li diffusivity: crystal orientation")

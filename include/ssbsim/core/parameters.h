@@ -96,6 +96,7 @@ namespace ssbsim
       double                blocking_factor;
       double                blocking_onset;
       double                blocking_width;
+      bool                  blocking_history; // b(max(theta, xi))
       double                li_partial_molar_volume; // m^3/mol
       double stress_coupling_limit; // Pa
       double stress_relaxation;     // (0, 1]; 1: plain lag

@@ -35,6 +35,10 @@ namespace ssbsim::materials
     double                blocking_factor = 1.;   // 1: no blocking
     double                blocking_onset  = 0.9;  // theta
     double                blocking_width  = 0.05; // theta
+    /// true: the blocking follows the converted extent of the point's
+    /// history, max(theta, xi), so a dense Fe layer once formed stays
+    /// (the paper's accumulating surface phase); false: theta
+    bool                  blocking_history = false;
   };
 
   /**
@@ -46,6 +50,7 @@ namespace ssbsim::materials
    * with xi the largest Li content the point has held (the converted
    * extent, irreversible; 0 unless Particle/Irreversible conversion),
    *   b(theta) = 1 - (1 - beta) S((theta - theta_b) / w)  (dense Fe shell),
+   * or b(max(theta, xi)) with Data::blocking_history (the layer stays),
    *
    * with S the cubic smoothstep from 0 to 1 on [0,1], beta the blocking
    * factor, theta clamped to [0,1]. D_p, D_c are the pristine and converted
