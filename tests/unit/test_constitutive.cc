@@ -161,16 +161,21 @@ TEST_CASE("Li diffusivity: log-linear front law, blocking, derivative")
   CHECK(d.scalar(0.9, 0.8) == Approx(d.scalar(0.9)));
   CHECK(blocked.scalar(0.92, 1.) == Approx(1e-14 * blocked.scalar(0.92) /
                                            d.scalar(0.92)));
-  for (const auto &[t, xi] : std::vector<std::pair<double, double>>{
-         {0.3, 0.7}, {0.7, 0.3}, {0.91, 1.}, {0.94, 0.5}})
-    {
-      const double h = 1e-7;
-      CHECK(blocked.scalar_derivative(t, xi) ==
-            Approx((blocked.scalar(t + h, xi) - blocked.scalar(t - h, xi)) /
-                   (2 * h))
-              .epsilon(1e-6)
-              .margin(1e-30));
-    }
+  // d/d theta at fixed xi against central differences
+  const auto check_derivative =
+    [](const materials::LiDiffusivity<3>                &D,
+       const std::vector<std::pair<double, double>> &points) {
+      for (const auto &[t, xi] : points)
+        {
+          const double h = 1e-7;
+          INFO("theta " << t << ", xi " << xi);
+          CHECK(D.scalar_derivative(t, xi) ==
+                Approx((D.scalar(t + h, xi) - D.scalar(t - h, xi)) / (2 * h))
+                  .epsilon(1e-6)
+                  .margin(1e-30));
+        }
+    };
+  check_derivative(blocked, {{0.3, 0.7}, {0.7, 0.3}, {0.91, 1.}, {0.94, 0.5}});
 
   // blocking that follows the history: a point that has been converted
   // past the onset stays blocked when its Li content falls (on charge),
@@ -181,16 +186,8 @@ TEST_CASE("Li diffusivity: log-linear front law, blocking, derivative")
   CHECK(layer.scalar(0.5, 0.925) == Approx(0.55 * d.scalar(0.5, 0.925)));
   CHECK(layer.scalar(0.5, 0.8) == Approx(d.scalar(0.5, 0.8)));
   CHECK(layer.scalar(0.97, 0.5) == Approx(blocked.scalar(0.97, 0.5)));
-  for (const auto &[t, xi] : std::vector<std::pair<double, double>>{
-         {0.3, 0.97}, {0.5, 0.925}, {0.91, 0.5}, {0.925, 0.2}, {0.94, 0.95}})
-    {
-      const double h = 1e-7;
-      CHECK(layer.scalar_derivative(t, xi) ==
-            Approx((layer.scalar(t + h, xi) - layer.scalar(t - h, xi)) /
-                   (2 * h))
-              .epsilon(1e-6)
-              .margin(1e-30));
-    }
+  check_derivative(layer,
+                   {{0.3, 0.97}, {0.5, 0.925}, {0.91, 0.5}, {0.925, 0.2}, {0.94, 0.95}});
 }
 
 TEST_CASE("Li diffusivity: crystal orientation")
