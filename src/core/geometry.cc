@@ -13,6 +13,7 @@
 #include <deque>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace ssbsim
@@ -490,6 +491,38 @@ namespace ssbsim
         tria.set_manifold(ids::transfinite, transfinite);
       }
     tria.refine_global(geometry.global_refinements);
+    // the band of cells that have a face on the interface after the
+    // global refinements, from both sides, refined as a whole each time:
+    // every interface face is refined from both sides and stays
+    // conforming, and the band keeps its thickness (one cell of the
+    // global level) while its cells shrink
+    if (geometry.interface_refinements > 0)
+      {
+        std::set<CellId> band;
+        for (const auto &cell : tria.active_cell_iterators())
+          if (!cell->is_artificial())
+            for (const unsigned int f : cell->face_indices())
+              if (!cell->at_boundary(f) &&
+                  cell->neighbor(f)->material_id() != cell->material_id())
+                {
+                  band.insert(cell->id());
+                  break;
+                }
+        const int level = geometry.global_refinements;
+        for (unsigned int r = 0; r < geometry.interface_refinements; ++r)
+          {
+            for (const auto &cell : tria.active_cell_iterators())
+              if (cell->is_locally_owned())
+                {
+                  typename Triangulation<dim>::cell_iterator ancestor = cell;
+                  while (ancestor->level() > level)
+                    ancestor = ancestor->parent();
+                  if (band.count(ancestor->id()) > 0)
+                    cell->set_refine_flag();
+                }
+            tria.execute_coarsening_and_refinement();
+          }
+      }
     return description;
   }
 

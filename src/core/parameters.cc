@@ -131,6 +131,13 @@ namespace ssbsim
                         "Electrode film thickness for 'layered' (um).");
       prm.declare_entry("Global refinements", "3", Integer(0, 10),
                         "Uniform refinements of the coarse mesh.");
+      prm.declare_entry("Interface refinements", "0", Integer(0, 5),
+                        "Further refinements, after the global ones, of the "
+                        "cells on both sides of the particle/electrolyte "
+                        "interface (each halves their size): resolves the "
+                        "converted shell and the surface layers that limit "
+                        "the Li transport. The interface stays conforming; "
+                        "hanging nodes lie inside each material.");
       prm.declare_entry("Mesh file", "", Anything(),
                         "gmsh .msh file for Type = gmsh file; a relative path "
                         "is looked up in the current directory, then beside "
@@ -160,6 +167,7 @@ namespace ssbsim
       pore_filling        = prm.get_double("Pore filling");
       random_seed         = prm.get_integer("Random seed");
       global_refinements  = prm.get_integer("Global refinements");
+      interface_refinements = prm.get_integer("Interface refinements");
       mesh_file = resolve_path(prm.get("Mesh file"), input_directory);
       mesh_length_unit = prm.get_double("Mesh length unit");
       const std::string box_size_text = prm.get("Box size");

@@ -179,11 +179,14 @@ namespace
                       const double       final_time,
                       const Exact       &exact,
                       const std::string &particle = constant_diffusivity,
-                      const double       c_rate   = -1.) // < 0: discharge
+                      const double       c_rate   = -1., // < 0: discharge
+                      const unsigned int interface_refinements = 0)
   {
     const Parameters p = testing::make_parameters(
       "subsection Geometry\n set Dimension = " + std::to_string(dim) +
       "\n set Global refinements = " + std::to_string(level) +
+      "\n set Interface refinements = " +
+      std::to_string(interface_refinements) +
       "\nend\n"
       "subsection Electrolyte\n set Conductivity = 1e3\nend\n" + particle +
       "subsection Kinetics\n set Exchange current density = 100\n"
@@ -197,7 +200,7 @@ namespace
     const double influx =
       -current / (constants::faraday * chem.get_interface_area());
     // backward Euler with dt ~ h^2: second order overall
-    const unsigned int n_steps = 1 << (2 * level);
+    const unsigned int n_steps = 1 << (2 * (level + interface_refinements));
     run_steps(chem, current, final_time / n_steps, n_steps);
 
     // the flux is uniform and the stored Li is what the current says
@@ -250,6 +253,29 @@ TEST_CASE("Disk under constant flux converges to Crank's series solution")
   CHECK(std::log2(errors[1] / errors[2]) > 1.7);
   CHECK(std::log2(errors[0] / errors[1]) > 1.5);
   CHECK(errors.back() < 0.01);
+}
+
+TEST_CASE("Interface refinement: the surface layer of a disk under constant "
+          "flux resolved with hanging nodes inside the particle")
+{
+  // Crank's disk at a short time (diffusion depth 0.1 R): the error sits
+  // in the surface layer, which two interface refinements of level 2
+  // resolve as well as level 4 does with 4x the cells; the stored Li
+  // equals the charge passed (inside constant_flux_error) with the
+  // hanging-node constraints
+  const double R = 2.5e-6, D = 1e-14, t = 0.01 * R * R / D;
+  const auto   roots = bessel_j1_roots(200);
+  const auto   exact = [&](double r, double F0) {
+    return crank_cylinder(r, t, R, D, F0, roots);
+  };
+  const double coarse  = constant_flux_error<2>(2, t, exact);
+  const double refined = constant_flux_error<2>(2, t, exact, constant_diffusivity, -1., 2);
+  const double fine    = constant_flux_error<2>(4, t, exact);
+  std::cout << "Crank disk, t = 0.01 R^2/D: level 2 " << coarse
+            << ", level 2 + 2 interface refinements " << refined << ", level 4 "
+            << fine << std::endl;
+  CHECK(refined < 0.5 * coarse);
+  CHECK(refined < 1.5 * fine);
 }
 
 TEST_CASE("Sphere under constant flux converges to Crank's series solution")

@@ -47,6 +47,7 @@ namespace ssbsim
       double       pore_filling;         // -, porous microsphere
       unsigned int random_seed;          // porous microsphere
       unsigned int global_refinements;
+      unsigned int interface_refinements;
       std::string  mesh_file;
       double       mesh_length_unit;     // m per mesh unit
 
