@@ -22,6 +22,20 @@ namespace ssbsim
 
   namespace
   {
+    /// Boundary id of a box face at x: the Li side at x_li, the current
+    /// collector at x_cc (within tol), else @p elsewhere.
+    types::boundary_id
+    box_face_id(const double             x,
+                const double             x_li,
+                const double             x_cc,
+                const double             tol,
+                const types::boundary_id elsewhere = ids::other)
+    {
+      return std::abs(x - x_li) < tol ? ids::li_side :
+             std::abs(x - x_cc) < tol ? ids::current_collector :
+                                        elsewhere;
+    }
+
     /**
      * Coarse mesh of a ball of radius R centred in the cube [-L/2, L/2]^dim:
      * a central cube of half width a, 2 dim particle cells between it and
@@ -115,15 +129,11 @@ namespace ssbsim
           for (const unsigned int f : cell->face_indices())
             {
               if (cell->face(f)->at_boundary())
-                {
-                  const double x = cell->face(f)->center()[0];
-                  cell->face(f)->set_boundary_id(
-                    std::abs(x - (-0.5 * L - g.separator_thickness)) <
-                        1e-8 * L ?
-                      ids::li_side :
-                    std::abs(x - 0.5 * L) < 1e-8 * L ? ids::current_collector :
-                                                       ids::other);
-                }
+                cell->face(f)->set_boundary_id(
+                  box_face_id(cell->face(f)->center()[0],
+                              -0.5 * L - g.separator_thickness,
+                              0.5 * L,
+                              1e-8 * L));
             }
         }
       for (const auto &cell : tria.active_cell_iterators())
@@ -184,14 +194,21 @@ namespace ssbsim
         c[2] = k / (count[0] * count[1]);
         return c;
       };
+      // grid lines: x through the separator's n_sep layers, then the box;
+      // y (and z) across the box
+      std::vector<double> x(nx + 1), y(n + 1);
+      for (unsigned int i = 0; i <= nx; ++i)
+        x[i] = i <= n_sep ? -0.5 * L - g.separator_thickness +
+                              i * g.separator_thickness / n_sep :
+                            -0.5 * L + (i - n_sep) * h;
+      for (unsigned int j = 0; j <= n; ++j)
+        y[j] = -0.5 * L + j * h;
       auto centre_of = [&](const unsigned int k) {
         const auto c = coords_of(k);
         Point<dim> p;
-        p[0] = c[0] < n_sep ? -0.5 * L - g.separator_thickness +
-                                (c[0] + 0.5) * g.separator_thickness / n_sep :
-                              -0.5 * L + (c[0] - n_sep + 0.5) * h;
+        p[0] = 0.5 * (x[c[0]] + x[c[0] + 1]);
         for (unsigned int d = 1; d < dim; ++d)
-          p[d] = -0.5 * L + (c[d] + 0.5) * h;
+          p[d] = 0.5 * (y[c[d]] + y[c[d] + 1]);
         return p;
       };
 
@@ -256,12 +273,12 @@ namespace ssbsim
             ++n_empty;
           }
       // groups of grains without an electrolyte face
-      std::vector<int> group(n_cells, -1);
+      std::vector<bool> visited(n_cells, false);
       for (const unsigned int seed : inside)
-        if (state[seed] == grain && group[seed] < 0)
+        if (state[seed] == grain && !visited[seed])
           {
             std::vector<unsigned int> members{seed}, stack{seed};
-            group[seed]  = seed;
+            visited[seed] = true;
             bool wetted = false;
             while (!stack.empty())
               {
@@ -270,9 +287,9 @@ namespace ssbsim
                 for (const unsigned int m : neighbours(k))
                   if (state[m] == electrolyte)
                     wetted = true;
-                  else if (state[m] == grain && group[m] < 0)
+                  else if (state[m] == grain && !visited[m])
                     {
-                      group[m] = seed;
+                      visited[m] = true;
                       members.push_back(m);
                       stack.push_back(m);
                     }
@@ -286,13 +303,6 @@ namespace ssbsim
           }
 
       // vertices of the grid, cells of the kept states
-      std::vector<double> x(nx + 1), y(n + 1);
-      for (unsigned int i = 0; i <= nx; ++i)
-        x[i] = i <= n_sep ? -0.5 * L - g.separator_thickness +
-                              i * g.separator_thickness / n_sep :
-                            -0.5 * L + (i - n_sep) * h;
-      for (unsigned int j = 0; j <= n; ++j)
-        y[j] = -0.5 * L + j * h;
       std::array<unsigned int, 3> vcount = {{nx + 1, n + 1, dim == 3 ? n + 1 : 1}};
       std::vector<Point<dim>>     vertices;
       for (unsigned int kz = 0; kz < vcount[2]; ++kz)
@@ -331,16 +341,14 @@ namespace ssbsim
         for (const unsigned int f : cell->face_indices())
           if (cell->face(f)->at_boundary())
             {
-              const Point<dim> c = cell->face(f)->center();
-              bool on_box = std::abs(c[0] - x_min) < 1e-8 * L ||
-                            std::abs(c[0] - x_max) < 1e-8 * L;
+              // a boundary face inside the box bounds an empty pore
+              const Point<dim> c      = cell->face(f)->center();
+              bool             on_box = false;
               for (unsigned int d = 1; d < dim; ++d)
                 on_box |= std::abs(std::abs(c[d]) - 0.5 * L) < 1e-8 * L;
               cell->face(f)->set_boundary_id(
-                std::abs(c[0] - x_min) < 1e-8 * L ? ids::li_side :
-                std::abs(c[0] - x_max) < 1e-8 * L ? ids::current_collector :
-                on_box                              ? ids::other :
-                                                      ids::free_surface);
+                box_face_id(c[0], x_min, x_max, 1e-8 * L,
+                            on_box ? ids::other : ids::free_surface));
             }
       std::ostringstream line;
       line << "porous microsphere of " << n << "^" << dim << " cells of "
@@ -375,13 +383,8 @@ namespace ssbsim
                                                          ids::electrolyte);
           for (const unsigned int f : cell->face_indices())
             if (cell->face(f)->at_boundary())
-              {
-                const double x = cell->face(f)->center()[0];
-                cell->face(f)->set_boundary_id(
-                  std::abs(x) < 1e-8 * p1[0]            ? ids::li_side :
-                  std::abs(x - p1[0]) < 1e-8 * p1[0] ? ids::current_collector :
-                                                       ids::other);
-              }
+              cell->face(f)->set_boundary_id(box_face_id(
+                cell->face(f)->center()[0], 0., p1[0], 1e-8 * p1[0]));
         }
     }
 
@@ -531,19 +534,25 @@ namespace ssbsim
   particle_grains(const Triangulation<dim>   &tria,
                   const parameters::Geometry &geometry)
   {
+    // indexed by coarse-cell id, which is what a cell's CellId carries
     std::vector<unsigned int> grain(tria.n_cells(0),
                                     numbers::invalid_unsigned_int);
+    auto of = [&](const auto &cell) -> unsigned int & {
+      const auto id = cell->id().get_coarse_cell_id();
+      AssertIndexRange(id, grain.size());
+      return grain[id];
+    };
     const bool   one_per_cell =
       geometry.type == parameters::Geometry::Type::porous_microsphere;
     unsigned int n = 0;
     for (const auto &seed : tria.cell_iterators_on_level(0))
       if (seed->material_id() == ids::particle &&
-          grain[seed->index()] == numbers::invalid_unsigned_int)
+          of(seed) == numbers::invalid_unsigned_int)
         {
           // flood the face neighbours (a whole particle) unless each
           // coarse cell is a grain of its own
           std::vector<typename Triangulation<dim>::cell_iterator> stack{seed};
-          grain[seed->index()] = n;
+          of(seed) = n;
           while (!stack.empty() && !one_per_cell)
             {
               const auto cell = stack.back();
@@ -553,24 +562,16 @@ namespace ssbsim
                   {
                     const auto next = cell->neighbor(f);
                     if (next->material_id() == ids::particle &&
-                        grain[next->index()] == numbers::invalid_unsigned_int)
+                        of(next) == numbers::invalid_unsigned_int)
                       {
-                        grain[next->index()] = n;
+                        of(next) = n;
                         stack.push_back(next);
                       }
                   }
             }
           ++n;
         }
-    // by coarse-cell id, which is what a cell's CellId carries
-    std::vector<unsigned int> by_id(grain.size(), numbers::invalid_unsigned_int);
-    for (const auto &cell : tria.cell_iterators_on_level(0))
-      {
-        const auto id = cell->id().get_coarse_cell_id();
-        AssertIndexRange(id, by_id.size());
-        by_id[id] = grain[cell->index()];
-      }
-    return by_id;
+    return grain;
   }
 
   template <int dim>
