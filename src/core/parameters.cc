@@ -953,14 +953,11 @@ namespace ssbsim
       fail("Mechanics/Charged product volume expansion",
            "needs Particle/Irreversible conversion = true (the conversion "
            "history it refers to)");
-    {
-      const auto &w = mechanics.swelling_anisotropy;
-      if (particle.random_orientation && mechanics.enabled &&
-          !(w[0] == w[1] && (geometry.dimension == 2 || w[1] == w[2])))
-        fail("Particle/Orientation",
-             "'random per grain' orients the diffusivity only; with an "
-             "anisotropic 'Mechanics/Swelling anisotropy' use 'fixed'");
-    }
+    if (particle.random_orientation && mechanics.enabled &&
+        !mechanics.isotropic_swelling(geometry.dimension))
+      fail("Particle/Orientation",
+           "'random per grain' orients the diffusivity only; with an "
+           "anisotropic 'Mechanics/Swelling anisotropy' use 'fixed'");
     if (electrolyte.liquid && mechanics.enabled &&
         mechanics.residual_stiffness <= 0)
       fail("Mechanics/Interface residual stiffness",

@@ -124,8 +124,7 @@ namespace ssbsim
         materials.particle_hardening     = m.particle_hardening;
         materials.swelling = m.volume_expansion;
         const auto &w      = m.swelling_anisotropy;
-        materials.isotropic_swelling =
-          (w[0] == w[1] && (dim == 2 || w[1] == w[2]));
+        materials.isotropic_swelling = m.isotropic_swelling(dim);
         if (!materials.isotropic_swelling)
           {
             const Tensor<2, 3> Q =

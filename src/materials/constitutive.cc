@@ -49,7 +49,6 @@ namespace ssbsim::materials
   template <int dim>
   LiDiffusivity<dim>::LiDiffusivity(const Data &data_)
     : data(data_)
-    , anisotropy(orientation_tensor(data_.euler_angles))
   {}
 
   template <int dim>

@@ -202,6 +202,15 @@ namespace ssbsim
         return volume_expansion > 0 ? charged_expansion / volume_expansion : 0.;
       }
 
+      /// Whether 'Swelling anisotropy' stretches every in-plane (2D) or
+      /// every (3D) direction alike.
+      bool
+      isotropic_swelling(const unsigned int dim) const
+      {
+        const auto &w = swelling_anisotropy;
+        return w[0] == w[1] && (dim == 2 || w[1] == w[2]);
+      }
+
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);
     };

@@ -76,29 +76,22 @@ namespace ssbsim::materials
     double
     scalar_derivative(const double theta, const double converted = 0.) const;
 
-    /// Dimensionless orientation tensor Q diag(f) Q^T (dim x dim block).
-    const dealii::SymmetricTensor<2, dim> &
-    orientation_tensor() const
-    {
-      return anisotropy;
-    }
-
-    /// The same for a crystal of Euler angles @p euler_angles (degrees)
-    /// instead of the data's.
+    /// Dimensionless orientation tensor Q diag(f) Q^T (dim x dim block) of
+    /// a crystal of Euler angles @p euler_angles (degrees).
     dealii::SymmetricTensor<2, dim>
     orientation_tensor(const std::array<double, 3> &euler_angles) const;
 
+    /// The same for the data's Euler angles.
     dealii::SymmetricTensor<2, dim>
-    tensor(const double theta) const
+    orientation_tensor() const
     {
-      return scalar(theta) * anisotropy;
+      return orientation_tensor(data.euler_angles);
     }
 
   private:
     double
     blocking(const double theta, double &derivative) const;
 
-    Data                            data;
-    dealii::SymmetricTensor<2, dim> anisotropy;
+    Data data;
   };
 } // namespace ssbsim::materials
