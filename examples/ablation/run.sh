@@ -47,7 +47,7 @@ variants=(
   "elastic particle, sigma_h bound 500 MPa|Mechanics/Particle plasticity=false|Particle/Stress coupling limit=500"
   "interface held intact|Mechanics/Hold interface intact=true"
   "frictionless interface|Mechanics/Interface friction coefficient=0"
-  "no stress factor|Particle/Li partial molar volume=0"
+  "no stress factor|Particle/Li migration activation volume=0"
   "converted yield 500 MPa|Mechanics/Converted yield stress=500"
   "converted yield 2000 MPa|Mechanics/Converted yield stress=2000"
   "sigma_h bound 1000 MPa|Particle/Stress coupling limit=1000"

@@ -501,7 +501,8 @@ namespace ssbsim
     // global level) while its cells shrink
     if (geometry.interface_refinements > 0)
       {
-        std::set<CellId> band;
+        std::set<CellId>        band;
+        std::vector<Point<dim>> interface_centres;
         for (const auto &cell : tria.active_cell_iterators())
           if (!cell->is_artificial())
             for (const unsigned int f : cell->face_indices())
@@ -509,8 +510,29 @@ namespace ssbsim
                   cell->neighbor(f)->material_id() != cell->material_id())
                 {
                   band.insert(cell->id());
-                  break;
+                  if (cell->is_locally_owned() &&
+                      cell->material_id() == ids::particle)
+                    interface_centres.push_back(cell->face(f)->center());
                 }
+        // the particle cells within the depth of any interface face (of
+        // every process)
+        const double depth = geometry.interface_refinement_depth;
+        if (depth > 0)
+          {
+            std::vector<Point<dim>> all;
+            for (const auto &part :
+                 Utilities::MPI::all_gather(tria.get_communicator(),
+                                            interface_centres))
+              all.insert(all.end(), part.begin(), part.end());
+            for (const auto &cell : tria.active_cell_iterators())
+              if (!cell->is_artificial() && cell->material_id() == ids::particle)
+                for (const auto &x : all)
+                  if (cell->center().distance(x) < depth)
+                    {
+                      band.insert(cell->id());
+                      break;
+                    }
+          }
         const int level = geometry.global_refinements;
         for (unsigned int r = 0; r < geometry.interface_refinements; ++r)
           {

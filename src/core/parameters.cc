@@ -138,6 +138,14 @@ namespace ssbsim
                         "converted shell and the surface layers that limit "
                         "the Li transport. The interface stays conforming; "
                         "hanging nodes lie inside each material.");
+      prm.declare_entry("Interface refinement depth", "0", Double(0, 1e5),
+                        "With Interface refinements: the particle cells whose "
+                        "centre lies within this distance of the interface "
+                        "(um, measured from the centres of the interface faces "
+                        "at the global level) are refined with the band, so "
+                        "that the converted shell, through which the Li must "
+                        "pass, is resolved as deep as the front runs. 0: the "
+                        "band is the cells with a face on the interface.");
       prm.declare_entry("Mesh file", "", Anything(),
                         "gmsh .msh file for Type = gmsh file; a relative path "
                         "is looked up in the current directory, then beside "
@@ -168,6 +176,8 @@ namespace ssbsim
       random_seed         = prm.get_integer("Random seed");
       global_refinements  = prm.get_integer("Global refinements");
       interface_refinements = prm.get_integer("Interface refinements");
+      interface_refinement_depth =
+        prm.get_double("Interface refinement depth") * micrometre;
       mesh_file = resolve_path(prm.get("Mesh file"), input_directory);
       mesh_length_unit = prm.get_double("Mesh length unit");
       const std::string box_size_text = prm.get("Box size");
@@ -352,10 +362,26 @@ namespace ssbsim
                         "conversion), so the dense Fe layer, once formed, "
                         "stays through the rest of the discharge and the "
                         "charge.");
-      prm.declare_entry("Li partial molar volume", "9.6e-6", Double(0, 1e-3),
-                        "Omega_Li in the stress factor exp(Omega sigma_h / R T) "
-                        "on the diffusivity (m^3/mol); (7.09 + 2 x 27.68 - "
-                        "23.95) / 4 cm^3/mol for the conversion.");
+      prm.declare_entry("Li migration activation volume", "2.4", Double(0, 1e3),
+                        "Activation volume V* of Li migration in the stress "
+                        "factor exp(V* sigma_h / R T) on the diffusivity "
+                        "(cm^3/mol). Measured for Li-ion conductors from the "
+                        "pressure dependence of their conductivity: 1.6-1.7 "
+                        "(LLTO, Inaguma 1995), about 3 (LiBH4, NASICONs; "
+                        "Takamura 2011). Not the conversion's volume per Li "
+                        "(9.6): with that the exponential made the discharge "
+                        "mesh dependent (doc/model.md).");
+      prm.declare_entry("Conversion volume per Li", "0", Double(0, 1e3),
+                        "Volume change of the solid phases per mol of Li "
+                        "converted, Omega (cm^3/mol): (7.09 + 2 x 27.68 - "
+                        "23.95) / 4 for FeS2 + 4 Li -> Fe + 2 Li2S. The "
+                        "particle's hydrostatic stress at the interface "
+                        "shifts the open-circuit potential by Omega sigma_h "
+                        "/ F (compression lowers it: the conversion works "
+                        "against the pressure; measured for Li in Si: about "
+                        "0.1 V/GPa, Sethuraman et al. 2010). 0: no shift "
+                        "(the default until the calibration takes it in: "
+                        "doc/calibration.md).");
       prm.declare_entry("Stress coupling limit", "1e5", Double(0, 1e5),
                         "Optional bound on |sigma_h| in the stress factor "
                         "(MPa), for sensitivity studies and runs with an "
@@ -394,7 +420,9 @@ namespace ssbsim
       blocking_onset  = prm.get_double("Blocking onset");
       blocking_width  = prm.get_double("Blocking width");
       blocking_history = prm.get("Blocking follows") == "conversion history";
-      li_partial_molar_volume = prm.get_double("Li partial molar volume");
+      migration_activation_volume =
+        prm.get_double("Li migration activation volume") * 1e-6;
+      reaction_volume = prm.get_double("Conversion volume per Li") * 1e-6;
       stress_coupling_limit   = prm.get_double("Stress coupling limit") * 1e6;
       stress_relaxation = prm.get_double("Stress coupling relaxation");
       prm.leave_subsection();
@@ -730,6 +758,15 @@ namespace ssbsim
                         "step) but makes the coupled cycle results scatter "
                         "by 0.3 % (1 vs 2 ranks, which agree to 0.1 % with "
                         "1e-10).");
+      prm.declare_entry("F-bar", "true", Bool(),
+                        "true: F-bar element technology (mean dilatation): "
+                        "each quadrature point's volume change is replaced by "
+                        "its cell's mean, F_bar = (J_bar / J)^(1/dim) F (de "
+                        "Souza Neto et al. 1996). Q1 cells then neither lock "
+                        "under the isochoric plastic flow of the LPS and the "
+                        "converted shell nor let their pressure oscillate "
+                        "inside the cell; the pressure drives the stress "
+                        "factor on the Li diffusivity (doc/model.md).");
       prm.declare_entry("Keep preconditioner", "true", Bool(),
                         "Keep the ML hierarchy of the mechanics matrix across "
                         "time steps (rebuilt when the Krylov iterations "
@@ -815,6 +852,7 @@ namespace ssbsim
       interface_damping   = prm.get_double("Interface damping") * 1e15;
       linear_tolerance    = prm.get_double("Linear solver tolerance");
       keep_preconditioner = prm.get_bool("Keep preconditioner");
+      f_bar               = prm.get_bool("F-bar");
       residual_stiffness  = prm.get_double("Interface residual stiffness") *
                            penalty_stiffness;
       interface_intact    = prm.get_bool("Hold interface intact");

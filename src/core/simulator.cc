@@ -158,6 +158,7 @@ namespace ssbsim
         materials.interface_damping   = m.interface_damping;
         materials.linear_tolerance    = m.linear_tolerance;
         materials.keep_preconditioner = m.keep_preconditioner;
+        materials.f_bar               = m.f_bar;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
         // Li side held, the other faces symmetry planes, the stack pressure

@@ -834,10 +834,27 @@ namespace ssbsim
 
   template <int dim>
   double
+  Electrochemistry<dim>::open_circuit_stress_shift(const unsigned int face) const
+  {
+    const double omega = parameters.particle.reaction_volume;
+    if (omega == 0)
+      return 0.;
+    // the particle cell's mean hydrostatic stress (its quadrature points'
+    // mean: with Mechanics/F-bar the cell's pressure)
+    const unsigned int nq    = cell_quadrature.size();
+    const unsigned int first = interface_faces[face].cell->active_cell_index() * nq;
+    double             sigma_h = 0;
+    for (unsigned int q = 0; q < nq; ++q)
+      sigma_h += hydrostatic_stress[first + q];
+    return omega * sigma_h / nq / constants::faraday;
+  }
+
+  template <int dim>
+  double
   Electrochemistry<dim>::stress_factor_exponent(const double sigma_h) const
   {
     const double bound = parameters.particle.stress_coupling_limit;
-    return parameters.particle.li_partial_molar_volume *
+    return parameters.particle.migration_activation_volume *
            std::clamp(sigma_h, -bound, bound) /
            (constants::gas_constant * temperature);
   }
@@ -850,7 +867,7 @@ namespace ssbsim
     // difference of two exponents: the same number to round-off, but the
     // time-step control downstream is sensitive to round-off)
     const double bound = parameters.particle.stress_coupling_limit;
-    const double scale = parameters.particle.li_partial_molar_volume /
+    const double scale = parameters.particle.migration_activation_volume /
                          (constants::gas_constant * temperature);
     const unsigned int nq  = cell_quadrature.size();
     double             sum = 0, points = 0;
@@ -1114,7 +1131,8 @@ namespace ssbsim
   {
     const auto bv = kinetics.evaluate(
       exchange_current,
-      particle_potential - phi_e - open_circuit().value(theta),
+      particle_potential - phi_e - open_circuit().value(theta) -
+        open_circuit_stress_shift(k / face_quadrature.size()),
       temperature);
     return {contact_factor[k] * bv.current,
             contact_factor[k] * bv.d_current_d_eta};

@@ -284,14 +284,45 @@ namespace ssbsim
   }
 
   template <int dim>
-  Tensor<2, dim>
-  Mechanics<dim>::deformation_gradient(const std::vector<Tensor<2, dim>> &grad,
-                                       const unsigned int                 q) const
+  double
+  Mechanics<dim>::deformation_gradients(const std::vector<Tensor<2, dim>> &grad,
+                                        const FEValues<dim>               &fv,
+                                        const unsigned int                 fe_index,
+                                        const unsigned int                 first,
+                                        std::vector<Tensor<2, dim>>       &F,
+                                        std::vector<Tensor<2, dim>>       &F_bar) const
   {
-    Tensor<2, dim> F = grad[q];
-    for (unsigned int d = 0; d < dim; ++d)
-      F[d][d] += 1.;
-    return F;
+    const unsigned int nq = grad.size();
+    F.resize(nq);
+    F_bar.resize(nq);
+    double swollen_volume = 0, current_volume = 0;
+    for (unsigned int q = 0; q < nq; ++q)
+      {
+        F[q] = grad[q];
+        for (unsigned int d = 0; d < dim; ++d)
+          F[q][d][d] += 1.;
+        swollen_volume += swelling_volume_ratio(fe_index, first + q) * fv.JxW(q);
+        current_volume += determinant(F[q]) * fv.JxW(q);
+      }
+    const double J_bar = current_volume / swollen_volume;
+    for (unsigned int q = 0; q < nq; ++q)
+      F_bar[q] = materials.f_bar ?
+                   std::pow(J_bar * swelling_volume_ratio(fe_index, first + q) /
+                              determinant(F[q]),
+                            1. / dim) *
+                     F[q] :
+                   F[q];
+    return J_bar;
+  }
+
+  template <int dim>
+  double
+  Mechanics<dim>::swelling_volume_ratio(const unsigned int fe_index,
+                                        const unsigned int index) const
+  {
+    return fe_index == particle_fe ?
+             1. + materials.swelling * std::clamp(xi[index], 0., 1.) :
+             1.;
   }
 
   template <int dim>
@@ -319,6 +350,11 @@ namespace ssbsim
     // zero terms)
     std::vector<Tensor<1, dim>>          g;
     std::vector<Tensor<2, dim>>          B;
+    std::vector<Tensor<2, dim>>          F, F_bar;
+    // F-bar: tr(F^-1 dF) of each shape function at each point (b), and
+    // the relative change of the cell's mean volume ratio (beta)
+    std::vector<std::vector<double>>     b;
+    std::vector<double>                  beta;
     std::vector<unsigned int>            component[2];
     for (unsigned int k = 0; k < 2; ++k)
       for (unsigned int i = 0; i < fe_collection[k].n_dofs_per_cell(); ++i)
@@ -341,16 +377,49 @@ namespace ssbsim
           g.resize(n);
           B.resize(n);
           fv[u].get_function_gradients(relevant_solution, grad);
+          const unsigned int first = cell->active_cell_index() * nq;
+          deformation_gradients(grad, fv, k, first, F, F_bar);
+          const bool   f_bar = materials.f_bar && with_matrix;
+          if (f_bar)
+            {
+              // d J_bar / J_bar = sum_q J_q b_q JxW_q / sum_q J_q JxW_q
+              b.assign(nq, std::vector<double>(n));
+              beta.assign(n, 0.);
+              double current_volume = 0;
+              for (unsigned int q = 0; q < nq; ++q)
+                {
+                  const Tensor<2, dim> F_inv = invert(F[q]);
+                  const double         w     = determinant(F[q]) * fv.JxW(q);
+                  current_volume += w;
+                  for (unsigned int i = 0; i < n; ++i)
+                    {
+                      const Tensor<1, dim> g_i = fv.shape_grad(i, q);
+                      double               t   = 0;
+                      for (unsigned int a = 0; a < dim; ++a)
+                        t += F_inv[a][c_of[i]] * g_i[a];
+                      b[q][i] = t;
+                      beta[i] += t * w;
+                    }
+                }
+              for (unsigned int i = 0; i < n; ++i)
+                beta[i] /= current_volume;
+            }
           for (unsigned int q = 0; q < nq; ++q)
             {
-              const Tensor<2, dim> F        = deformation_gradient(grad, q);
               const auto [P, A]             = stress_response(
-                k, cell->active_cell_index() * nq + q, F, with_matrix);
+                k, cell->active_cell_index() * nq + q, F_bar[q], with_matrix);
               const double         JxW = fv.JxW(q);
+              // F-bar (de Souza Neto et al. 1996): the Cauchy stress of
+              // F_bar = alpha F acts in the current volume J dV, so the
+              // point's first Piola stress is J sigma(F_bar) F^-T =
+              // gamma P(F_bar), gamma = alpha^(1 - dim); 1 without F-bar
+              const double alpha =
+                std::pow(determinant(F_bar[q]) / determinant(F[q]), 1. / dim);
+              const double gamma = std::pow(alpha, 1. - dim);
               for (unsigned int i = 0; i < n; ++i)
                 {
                   g[i] = fv.shape_grad(i, q);
-                  cell_residual(i) += (P[c_of[i]] * g[i]) * JxW;
+                  cell_residual(i) += gamma * (P[c_of[i]] * g[i]) * JxW;
                 }
               if (!with_matrix)
                 continue;
@@ -366,11 +435,32 @@ namespace ssbsim
               // triangle suffices); the algorithmic tangent of the J2
               // return map does not (mu_bar and the normal change with
               // F): all of it
+              if (f_bar)
+                {
+                  // alpha = (J_bar J_sw / J)^(1/dim): d alpha = alpha (beta
+                  // - b_q) / dim, d F_bar = alpha dF + d alpha F, d gamma =
+                  // (1 - dim) gamma d alpha / alpha; unsymmetric (the
+                  // cell's mean)
+                  for (unsigned int i = 0; i < n; ++i)
+                    {
+                      const double volumetric =
+                        ((1. - dim) * (P[c_of[i]] * g[i]) +
+                         alpha * scalar_product(B[i], F[q])) /
+                        dim;
+                      for (unsigned int j = 0; j < n; ++j)
+                        cell_matrix(i, j) +=
+                          gamma *
+                          (alpha * (B[i][c_of[j]] * g[j]) +
+                           volumetric * (beta[j] - b[q][j])) *
+                          JxW;
+                    }
+                  continue;
+                }
               for (unsigned int i = 0; i < n; ++i)
                 for (unsigned int j = 0; j <= (plastic_cell ? n - 1 : i); ++j)
                   cell_matrix(i, j) += (B[i][c_of[j]] * g[j]) * JxW;
             }
-          if (with_matrix && !plastic_cell)
+          if (with_matrix && !plastic_cell && !materials.f_bar)
             for (unsigned int i = 0; i < n; ++i)
               for (unsigned int j = i + 1; j < n; ++j)
                 cell_matrix(i, j) = cell_matrix(j, i);
@@ -1016,7 +1106,7 @@ namespace ssbsim
                     update_gradients | update_JxW_values),
       FEValues<dim>(*mapping, fe_collection[1], cell_quadrature,
                     update_gradients | update_JxW_values)};
-    std::vector<Tensor<2, dim>> grad(nq);
+    std::vector<Tensor<2, dim>> grad(nq), F, F_bar;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() &&
           (!particle_only || cell->active_fe_index() == particle_fe))
@@ -1025,23 +1115,28 @@ namespace ssbsim
           values[k].reinit(cell);
           values[k][displacement_of<dim>(k)].get_function_gradients(
             relevant_solution, grad);
+          deformation_gradients(
+            grad, values[k], k, cell->active_cell_index() * nq, F, F_bar);
           for (unsigned int q = 0; q < nq; ++q)
             {
-              const unsigned int   index = cell->active_cell_index() * nq + q;
-              const Tensor<2, dim> F     = deformation_gradient(grad, q);
-              f(cell, index, cauchy_stress(k, index, F), F, values[k].JxW(q));
+              const unsigned int index = cell->active_cell_index() * nq + q;
+              f(cell,
+                index,
+                cauchy_stress(k, index, F_bar[q]),
+                F[q],
+                values[k].JxW(q));
             }
         }
   }
 
   template <int dim>
   std::vector<double>
-  Mechanics<dim>::hydrostatic_stress() const
+  Mechanics<dim>::hydrostatic_stress(const bool particle_only) const
   {
     std::vector<double> sigma_h(triangulation.n_active_cells() *
                                   cell_quadrature.size(),
                                 0.);
-    for_each_stress_point(true,
+    for_each_stress_point(particle_only,
                           [&](const auto &,
                               const unsigned int  index,
                               const Tensor<2, 3> &sigma,

@@ -48,6 +48,7 @@ namespace ssbsim
       unsigned int random_seed;          // porous microsphere
       unsigned int global_refinements;
       unsigned int interface_refinements;
+      double       interface_refinement_depth; // m, into the particle
       std::string  mesh_file;
       double       mesh_length_unit;     // m per mesh unit
 
@@ -98,7 +99,8 @@ namespace ssbsim
       double                blocking_onset;
       double                blocking_width;
       bool                  blocking_history; // b(max(theta, xi))
-      double                li_partial_molar_volume; // m^3/mol
+      double                migration_activation_volume; // m^3/mol
+      double                reaction_volume;             // m^3/mol of Li
       double stress_coupling_limit; // Pa
       double stress_relaxation;     // (0, 1]; 1: plain lag
 
@@ -188,6 +190,7 @@ namespace ssbsim
       double residual_stiffness;                     // Pa/m
       double interface_damping;                      // Pa s/m
       double linear_tolerance;                       // relative
+      bool   f_bar;                                  // mean dilatation
       bool   keep_preconditioner;                    // across time steps
       double residual_contact;
       bool   interface_intact;

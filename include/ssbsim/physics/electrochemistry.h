@@ -367,6 +367,13 @@ namespace ssbsim
     materials::ButlerVolmer::Value
     side_reaction(const unsigned int k, const double phi_e) const;
 
+    /// Shift of the open-circuit potential on interface face @p face by the
+    /// particle's hydrostatic stress there, Omega sigma_h / F (V;
+    /// Particle/Conversion volume per Li), the stress lagged like the
+    /// diffusivity's.
+    double
+    open_circuit_stress_shift(const unsigned int face) const;
+
     /// Butler-Volmer current density and d i / d eta at interface point k,
     /// contact factor included, for the current phi_s.
     materials::ButlerVolmer::Value

@@ -114,6 +114,12 @@ namespace ssbsim
       /// keep the ML hierarchy across time steps (else: rebuilt at the
       /// first Newton iteration of each solve)
       bool keep_preconditioner = false;
+      /// true: F-bar (mean dilatation): each quadrature point's volume
+      /// change replaced by its cell's mean, F_bar = (J_bar / J)^(1/dim) F
+      /// with J_bar = int J dV / V (de Souza Neto et al., Int. J. Solids
+      /// Struct. 33 (1996) 3277): Q1 does not lock under isochoric plastic
+      /// flow and its pressure does not oscillate inside the cell
+      bool f_bar = true;
       /// floor of the contact factor: a fully debonded particle keeps this
       /// much conductance, so that the galvanostatic constraint stays
       /// solvable and the voltage runs to the cutoff instead of the solver
@@ -268,9 +274,10 @@ namespace ssbsim
     interface_averages() const;
 
     /// Cauchy hydrostatic stress tr(sigma)/3 (Pa) at each particle
-    /// quadrature point, same layout as conversion_extent().
+    /// quadrature point (with @p particle_only false: at every point),
+    /// same layout as conversion_extent(); zero at the points left out.
     std::vector<double>
-    hydrostatic_stress() const;
+    hydrostatic_stress(const bool particle_only = true) const;
 
     /// Cell means (over the reference volume) of the von Mises and
     /// hydrostatic Cauchy stress (Pa) and of the volume ratio J = det F,
@@ -372,8 +379,9 @@ namespace ssbsim
     {
       // damage growth and sliding friction make the interface tangent
       // unsymmetric, and so does the J2 return map
+      // and F-bar (the volumetric part couples the cell's points)
       return materials.interface_intact && !materials.particle_plastic &&
-             !materials.electrolyte_plastic;
+             !materials.electrolyte_plastic && !materials.f_bar;
     }
 
     std::vector<double>
@@ -430,9 +438,27 @@ namespace ssbsim
     std::pair<materials::J2Plasticity, dealii::Tensor<2, dim>>
     plastic_law_at(const unsigned int fe_index, const double conversion) const;
 
-    dealii::Tensor<2, dim>
-    deformation_gradient(const std::vector<dealii::Tensor<2, dim>> &grad,
-                         const unsigned int                          q) const;
+    /// The deformation gradients F = I + grad u of a cell's quadrature
+    /// points (@p grad, weights @p JxW; body @p fe_index, points from
+    /// @p first in the layout of conversion_extent()) into @p F, and the
+    /// ones the constitutive laws see into @p F_bar: F itself, or with
+    /// Materials::f_bar (J_bar J_sw / J)^(1/dim) F, where J_bar = int J dV
+    /// / int J_sw dV is the cell's volume change beyond its swelling (the
+    /// swelling J_sw varies inside a cell at the front and is no
+    /// constraint; the elastic-plastic volume change is). Returns J_bar.
+    double
+    deformation_gradients(const std::vector<dealii::Tensor<2, dim>> &grad,
+                          const dealii::FEValues<dim, dim>          &JxW,
+                          const unsigned int                         fe_index,
+                          const unsigned int                         first,
+                          std::vector<dealii::Tensor<2, dim>>       &F,
+                          std::vector<dealii::Tensor<2, dim>>       &F_bar) const;
+
+    /// det of the swelling stretch at point @p index of body @p fe_index
+    /// (1 in the electrolyte).
+    double
+    swelling_volume_ratio(const unsigned int fe_index,
+                          const unsigned int index) const;
 
     Materials                                          materials;
     dealii::parallel::distributed::Triangulation<dim> &triangulation;
