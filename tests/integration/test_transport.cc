@@ -180,13 +180,16 @@ namespace
                       const Exact       &exact,
                       const std::string &particle = constant_diffusivity,
                       const double       c_rate   = -1., // < 0: discharge
-                      const unsigned int interface_refinements = 0)
+                      const unsigned int interface_refinements = 0,
+                      const double       refinement_depth_um   = 0)
   {
     const Parameters p = testing::make_parameters(
       "subsection Geometry\n set Dimension = " + std::to_string(dim) +
       "\n set Global refinements = " + std::to_string(level) +
       "\n set Interface refinements = " +
       std::to_string(interface_refinements) +
+      "\n set Interface refinement depth = " +
+      std::to_string(refinement_depth_um) +
       "\nend\n"
       "subsection Electrolyte\n set Conductivity = 1e3\nend\n" + particle +
       "subsection Kinetics\n set Exchange current density = 100\n"
@@ -276,6 +279,30 @@ TEST_CASE("Interface refinement: the surface layer of a disk under constant "
             << fine << std::endl;
   CHECK(refined < 0.5 * coarse);
   CHECK(refined < 1.5 * fine);
+}
+
+TEST_CASE("Interface refinement depth: the refined band reaches as deep as "
+          "the diffusion")
+{
+  // Crank's disk at t = 0.05 R^2/D: the Li has diffused about 0.2 R =
+  // 0.56 um deep, past the one-cell band (0.3 um at level 2). Two
+  // refinements of the band 1 um deep resolve it as level 4 does; the
+  // one-cell band does not
+  const double R = 2.5e-6, D = 1e-14, t = 0.05 * R * R / D;
+  const auto   roots = bessel_j1_roots(80);
+  const auto   exact = [&](double r, double F0) {
+    return crank_cylinder(r, t, R, D, F0, roots);
+  };
+  const double band = constant_flux_error<2>(2, t, exact, constant_diffusivity, -1., 2);
+  const double deep =
+    constant_flux_error<2>(2, t, exact, constant_diffusivity, -1., 2, 1.0);
+  const double fine = constant_flux_error<2>(4, t, exact);
+  std::cout << "Crank disk, t = 0.05 R^2/D: level 2 + 2 refinements of the "
+               "one-cell band "
+            << band << ", of the band 1 um deep " << deep << ", level 4 "
+            << fine << std::endl;
+  CHECK(deep < 1.5 * fine);
+  CHECK(deep < 0.5 * band);
 }
 
 TEST_CASE("Sphere under constant flux converges to Crank's series solution")
