@@ -36,6 +36,22 @@ namespace
     m.electrolyte = materials::NeoHookean<3>::from_young_poisson(20e9, 0.3);
     return m;
   }
+
+  /// fes2_in_lps() with the particle (radius a) bonded to an elastic-
+  /// perfectly-plastic matrix (Young's modulus E, Poisson's ratio nu,
+  /// yield stress in Pa)
+  Mechanics<3>::Materials
+  bonded_in_perfectly_plastic_shell(const double a, const double E,
+                                    const double nu, const double yield)
+  {
+    auto m                   = fes2_in_lps();
+    m.cohesive.stiffness     = 1e3 * E / a;
+    m.interface_intact       = true;
+    m.electrolyte_plastic    = true;
+    m.electrolyte_plasticity =
+      materials::J2Plasticity::from_young_poisson(E, nu, yield, 0.);
+    return m;
+  }
 } // namespace
 
 namespace
@@ -330,12 +346,7 @@ TEST_CASE("Misfitting sphere in an elastic-perfectly-plastic matrix: plastic zon
   // sigma_y (c / r)^3, within 2 %.
   const double a = 2.5e-6, b = 3 * a, c = 1.6 * a;
   const double E = 20e9, nu = 0.3, yield = 20e6;
-  auto materials = fes2_in_lps();
-  materials.cohesive.stiffness       = 1e3 * E / a; // bonded
-  materials.interface_intact         = true;
-  materials.electrolyte_plastic      = true;
-  materials.electrolyte_plasticity   =
-    materials::J2Plasticity::from_young_poisson(E, nu, yield, 0.);
+  auto materials = bonded_in_perfectly_plastic_shell(a, E, nu, yield);
   const double mu = materials.electrolyte_plasticity.mu;
   const double K  = materials.electrolyte_plasticity.kappa;
 
@@ -579,12 +590,7 @@ TEST_CASE("F-bar: the pressure of a perfectly plastic matrix flowing at "
   // the fully plastic cells.
   const double a = 2.5e-6, b = 3 * a;
   const double E = 20e9, nu = 0.3, yield = 20e6;
-  auto materials = fes2_in_lps();
-  materials.cohesive.stiffness     = 1e3 * E / a; // bonded
-  materials.interface_intact       = true;
-  materials.electrolyte_plastic    = true;
-  materials.electrolyte_plasticity =
-    materials::J2Plasticity::from_young_poisson(E, nu, yield, 0.);
+  const auto   materials = bonded_in_perfectly_plastic_shell(a, E, nu, yield);
   const double xi = (std::pow(1.02, 3) - 1) / 1.61;
 
   const auto scatter = [&](const bool f_bar, double &tangent_error) {
