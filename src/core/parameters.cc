@@ -760,8 +760,9 @@ namespace ssbsim
                         "1e-10).");
       prm.declare_entry("F-bar", "true", Bool(),
                         "true: F-bar element technology (mean dilatation): "
-                        "each quadrature point's volume change is replaced by "
-                        "its cell's mean, F_bar = (J_bar / J)^(1/dim) F (de "
+                        "each quadrature point's volume change beyond its "
+                        "swelling is replaced by its cell's, F_bar = (J_bar "
+                        "J_sw / J)^(1/dim) F, J_bar = int J / int J_sw (de "
                         "Souza Neto et al. 1996). Q1 cells then neither lock "
                         "under the isochoric plastic flow of the LPS and the "
                         "converted shell nor let their pressure oscillate "

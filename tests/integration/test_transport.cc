@@ -395,6 +395,40 @@ TEST_CASE("Electrolyte slab: ohmic drop and its Arrhenius temperature scaling")
           .epsilon(1e-7));
 }
 
+TEST_CASE("Open-circuit shift by the stress: Omega sigma_h / F")
+{
+  // The planar film of the slab test (flat open-circuit curve) under a
+  // uniform hydrostatic stress of -1 GPa, without the stress factor on
+  // the transport (V* = 0): the conversion's volume per Li, Omega = 9.6
+  // cm^3/mol, lowers the equilibrium potential by Omega |sigma_h| / F =
+  // 99.5 mV, and with it the cell voltage at the same current
+  std::vector<double> voltages;
+  for (const double omega : {0., 9.6})
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
+        " set Separator thickness = 10\n set Layer thickness = 2\n"
+        " set Box size = 4\n set Global refinements = 2\nend\n"
+        "subsection Particle\n set Li migration activation volume = 0\n"
+        " set Conversion volume per Li = " +
+        std::to_string(omega) +
+        "\nend\n"
+        "subsection Kinetics\n set Exchange current density = 1\n"
+        " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n"
+        "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
+      Electrode<2> electrode(p);
+      auto        &chem = electrode.chem;
+      std::fill(chem.hydrostatic_stresses().begin(),
+                chem.hydrostatic_stresses().end(), -1e9);
+      run_steps(chem, -chem.theoretical_capacity() / 3600., 1e-3, 1);
+      voltages.push_back(chem.cell_voltage());
+    }
+  std::cout << "open-circuit shift at -1 GPa: " << voltages[1] - voltages[0]
+            << " V" << std::endl;
+  CHECK(voltages[1] - voltages[0] ==
+        Approx(-9.6e-6 * 1e9 / constants::faraday).epsilon(1e-8));
+}
+
 TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
           "and a double layer: R_el + (R_ct || C_dl)")
 {

@@ -115,8 +115,9 @@ namespace ssbsim
       /// first Newton iteration of each solve)
       bool keep_preconditioner = false;
       /// true: F-bar (mean dilatation): each quadrature point's volume
-      /// change replaced by its cell's mean, F_bar = (J_bar / J)^(1/dim) F
-      /// with J_bar = int J dV / V (de Souza Neto et al., Int. J. Solids
+      /// change beyond its swelling replaced by its cell's, F_bar = (J_bar
+      /// J_sw / J)^(1/dim) F with J_bar = int J dV / int J_sw dV (see
+      /// deformation_gradients(); de Souza Neto et al., Int. J. Solids
       /// Struct. 33 (1996) 3277): Q1 does not lock under isochoric plastic
       /// flow and its pressure does not oscillate inside the cell
       bool f_bar = true;
