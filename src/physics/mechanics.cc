@@ -210,7 +210,7 @@ namespace ssbsim
     law.mu = (1 - x) * materials.pristine.mu + x * materials.converted.mu;
     law.lambda =
       (1 - x) * materials.pristine.lambda + x * materials.converted.lambda;
-    const double volume_ratio = 1. + materials.swelling * x;
+    const double volume_ratio = swelling_volume_ratio(fe_index, x);
     return {law,
             materials.isotropic_swelling ?
               materials::isotropic_swelling<dim>(std::pow(volume_ratio, 1. / dim)) :
@@ -284,7 +284,7 @@ namespace ssbsim
   }
 
   template <int dim>
-  double
+  void
   Mechanics<dim>::deformation_gradients(const std::vector<Tensor<2, dim>> &grad,
                                         const FEValues<dim>               &fv,
                                         const unsigned int                 fe_index,
@@ -301,27 +301,27 @@ namespace ssbsim
         F[q] = grad[q];
         for (unsigned int d = 0; d < dim; ++d)
           F[q][d][d] += 1.;
-        swollen_volume += swelling_volume_ratio(fe_index, first + q) * fv.JxW(q);
+        swollen_volume +=
+          swelling_volume_ratio(fe_index, xi[first + q]) * fv.JxW(q);
         current_volume += determinant(F[q]) * fv.JxW(q);
       }
     const double J_bar = current_volume / swollen_volume;
     for (unsigned int q = 0; q < nq; ++q)
       F_bar[q] = materials.f_bar ?
-                   std::pow(J_bar * swelling_volume_ratio(fe_index, first + q) /
+                   std::pow(J_bar * swelling_volume_ratio(fe_index, xi[first + q]) /
                               determinant(F[q]),
                             1. / dim) *
                      F[q] :
                    F[q];
-    return J_bar;
   }
 
   template <int dim>
   double
   Mechanics<dim>::swelling_volume_ratio(const unsigned int fe_index,
-                                        const unsigned int index) const
+                                        const double       conversion) const
   {
     return fe_index == particle_fe ?
-             1. + materials.swelling * std::clamp(xi[index], 0., 1.) :
+             1. + materials.swelling * std::clamp(conversion, 0., 1.) :
              1.;
   }
 
@@ -351,9 +351,9 @@ namespace ssbsim
     std::vector<Tensor<1, dim>>          g;
     std::vector<Tensor<2, dim>>          B;
     std::vector<Tensor<2, dim>>          F, F_bar;
-    // F-bar: tr(F^-1 dF) of each shape function at each point (b), and
-    // the relative change of the cell's mean volume ratio (beta)
-    std::vector<std::vector<double>>     b;
+    // F-bar: tr(F^-1 dF) of each shape function i at each point q (b[q
+    // n + i]), and the relative change of the cell's volume ratio (beta)
+    std::vector<double>                  b;
     std::vector<double>                  beta;
     std::vector<unsigned int>            component[2];
     for (unsigned int k = 0; k < 2; ++k)
@@ -383,7 +383,7 @@ namespace ssbsim
           if (f_bar)
             {
               // d J_bar / J_bar = sum_q J_q b_q JxW_q / sum_q J_q JxW_q
-              b.assign(nq, std::vector<double>(n));
+              b.resize(nq * n);
               beta.assign(n, 0.);
               double current_volume = 0;
               for (unsigned int q = 0; q < nq; ++q)
@@ -397,7 +397,7 @@ namespace ssbsim
                       double               t   = 0;
                       for (unsigned int a = 0; a < dim; ++a)
                         t += F_inv[a][c_of[i]] * g_i[a];
-                      b[q][i] = t;
+                      b[q * n + i] = t;
                       beta[i] += t * w;
                     }
                 }
@@ -407,7 +407,7 @@ namespace ssbsim
           for (unsigned int q = 0; q < nq; ++q)
             {
               const auto [P, A]             = stress_response(
-                k, cell->active_cell_index() * nq + q, F_bar[q], with_matrix);
+                k, first + q, F_bar[q], with_matrix);
               const double         JxW = fv.JxW(q);
               // F-bar (de Souza Neto et al. 1996): the Cauchy stress of
               // F_bar = alpha F acts in the current volume J dV, so the
@@ -451,7 +451,7 @@ namespace ssbsim
                         cell_matrix(i, j) +=
                           gamma *
                           (alpha * (B[i][c_of[j]] * g[j]) +
-                           volumetric * (beta[j] - b[q][j])) *
+                           volumetric * (beta[j] - b[q * n + j])) *
                           JxW;
                     }
                   continue;

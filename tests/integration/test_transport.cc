@@ -167,6 +167,12 @@ namespace
    * theta - theta0 at @p final_time against @p exact(r, influx), the
    * concentration rise in mol/m^3.
    */
+  /// A planar film (2 um) on a 10 um electrolyte slab, 4 um wide, level 2.
+  const std::string slab_geometry =
+    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
+    " set Separator thickness = 10\n set Layer thickness = 2\n"
+    " set Box size = 4\n set Global refinements = 2\nend\n";
+
   /// The particle of constant_flux_error: D = 1e-14 m^2/s, theta0 = 0.1.
   const std::string constant_diffusivity =
     "subsection Particle\n set Diffusivity pristine = 1e-14\n"
@@ -362,9 +368,7 @@ TEST_CASE("Electrolyte slab: ohmic drop and its Arrhenius temperature scaling")
   for (const double T : {298.15, 333.15})
     {
       const Parameters p = testing::make_parameters(
-        "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
-        " set Separator thickness = 10\n set Layer thickness = 2\n"
-        " set Box size = 4\n set Global refinements = 2\nend\n"
+        slab_geometry +
         "subsection Operating conditions\n set Temperature = " +
         std::to_string(T) +
         "\nend\n"
@@ -406,9 +410,7 @@ TEST_CASE("Open-circuit shift by the stress: Omega sigma_h / F")
   for (const double omega : {0., 9.6})
     {
       const Parameters p = testing::make_parameters(
-        "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
-        " set Separator thickness = 10\n set Layer thickness = 2\n"
-        " set Box size = 4\n set Global refinements = 2\nend\n"
+        slab_geometry +
         "subsection Particle\n set Li migration activation volume = 0\n"
         " set Conversion volume per Li = " +
         std::to_string(omega) +
@@ -437,9 +439,7 @@ TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
   // area Z = L / sigma + R_ct / (1 + i omega R_ct C_dl), R_ct = RT / (F i0)
   const double L = 10e-6, i0 = 1., C_dl = 0.1;
   const Parameters p = testing::make_parameters(
-    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
-    " set Separator thickness = 10\n set Layer thickness = 2\n"
-    " set Box size = 4\n set Global refinements = 2\nend\n"
+    slab_geometry +
     "subsection Kinetics\n set Exchange current density = 1\n"
     " set Double layer capacitance = 0.1\n"
     " set Discharge open circuit table = 0:1.5, 1:1.5\nend\n");
@@ -516,9 +516,7 @@ TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
   // is complete. The Li lost equals the side charge / F at every step
   // (conservation), and the side charge ends at the side capacity.
   const Parameters p = testing::make_parameters(
-    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
-    " set Separator thickness = 10\n set Layer thickness = 2\n"
-    " set Box size = 4\n set Global refinements = 2\nend\n"
+    slab_geometry +
     "subsection Particle\n set Initial Li content = 0.5\nend\n"
     "subsection Kinetics\n set Exchange current density = 10\n"
     " set Side reaction exchange current density = 1\n"

@@ -446,8 +446,8 @@ namespace ssbsim
     /// Materials::f_bar (J_bar J_sw / J)^(1/dim) F, where J_bar = int J dV
     /// / int J_sw dV is the cell's volume change beyond its swelling (the
     /// swelling J_sw varies inside a cell at the front and is no
-    /// constraint; the elastic-plastic volume change is). Returns J_bar.
-    double
+    /// constraint; the elastic-plastic volume change is).
+    void
     deformation_gradients(const std::vector<dealii::Tensor<2, dim>> &grad,
                           const dealii::FEValues<dim, dim>          &JxW,
                           const unsigned int                         fe_index,
@@ -455,11 +455,11 @@ namespace ssbsim
                           std::vector<dealii::Tensor<2, dim>>       &F,
                           std::vector<dealii::Tensor<2, dim>>       &F_bar) const;
 
-    /// det of the swelling stretch at point @p index of body @p fe_index
-    /// (1 in the electrolyte).
+    /// det of the swelling stretch of body @p fe_index at the conversion
+    /// extent @p conversion: 1 + beta xi, 1 in the electrolyte.
     double
     swelling_volume_ratio(const unsigned int fe_index,
-                          const unsigned int index) const;
+                          const double       conversion) const;
 
     Materials                                          materials;
     dealii::parallel::distributed::Triangulation<dim> &triangulation;
