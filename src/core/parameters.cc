@@ -720,6 +720,16 @@ namespace ssbsim
       prm.declare_entry("Closure gap", "10", Double(1e-6, 1e6),
                         "Normal gap at which an interface point stops "
                         "conducting Li+ (nm).");
+      prm.declare_entry("Debonded contact hardness", "0", Double(0, 1e6),
+                        "Hardness H of the asperities on which a debonded "
+                        "interface touches (MPa): where the bond is damaged "
+                        "by D a closed face conducts 1 - D + D min(1, p / H) "
+                        "of its area, p the contact pressure, the real area "
+                        "of plastically flattened asperities (Bowden & "
+                        "Tabor); the bonded part keeps the intimate contact "
+                        "of the cold pressing. LPS: 1900 (nanoindentation, "
+                        "McGrogan 2017). 0: a debonded face conducts "
+                        "wherever it is closed.");
       prm.declare_entry("Contact factor per face", "true", Bool(),
                         "true: each interface face conducts according to "
                         "the mean gap at its vertices, measured along the "
@@ -845,6 +855,7 @@ namespace ssbsim
       penalty_stiffness   = prm.get_double("Interface penalty stiffness") * 1e15;
       friction_viscosity  = prm.get_double("Interface friction viscosity");
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
+      contact_hardness    = prm.get_double("Debonded contact hardness") * 1e6;
       contact_per_face    = prm.get_bool("Contact factor per face");
       geometry_degree     = prm.get_integer("Geometry degree");
       contact_smoothing   = prm.get_double("Interface contact smoothing") * 1e-9;

@@ -150,6 +150,7 @@ namespace ssbsim
                               m.friction_viscosity};
         materials.interface_intact = m.interface_intact;
         materials.closure_gap      = m.closure_gap;
+        materials.contact_hardness = m.contact_hardness;
         materials.contact_per_face = m.contact_per_face;
         materials.mapping_degree   = m.geometry_degree;
         materials.interface_viscosity = m.interface_viscosity;

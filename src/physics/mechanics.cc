@@ -951,11 +951,15 @@ namespace ssbsim
       point.normal_traction      = t * normal;
       point.shear_traction       = (t - point.normal_traction * normal).norm();
       point.damage               = damage_at(k);
-      point.contact =
+      const double closure =
         materials.contact_per_face ?
           per_face[k / nq] :
-          std::max(materials.residual_contact,
-                   materials::contact_factor(point.gap, materials.closure_gap));
+          materials::contact_factor(point.gap, materials.closure_gap);
+      point.contact = std::max(
+        materials.residual_contact,
+        closure * materials::asperity_contact(debonded_fraction(k),
+                                              -point.normal_traction,
+                                              materials.contact_hardness));
     });
     return points;
   }
@@ -964,8 +968,8 @@ namespace ssbsim
   std::vector<double>
   Mechanics<dim>::face_contact_factors() const
   {
-    // the mean gap of a face's vertices along the vertex normals (see
-    // setup_vertex_normals)
+    // the closure factor of the mean gap of a face's vertices along the
+    // vertex normals (see setup_vertex_normals), without the floor
     std::vector<double> a(interface_faces.size());
     for (unsigned int f = 0; f < interface_faces.size(); ++f)
       {
@@ -984,8 +988,7 @@ namespace ssbsim
               }
             gap += jump * normal / normal.norm() / face->n_vertices();
           }
-        a[f] = std::max(materials.residual_contact,
-                        materials::contact_factor(gap, materials.closure_gap));
+        a[f] = materials::contact_factor(gap, materials.closure_gap);
       }
     return a;
   }

@@ -513,15 +513,12 @@ namespace
   }
 
   /// Two stiff blocks (particle below y = 0, electrolyte above), the
-  /// bottom face fixed, the top face moved along @p direction in steps up
-  /// to @p max_opening; returns (separation, traction) along the path.
-  /// Two stiff blocks (particle below y = 0, electrolyte above), the
   /// bottom face fixed, the top face moved through @p positions; returns
   /// (separation, traction) after each. @p after(k, mechanics), if given,
   /// inspects the state after position k.
   template <typename Inspect = std::nullptr_t>
   std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>>
-  drive_blocks(const materials::CohesiveLaw     &law,
+  drive_blocks(const Mechanics<2>::Materials  &m,
                const std::vector<Tensor<1, 2>> &positions,
                double                          &final_damage,
                const Inspect                   &after = nullptr)
@@ -529,7 +526,6 @@ namespace
     const double L = 1e-6;
     parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
     two_blocks(tria, L);
-    const auto m = stiff_blocks(law);
     Mechanics<2> mechanics(m, tria, quiet);
     mechanics.setup({{10, Mechanics<2>::Support::fixed},
                      {11, Mechanics<2>::Support::fixed}},
@@ -559,7 +555,7 @@ namespace
     std::vector<Tensor<1, 2>> positions;
     for (unsigned int k = 1; k <= steps; ++k)
       positions.push_back((max_opening * k / steps) * direction);
-    return drive_blocks(law, positions, final_damage);
+    return drive_blocks(stiff_blocks(law), positions, final_damage);
   }
 
   double
@@ -833,7 +829,7 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
   std::vector<double> contact(positions.size(), 0.);
   double              damage = 0;
   const auto          path   = drive_blocks(
-    law, positions, damage, [&](const unsigned int k, const Mechanics<2> &m) {
+    stiff_blocks(law), positions, damage, [&](const unsigned int k, const Mechanics<2> &m) {
       double lowest = 1.;
       for (const double a : m.contact_factors())
         lowest = std::min(lowest, a);
@@ -895,6 +891,63 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
   // closed again where it was opened, with the plastic slip that followed
   // the open face: it sticks there, no shear
   CHECK(std::abs(path[reclosed].second[0]) < 1e-6 * p);
+}
+
+TEST_CASE("Asperity contact: a pressed face conducts 1 - D + D p / H as it debonds",
+          "[friction]")
+{
+  // the blocks pressed together by p and slid beyond full damage, then
+  // opened and closed again: the bonded part conducts whole, the debonded
+  // part on its flattened asperities, p / H of its area (Bowden-Tabor)
+  const double mu = 0.5, p = 200e6, H = 1e9;
+  auto m = stiff_blocks({1e16, 20e6, 30e6, 1., 3., 2.});
+  m.cohesive.friction_coefficient = mu;
+  m.contact_hardness              = H;
+  const double K = m.cohesive.stiffness, S = 30e6, G = 3.;
+  const double l0 = S / K, lf = 2 * G / S, closed = -p / K;
+
+  std::vector<Tensor<1, 2>> positions;
+  const unsigned int        n_shear = 60;
+  for (unsigned int k = 0; k <= n_shear; ++k)
+    positions.push_back(Tensor<1, 2>({1.2 * lf * k / n_shear, closed}));
+  const unsigned int opened = positions.size(), reclosed = opened + 1;
+  positions.push_back(Tensor<1, 2>({1.2 * lf, 20e-9}));
+  positions.push_back(Tensor<1, 2>({1.2 * lf, closed}));
+
+  std::vector<double> lowest(positions.size()), highest(positions.size());
+  double     damage = 0;
+  const auto path   = drive_blocks(
+    m, positions, damage, [&](const unsigned int k, const Mechanics<2> &mech) {
+      double lo = 1., hi = 0.;
+      for (const double a : mech.contact_factors())
+        {
+          lo = std::min(lo, a);
+          hi = std::max(hi, a);
+        }
+      lowest[k]  = Utilities::MPI::min(lo, MPI_COMM_WORLD);
+      highest[k] = Utilities::MPI::max(hi, MPI_COMM_WORLD);
+    });
+  unsigned int partly_damaged = 0;
+  for (unsigned int k = 0; k <= n_shear; ++k)
+    {
+      // the pressure each point measures, K (-[[u]].n), and the debonded
+      // fraction of the bilinear law at the measured slip
+      const double pressure = -K * path[k].first[1];
+      const double s        = path[k].first[0];
+      const double d =
+        s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
+      const double expected = 1 - d + d * pressure / H;
+      CHECK(lowest[k] == Approx(expected).epsilon(1e-6));
+      CHECK(highest[k] == Approx(expected).epsilon(1e-6));
+      partly_damaged += d > 0.05 && d < 0.95;
+    }
+  CHECK(partly_damaged >= 10);
+  CHECK(damage == 1.);
+  CHECK(lowest[n_shear] == Approx(p / H).epsilon(1e-4));
+  // open: no contact; closed again: the asperities again
+  CHECK(highest[opened] < 1e-5);
+  CHECK(lowest[reclosed] == Approx(p / H).epsilon(1e-4));
+  (void)G;
 }
 
 TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in contact")

@@ -183,6 +183,7 @@ namespace ssbsim
       double penalty_stiffness;                      // Pa/m
       double friction_viscosity;                     // s
       double closure_gap;                            // m
+      double contact_hardness;                       // Pa
       bool   contact_per_face;
       unsigned int geometry_degree;
       double contact_smoothing;                      // m

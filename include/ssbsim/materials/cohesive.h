@@ -408,4 +408,28 @@ namespace ssbsim::materials
     const double x = std::clamp(gap / closure_gap, 0., 1.);
     return 1 - x * x * (3 - 2 * x);
   }
+
+  /**
+   * Fraction of a closed interface point that conducts Li+ when the
+   * cohesive-frictional law has split off the fraction d of its area as
+   * debonded (CohesiveLaw::evaluate): the bonded part 1 - d keeps the
+   * intimate contact of the cold-pressed interface, the debonded part
+   * touches only on its asperities, whose real area is that of
+   * plastically flattened asperities, p / H of the nominal area (Bowden &
+   * Tabor 1950), p the contact pressure and H the hardness of the softer
+   * solid:
+   *
+   *   a_d = 1 - d + d min(1, max(p, 0) / H).
+   *
+   * @p hardness <= 0: a debonded face conducts wherever it is closed (1).
+   */
+  inline double
+  asperity_contact(const double damage,
+                   const double pressure,
+                   const double hardness)
+  {
+    if (hardness <= 0)
+      return 1.;
+    return 1 - damage + damage * std::clamp(pressure / hardness, 0., 1.);
+  }
 } // namespace ssbsim::materials

@@ -94,6 +94,10 @@ namespace ssbsim
       /// point is in contact
       bool   wetting_electrolyte = false;
       double closure_gap      = 10e-9; ///< gap at which contact is lost, m
+      /// hardness H of the asperities of a debonded face (Pa): its
+      /// conducting fraction is p / H (materials::asperity_contact);
+      /// 0: a debonded face conducts wherever it is closed
+      double contact_hardness = 0;
       /// true: one contact factor per interface face from the mean of its
       /// vertex gaps along the vertex normals; false: per quadrature point
       /// from its own gap
@@ -351,6 +355,17 @@ namespace ssbsim
                                           trial_interface_state[k].strength_loss;
     }
 
+    /// Debonded fraction d of interface point @p k in the last solve: the
+    /// part of its area that the cohesive-frictional law splits off into
+    /// unilateral contact with friction (the regularised d its traction
+    /// uses); 0 with the interface held intact.
+    double
+    debonded_fraction(const unsigned int k) const
+    {
+      return materials.interface_intact ? 0. :
+                                          trial_interface_state[k].viscous_damage;
+    }
+
     /// Traction (Pa) on the particle side at interface point @p k of the
     /// last solve, including the residual spring.
     dealii::Tensor<1, dim>
@@ -400,8 +415,9 @@ namespace ssbsim
     void
     for_each_owned_vertex_unknown(const F &f) const;
 
-    /// Contact factor of each interface face from the mean gap of its
-    /// vertices along the vertex normals.
+    /// Closure factor 1 - S(g / g_c) of each interface face from the mean
+    /// gap of its vertices along the vertex normals (no floor, no
+    /// asperity factor: interface_points() applies them).
     std::vector<double>
     face_contact_factors() const;
 
