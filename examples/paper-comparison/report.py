@@ -101,11 +101,14 @@ def front_slowdown(half):
 
 def anisotropy(half):
     """Largest over smallest converted depth along the axes at the end of
-    the discharge (2D: x and y)."""
+    the discharge (2D: x and y); infinite if the front ran along one axis
+    only (unidirectional), None if nothing converted."""
     axes = "xyz" if any(half.get("converted_depth_z_m", [])) else "xy"
     depths = [half[f"converted_depth_{a}_m"][-1] for a in axes]
-    if not depths or min(depths) <= 0:
+    if not depths or max(depths) <= 0:
         return None
+    if min(depths) <= 0:
+        return float("inf")
     return max(depths) / min(depths)
 
 

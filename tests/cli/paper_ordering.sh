@@ -19,9 +19,11 @@
 # may move a result (doc/model.md, ablation). Session 11 (F-bar, V* = 2.4
 # cm^3/mol) measured: in-situ grown 853.6 against solid 834.0 mAh/g
 # (+2.4 %; session 10 with plain Q1: +12 %), solid interfacial resistance
-# 1.063x pristine (session 10: 1.5x); the paper's magnitudes (620 mAh/g,
-# 2x) are misses of the calibration (doc/calibration.md), not of this
-# ordering test.
+# 1.063x pristine (session 10: 1.5x). Session 12 (the debonded faces
+# conduct on their asperities, p / H): the solid cell's interfacial
+# resistance rises by 70 % or more over its pristine value (the particle
+# separates at its equator during the discharge), so the test asks for
+# 40 %; the paper's 2x is the comparison's target (doc/calibration.md).
 set -euo pipefail
 : "${SSBSIM:?}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -65,8 +67,8 @@ checks = [
     ("interfacial resistance at the end of discharge: liquid below solid",
      f(l, "interfacial_resistance_end_discharge_ohm_cm2") <
      f(s, "interfacial_resistance_end_discharge_ohm_cm2")),
-    ("solid: interfacial resistance risen over pristine by 3 %",
-     f(s, "interfacial_resistance_end_discharge_ohm_cm2") > 1.03 * r0s),
+    ("solid: interfacial resistance risen over pristine by 40 %",
+     f(s, "interfacial_resistance_end_discharge_ohm_cm2") > 1.4 * r0s),
     ("liquid: interfacial resistance equal to pristine",
      abs(f(l, "interfacial_resistance_end_discharge_ohm_cm2") / r0l - 1) < 1e-6),
     ("liquid: contact 1 at the end of discharge",
