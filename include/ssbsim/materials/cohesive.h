@@ -22,10 +22,11 @@ namespace ssbsim::materials
      * (r - lambda_0) / (lambda_f - lambda_0), linear in the separation,
      * whereas the stiffness loss d = 1 - lambda_0/r ... reaches 0.9 after a
      * tenth of the softening branch when lambda_f is large against
-     * lambda_0 (a stiff penalty). The contact factor uses D: a bond that
-     * still carries 90 % of its strength still conducts. It is computed
-     * from the law's d, not the viscous d_v, whose transient overstress
-     * would make it fall back to 0 after a fast opening.
+     * lambda_0 (a stiff penalty). It is the `damage` of the outputs,
+     * computed from the law's d, not the viscous d_v, whose transient
+     * overstress would make it fall back to 0 after a fast opening. (The
+     * asperity contact, materials::asperity_contact, takes the split d_v
+     * that the traction uses.)
      */
     double strength_loss = 0;
     /// plastic (frictional) slip s_p of the damaged part, tangential, m
@@ -422,6 +423,8 @@ namespace ssbsim::materials
    *   a_d = 1 - d + d min(1, max(p, 0) / H).
    *
    * @p hardness <= 0: a debonded face conducts wherever it is closed (1).
+   * The coupled results depend on the choice of d here rather than the
+   * strength loss D (doc/model.md, known limitations).
    */
   inline double
   asperity_contact(const double damage,
