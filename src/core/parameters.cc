@@ -722,9 +722,11 @@ namespace ssbsim
                         "conducting Li+ (nm).");
       prm.declare_entry("Debonded contact hardness", "0", Double(0, 1e6),
                         "Hardness H of the asperities on which a debonded "
-                        "interface touches (MPa): where the bond is damaged "
-                        "by D a closed face conducts 1 - D + D min(1, p / H) "
-                        "of its area, p the contact pressure, the real area "
+                        "interface touches (MPa): where the cohesive law has "
+                        "split off the debonded fraction d (not the strength "
+                        "loss written as damage), a closed face conducts "
+                        "1 - d + d min(1, p / H) of its area, p the contact "
+                        "pressure, the real area "
                         "of plastically flattened asperities (Bowden & "
                         "Tabor); the bonded part keeps the intimate contact "
                         "of the cold pressing. LPS: 1900 (nanoindentation, "

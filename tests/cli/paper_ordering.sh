@@ -22,7 +22,8 @@
 # 1.063x pristine (session 10: 1.5x). Session 12 (the debonded faces
 # conduct on their asperities, p / H): the solid cell's interfacial
 # resistance rises by 70 % or more over its pristine value (the particle
-# separates at its equator during the discharge), so the test asks for
+# separates towards the separator and the collector during the
+# discharge), so the test asks for
 # 40 %; the paper's 2x is the comparison's target (doc/calibration.md).
 set -euo pipefail
 : "${SSBSIM:?}"

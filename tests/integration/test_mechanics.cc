@@ -558,6 +558,14 @@ namespace
     return drive_blocks(stiff_blocks(law), positions, final_damage);
   }
 
+  /// Debonded fraction d of the bilinear law at slip @p s on a closed
+  /// face (onset l0, final separation lf of mode II).
+  double
+  bilinear_damage(const double s, const double l0, const double lf)
+  {
+    return s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
+  }
+
   double
   work_along(const std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> &path)
   {
@@ -836,9 +844,6 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
       contact[k] = Utilities::MPI::min(lowest, MPI_COMM_WORLD);
     });
 
-  auto d_of = [&](const double s) {
-    return s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
-  };
   // the blocks take up 2e-5 of the closure: the pressure is the measured
   // gap's, K (-[[u]].n), within 1e-4 of p
   const double p_measured = -K * path[n_shear].first[1];
@@ -848,7 +853,7 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
     {
       const auto &[sep, t] = path[k];
       CHECK(t[1] == Approx(K * sep[1]).epsilon(1e-9));
-      const double s = sep[0], d = d_of(s);
+      const double s = sep[0], d = bilinear_damage(s, l0, lf);
       const double expected =
         (s < lf ? (1 - d) * K * s : 0.) + d * std::min(K * s, mu * p_measured);
       CHECK(t[0] == Approx(expected).margin(2e-3 * S));
@@ -893,7 +898,7 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
   CHECK(std::abs(path[reclosed].second[0]) < 1e-6 * p);
 }
 
-TEST_CASE("Asperity contact: a pressed face conducts 1 - D + D p / H as it debonds",
+TEST_CASE("Asperity contact: a pressed face conducts 1 - d + d p / H as it debonds",
           "[friction]")
 {
   // the blocks pressed together by p and slid beyond full damage, then
@@ -934,8 +939,7 @@ TEST_CASE("Asperity contact: a pressed face conducts 1 - D + D p / H as it debon
       // fraction of the bilinear law at the measured slip
       const double pressure = -K * path[k].first[1];
       const double s        = path[k].first[0];
-      const double d =
-        s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
+      const double d        = bilinear_damage(s, l0, lf);
       const double expected = 1 - d + d * pressure / H;
       CHECK(lowest[k] == Approx(expected).epsilon(1e-6));
       CHECK(highest[k] == Approx(expected).epsilon(1e-6));
@@ -947,7 +951,6 @@ TEST_CASE("Asperity contact: a pressed face conducts 1 - D + D p / H as it debon
   // open: no contact; closed again: the asperities again
   CHECK(highest[opened] < 1e-5);
   CHECK(lowest[reclosed] == Approx(p / H).epsilon(1e-4));
-  (void)G;
 }
 
 TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in contact")
