@@ -228,6 +228,16 @@ namespace ssbsim
                         "Discharge/charge cycles, starting with a discharge.");
       prm.declare_entry("Rest time", "0", Double(0, 1e9),
                         "Open-circuit rest after each half cycle (s).");
+      prm.declare_entry(
+        "Contact fraction cutoff", "1e-3", Double(0, 1),
+        "A charge or discharge also ends when the fraction of the interface "
+        "that conducts Li+ falls below this while still falling "
+        "(dimensionless; 0: off). Where the particle has separated the "
+        "current crowds into the last touching points, the overpotential "
+        "grows by RT/(alpha F) per e-fold of lost area and the cell reaches "
+        "its voltage cutoff within a few per cent of capacity; resolving that "
+        "collapse to the cutoff takes steps of milliseconds "
+        "(doc/model.md, section 7).");
       prm.declare_entry("Maximum half cycle time", "0", Double(0, 1e12),
                         "A half cycle that has not reached its cutoff after "
                         "this time ends anyway (s); 0: 2 / C rate hours.");
@@ -249,6 +259,7 @@ namespace ssbsim
       rest_time            = prm.get_double("Rest time");
       maximum_half_cycle_time = prm.get_double("Maximum half cycle time");
       stack_pressure          = prm.get_double("Stack pressure") * 1e6;
+      contact_cutoff          = prm.get_double("Contact fraction cutoff");
       prm.leave_subsection();
       if (maximum_half_cycle_time == 0)
         maximum_half_cycle_time =

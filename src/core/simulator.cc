@@ -268,8 +268,10 @@ namespace ssbsim
     const double side_charge_before = chem.side_reaction_charge(); // C
     double elapsed = 0, moved = 0, energy = 0; // s, C, J
     double voltage_before = chem.cell_voltage();
+    double contact_before = chem.contact_fraction();
     unsigned int rejected_attempts = 0;
     bool   reached_cutoff = false;
+    bool   contact_lost   = false;
     unsigned int accepted = 0;
     typename Electrochemistry<dim>::StepResult result;
 
@@ -342,6 +344,13 @@ namespace ssbsim
               }
             reached_cutoff = true;
           }
+        // the contact collapsing: the half cycle ends as at the cutoff
+        // (Operating conditions/Contact fraction cutoff)
+        const double contact = chem.contact_fraction();
+        if (kind != rest && contact < op.contact_cutoff &&
+            contact < contact_before)
+          reached_cutoff = contact_lost = true;
+        contact_before = contact;
 
         accept_step();
         ++accepted;
@@ -394,8 +403,20 @@ namespace ssbsim
            "'Operating conditions/Maximum half cycle time' = " +
            std::to_string(duration) + " s without reaching the cutoff " +
            std::to_string(cutoff) + " V");
+    if (contact_lost)
+      pcout << "   cycle " << cycle << ' '
+            << (kind == discharge ? "discharge" : "charge")
+            << " ended at contact fraction " << chem.contact_fraction()
+            << " < 'Operating conditions/Contact fraction cutoff' = "
+            << op.contact_cutoff << " (the particle has separated)"
+            << std::endl;
     const bool ended_at_once = reached_cutoff && accepted == 1;
-    if (ended_at_once)
+    if (ended_at_once && contact_lost)
+      warn("cycle " + std::to_string(cycle) + ": the " +
+           (kind == discharge ? "discharge" : "charge") +
+           " ended at once: the contact fraction fell below "
+           "'Operating conditions/Contact fraction cutoff' in its first step");
+    else if (ended_at_once)
       warn("cycle " + std::to_string(cycle) + ": the " +
            (kind == discharge ?
               "discharge ended at once (the cell voltage fell below "
