@@ -3,10 +3,10 @@
 # inputs/ (the solid-state cell and the liquid cell, three cycles each,
 # and the in-situ grown microsphere, five cycles) and writes report.md
 # with the table of simulated against measured values and the figures, in
-# the output directory (default results/paper-comparison). 2D; about an
-# hour on 2 cores (the scenarios run side by side, one rank each; the
-# microsphere's five cycles take the longest: doc/model.md, known
-# limitations). Finished runs are not redone (delete a scenario's directory to
+# the output directory (default results/paper-comparison). 2D; about
+# half an hour on 2 cores (28 min in session 13; the scenarios run side
+# by side, one rank each; the microsphere's five cycles take the
+# longest). Finished runs are not redone (delete a scenario's directory to
 # redo it).
 #   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
