@@ -237,7 +237,7 @@ namespace ssbsim
         "grows by RT/(alpha F) per e-fold of lost area and the cell reaches "
         "its voltage cutoff within a few per cent of capacity; resolving that "
         "collapse to the cutoff takes steps of milliseconds "
-        "(doc/model.md, section 7).");
+        "(doc/model.md, section 3).");
       prm.declare_entry("Maximum half cycle time", "0", Double(0, 1e12),
                         "A half cycle that has not reached its cutoff after "
                         "this time ends anyway (s); 0: 2 / C rate hours.");

@@ -25,6 +25,14 @@ namespace ssbsim
     {
       pending_stop_signal = signal;
     }
+
+    /// name of a Simulator::HalfCycleId (rest, discharge, charge)
+    const char *
+    half_cycle_name(const unsigned int kind)
+    {
+      static const char *names[] = {"rest", "discharge", "charge"};
+      return names[kind];
+    }
   } // namespace
 
   void
@@ -404,16 +412,19 @@ namespace ssbsim
            std::to_string(duration) + " s without reaching the cutoff " +
            std::to_string(cutoff) + " V");
     if (contact_lost)
-      pcout << "   cycle " << cycle << ' '
-            << (kind == discharge ? "discharge" : "charge")
-            << " ended at contact fraction " << chem.contact_fraction()
-            << " < 'Operating conditions/Contact fraction cutoff' = "
-            << op.contact_cutoff << " (the particle has separated)"
-            << std::endl;
+      {
+        std::ostringstream line; // its own format, not the stream's state
+        line << "   cycle " << cycle << ' ' << half_cycle_name(kind)
+             << " ended at contact fraction " << std::setprecision(3)
+             << chem.contact_fraction()
+             << " < 'Operating conditions/Contact fraction cutoff' = "
+             << op.contact_cutoff << " (the particle has separated)";
+        pcout << line.str() << std::endl;
+      }
     const bool ended_at_once = reached_cutoff && accepted == 1;
     if (ended_at_once && contact_lost)
       warn("cycle " + std::to_string(cycle) + ": the " +
-           (kind == discharge ? "discharge" : "charge") +
+           half_cycle_name(kind) +
            " ended at once: the contact fraction fell below "
            "'Operating conditions/Contact fraction cutoff' in its first step");
     else if (ended_at_once)
@@ -714,10 +725,9 @@ namespace ssbsim
     const double                                      capacity,
     const typename Electrochemistry<dim>::StepResult &result) const
   {
-    static const char *names[] = {"rest", "discharge", "charge"};
     pcout << "step " << std::setw(5) << step << "  t = " << std::setw(9)
           << std::fixed << std::setprecision(1) << time << " s  cycle " << cycle
-          << " " << std::setw(9) << names[kind] << "  V = "
+          << " " << std::setw(9) << half_cycle_name(kind) << "  V = "
           << std::setprecision(4) << chemistry->cell_voltage() << " V  Q = "
           << std::setprecision(1) << std::setw(6) << capacity
           << " mAh/g  Newton " << result.newton_iterations << "  linear "

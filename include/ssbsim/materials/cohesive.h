@@ -423,8 +423,9 @@ namespace ssbsim::materials
    *   a_d = 1 - d + d min(1, max(p, 0) / H).
    *
    * @p hardness <= 0: a debonded face conducts wherever it is closed (1).
-   * The coupled results depend on the choice of d here rather than the
-   * strength loss D (doc/model.md, known limitations).
+   * d, not the strength loss D: the law is a fibre bundle whose d is the
+   * broken fraction of the area (doc/model.md, known limitations); the
+   * coupled results depend on that choice.
    */
   inline double
   asperity_contact(const double damage,
