@@ -144,9 +144,9 @@ def targets(runs):
         add("solid: R_int after 1st discharge / pristine", r1 / r0 if r1 else None,
             ">= 2 (Fig. 2C)", lambda v: v >= 2)
         add("solid: R_int after 2nd / after 1st discharge",
-            r2 / r1 if r1 and r2 else None, ">= 2 (Fig. 2C)", lambda v: v >= 2)
+            r2 / r1 if r1 and r2 is not None else None, ">= 2 (Fig. 2C)", lambda v: v >= 2)
         q3 = solid.cycle_value("discharge_capacity_mAh_g", 3)
-        add("solid: cycle-3 / cycle-1 discharge", q3 / q1 if q3 and q1 else None,
+        add("solid: cycle-3 / cycle-1 discharge", q3 / q1 if q3 is not None and q1 else None,
             "<= 0.40 (Fig. 2D)", lambda v: v <= 0.40)
         half = solid.first_discharge()
         add("solid: front velocity, end / start of discharge", front_slowdown(half),

@@ -449,6 +449,16 @@ namespace ssbsim
                         "uF/cm^2, a Helmholtz layer). Enters the impedance "
                         "spectra only: on the time scale of a cycle its "
                         "charge is negligible.");
+      prm.declare_entry(
+        "Electronic contact resistance", "0", Double(0, 1e3),
+        "Area-specific resistance of the particle's electronic contact "
+        "with the composite's conducting network (Ohm m^2 per contact "
+        "area; 0: off, the particle wired to the collector without "
+        "loss). The network (carbon) lies in the electrolyte matrix, so "
+        "electrons reach the particle over the same contact area as the "
+        "ions: a series resistance r / (A f), A the interface area and f "
+        "the contact fraction, in the cell voltage and in the impedance "
+        "(doc/model.md section 2, 'Electronic contact').");
       prm.declare_entry("Side reaction exchange current density", "0",
                         Double(0, 1e6),
                         "Exchange current density of an irreversible "
@@ -509,6 +519,8 @@ namespace ssbsim
         prm.get_double("Side reaction transfer coefficient");
       side_capacity = prm.get_double("Side reaction capacity");
       double_layer_capacitance = prm.get_double("Double layer capacitance");
+      electronic_contact_resistance =
+        prm.get_double("Electronic contact resistance");
       activation_energy =
         prm.get_double("Exchange current activation energy") * 1e3;
       anodic_transfer_coefficient =

@@ -25,6 +25,7 @@
 #include <Epetra_Vector.h>
 
 #include <cmath>
+#include <numeric>
 
 namespace ssbsim
 {
@@ -262,12 +263,27 @@ namespace ssbsim
                                        face_quadrature,
                                        update_quadrature_points);
     double            area = 0;
+    // the faces over which electrons reach the particle: all of a dense
+    // particle's; of a porous microsphere only those on the surrounding
+    // composite, not on the electrolyte grown inside it (no conducting
+    // network there: the grains pass electrons on through their own
+    // contacts). Inside is where the coarse grid cell's centre lies
+    // within the microsphere's radius, as the geometry built it.
+    electronic_weight.assign(contact_factor.size(), 0.);
+    const bool microsphere = parameters.geometry.type ==
+                             parameters::Geometry::Type::porous_microsphere;
     regions::for_each_interface_face(
       interface_faces, particle_face, electrolyte_face,
-      [&](const unsigned int, const auto &cell, const auto &) {
+      [&](const unsigned int k, const auto &cell, const auto &neighbor) {
+        auto coarse = typename Triangulation<dim>::cell_iterator(neighbor);
+        while (coarse->level() > 0)
+          coarse = coarse->parent();
+        const bool network = !microsphere || coarse->center().norm() >=
+                                               parameters.geometry.particle_radius;
         for (unsigned int q = 0; q < nq_face; ++q)
           {
             area += particle_face.JxW(q);
+            electronic_weight[k * nq_face + q] = network ? particle_face.JxW(q) : 0.;
             AssertThrow(particle_face.quadrature_point(q).distance(
                           electrolyte_face.quadrature_point(q)) <
                           1e-8 * cell->diameter(),
@@ -281,6 +297,16 @@ namespace ssbsim
           << " unknowns + 1 (particle potential), "
           << Utilities::MPI::sum(interface_faces.size(), mpi_communicator)
           << " interface faces" << std::endl;
+    if (parameters.kinetics.electronic_contact_resistance > 0 && microsphere)
+      pcout << "   electronic contact over "
+            << 100. *
+                 Utilities::MPI::sum(std::accumulate(electronic_weight.begin(),
+                                                     electronic_weight.end(),
+                                                     0.),
+                                     mpi_communicator) /
+                 interface_area
+            << " % of the interface (the microsphere's outer surface)"
+            << std::endl;
   }
 
   template <int dim>
@@ -570,6 +596,13 @@ namespace ssbsim
     relevant_solution  = solution;
     particle_potential = old_particle_potential;
     predict_particle_potential(current);
+    // the series drop over the electronic contact at this contact state
+    // (the particle's own solve does not see it: it is outside the cell's
+    // unknowns, a resistor between the particle and the collector)
+    electronic_drop = current / interface_area * electronic_resistance();
+    if (!std::isfinite(electronic_drop))
+      electronic_drop = current > 0 ? std::numeric_limits<double>::max() :
+                                      current < 0 ? -std::numeric_limits<double>::max() : 0.;
 
     const double tolerance = parameters.solver.newton_tolerance;
     Assembly     system;
@@ -677,7 +710,9 @@ namespace ssbsim
   Electrochemistry<dim>::impedance(const std::vector<double> &frequencies)
   {
     // steady Jacobian J, b, c, d at the current state (the storage term
-    // c_max/dt vanishes with an infinite step); the fields are not moved
+    // c_max/dt vanishes with an infinite step); the fields are not moved.
+    // The electronic contact is a resistor in series with all of it.
+    const double electronic = electronic_resistance();
     Assembly system;
     assemble(std::numeric_limits<double>::max(), 0., system);
 
@@ -809,7 +844,7 @@ namespace ssbsim
         cx = {Utilities::MPI::sum(cx.real(), mpi_communicator),
               Utilities::MPI::sum(cx.imag(), mpi_communicator)};
         const std::complex<double> d(system.d_current_d_phi_s, omega * d_dl);
-        z.push_back(interface_area / (d - cx));
+        z.push_back(interface_area / (d - cx) + electronic);
       }
     return z;
   }
@@ -821,6 +856,7 @@ namespace ssbsim
     old_solution           = solution;
     relevant_old_solution  = solution;
     old_particle_potential = particle_potential;
+    old_electronic_drop    = electronic_drop;
     // the side reaction's charge (C, > 0), at the end-of-step rate
     if (parameters.kinetics.side_exchange_current > 0)
       side_charge -= side_reaction_current() * attempted_time_step;
@@ -894,6 +930,7 @@ namespace ssbsim
     solution           = old_solution;
     relevant_solution  = solution;
     particle_potential = old_particle_potential;
+    electronic_drop    = old_electronic_drop;
   }
 
   template <int dim>
@@ -1148,6 +1185,23 @@ namespace ssbsim
         sum += contact_factor[k] * JxW;
       });
     return Utilities::MPI::sum(sum, mpi_communicator) / interface_area;
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::electronic_resistance() const
+  {
+    const double r = parameters.kinetics.electronic_contact_resistance;
+    if (r == 0)
+      return 0;
+    // the touching part of the network's faces, a_e; r_e / a_e per cell
+    // (r_e / f per interface area for a dense particle)
+    double touching = 0;
+    for (unsigned int k = 0; k < contact_factor.size(); ++k)
+      touching += contact_factor[k] * electronic_weight[k];
+    touching = Utilities::MPI::sum(touching, mpi_communicator);
+    return touching > 0 ? r * interface_area / touching :
+                          std::numeric_limits<double>::infinity();
   }
 
   template <int dim>

@@ -696,6 +696,58 @@ TEST_CASE("Contact factor zero on half the interface: that half carries nothing"
   CHECK(chem.interfacial_resistance() == Approx(2. * r_full).epsilon(1e-12));
 }
 
+TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
+          "voltage and the impedance, nothing in the particle")
+{
+  // the disk of the previous test with half its interface out of contact,
+  // without and with r_e = 0.01 Ohm m^2: the particle's potential and
+  // state are the same, the voltage lies lower on discharge by
+  // I / A * r_e / f and every impedance higher by r_e / f, f = 1/2
+  const double r_e = 0.01;
+  std::vector<double> voltages, potentials, li;
+  std::vector<std::vector<std::complex<double>>> spectra;
+  const std::vector<double> frequencies = {1e-3, 1., 1e3};
+  double current = 0, area = 0;
+  for (const double r : {0., r_e})
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
+        "subsection Particle\n set Initial Li content = 0.3\nend\n"
+        "subsection Kinetics\n set Electronic contact resistance = " +
+        std::to_string(r) +
+        "\nend\n"
+        "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+      Electrode<2> electrode(p);
+      auto        &chem = electrode.chem;
+      current           = -0.5 * chem.theoretical_capacity() / 3600.;
+      const auto points = chem.interface_points();
+      area              = 0;
+      for (unsigned int k = 0; k < points.size(); ++k)
+        {
+          area += points[k].JxW;
+          if (points[k].position[0] < 0)
+            chem.contact_factors()[k] = 0.;
+        }
+      area = Utilities::MPI::sum(area, MPI_COMM_WORLD);
+      CHECK(chem.electronic_resistance() == Approx(2. * r).margin(1e-15));
+      run_steps(chem, current, 1., 3);
+      voltages.push_back(chem.cell_voltage());
+      li.push_back(chem.li_stored());
+      spectra.push_back(chem.impedance(frequencies));
+    }
+  std::cout << "electronic contact drop: " << voltages[1] - voltages[0]
+            << " V" << std::endl;
+  CHECK(li[1] == Approx(li[0]).epsilon(1e-13));
+  CHECK(voltages[1] - voltages[0] ==
+        Approx(current / area * 2. * r_e).epsilon(1e-9));
+  for (unsigned int k = 0; k < frequencies.size(); ++k)
+    {
+      CHECK(spectra[1][k].real() - spectra[0][k].real() ==
+            Approx(2. * r_e).epsilon(1e-9));
+      CHECK(spectra[1][k].imag() == Approx(spectra[0][k].imag()).epsilon(1e-9));
+    }
+}
+
 namespace
 {
   /// Volumes of the particle and electrolyte cells of a porous microsphere

@@ -120,6 +120,7 @@ namespace ssbsim
     {
       double      exchange_current_density; // A/m^2 at the reference T
       double      double_layer_capacitance; // F/m^2
+      double      electronic_contact_resistance; // Ohm m^2 of contact area
       double      side_exchange_current;     // A/m^2; 0: no side reaction
       double      side_potential;            // V vs Li
       double      side_transfer_coefficient; // cathodic alpha

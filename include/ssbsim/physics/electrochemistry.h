@@ -108,12 +108,22 @@ namespace ssbsim
     void
     reject_step();
 
-    /// Cell voltage phi_s - 0 (V vs Li).
+    /// Cell voltage (V vs Li): the particle's potential phi_s plus the
+    /// drop over its electronic contact, I r_e / (A f), at the current of
+    /// the last solve_time_step() (zero at rest and without the contact
+    /// resistance).
     double
     cell_voltage() const
     {
-      return particle_potential;
+      return particle_potential + electronic_drop;
     }
+
+    /// Resistance of the electronic contact times the interface area,
+    /// r_e A / a_e, a_e the touching area of the faces on the conducting
+    /// network: r_e / f for a dense particle (Ohm m^2; infinite when
+    /// nothing touches, 0 without it). Collective.
+    double
+    electronic_resistance() const;
 
     /// Li in the particle, mol (per metre in 2D).
     double
@@ -420,9 +430,14 @@ namespace ssbsim
     dealii::TrilinosWrappers::MPI::Vector  relevant_old_solution;
     double                                 particle_potential     = 0;
     double                                 old_particle_potential = 0;
+    double electronic_drop     = 0; ///< V, I r_e / (A f) of the last solve
+    double old_electronic_drop = 0; ///< V, of the last accepted step
 
     std::vector<regions::InterfaceFace<dim>> interface_faces;
     std::vector<double>        contact_factor;
+    /// JxW of the interface points on the conducting network (electronic
+    /// contact), 0 elsewhere
+    std::vector<double>        electronic_weight;
     std::vector<double>        hydrostatic_stress;
     dealii::Point<dim>  particle_centroid; ///< m, of the particle cells
     /// grain of each coarse cell (particle_grains) and its crystal's
