@@ -96,6 +96,8 @@ expect "inf in an open-circuit table" "Charge open circuit table.*not a finite" 
 prm ocvfile.prm "subsection Kinetics" "  set Charge open circuit file = none.csv" "end"
 expect "missing open-circuit file" "Charge open circuit file" "$SSBSIM" ocvfile.prm
 expect "--set out of range" "C rate.*Double" "$SSBSIM" ok.prm --set "Operating conditions/C rate=-1"
+expect "negative electronic contact resistance" "Electronic contact resistance.*Double" \
+  "$SSBSIM" ok.prm --set "Kinetics/Electronic contact resistance=-0.01"
 expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/Colour=red"
 expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
 expect "--set with an empty name" "empty section or parameter name" "$SSBSIM" ok.prm --set "Geometry/Dimension/=2"
