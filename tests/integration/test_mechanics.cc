@@ -19,6 +19,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <tuple>
 #include <vector>
 
 #include "helpers.h"
@@ -1029,21 +1030,35 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
   // cutoff. The cutoff (1e-3 by default) ends the charge where the last
   // touching points separate; the charge it leaves out must be a small
   // part of the charge (session 13).
+  //
+  // The fourth is the plastic cell with the electronic contact (r_e =
+  // 0.005 Ohm m^2, session 14) and two cycles: the drop I r_e / (f A)
+  // ends the charge at the upper cutoff while more than the contact
+  // cutoff still touches, a little before the first run's end, and the
+  // separated particle takes no charge on its second discharge (its first
+  // step falls below the lower cutoff).
   struct Result
   {
     double       discharge, efficiency, contact_discharge, contact_charge;
+    double       voltage_charge, second_discharge;
     unsigned int steps;
   };
   std::vector<Result> results;
-  for (const auto &[plastic, cutoff] :
-       std::vector<std::pair<std::string, std::string>>{{"true", "1e-3"},
-                                                        {"false", "1e-3"},
-                                                        {"true", "0"}})
+  for (const auto &[plastic, cutoff, electronic] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+         {"true", "1e-3", "0"},
+         {"false", "1e-3", "0"},
+         {"true", "0", "0"},
+         {"true", "1e-3", "0.005"}})
     {
+      const bool       two_cycles = electronic != "0";
       const Parameters p = testing::make_parameters(
         "subsection Geometry\n set Dimension = 2\n set Global refinements = 2\nend\n"
         "subsection Operating conditions\n set C rate = 0.1\n"
-        " set Contact fraction cutoff = " + cutoff + "\nend\n"
+        " set Contact fraction cutoff = " + cutoff +
+        "\n set Number of cycles = " + (two_cycles ? "2" : "1") + "\nend\n"
+        "subsection Kinetics\n set Electronic contact resistance = " +
+        electronic + "\nend\n"
         "subsection Mechanics\n set Enable mechanics = true\n"
         " set Electrolyte plasticity = " + plastic + "\nend\n"
         "subsection Output\n set Progress interval = 100000\nend\n");
@@ -1051,21 +1066,30 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
       simulator.run();
       const auto &cycles = simulator.cycles();
       const auto &stats  = simulator.statistics();
+      // the last row of the first charge
+      std::size_t last = stats.n_rows() - 1;
+      while (stats.value(last, "cycle") > 1)
+        --last;
       results.push_back({cycles.value(0, "discharge_capacity_mAh_g"),
                          cycles.value(0, "coulombic_efficiency"),
                          cycles.value(0, "contact_fraction_end_discharge"),
-                         stats.value(stats.n_rows() - 1, "contact_fraction"),
-                         static_cast<unsigned int>(stats.n_rows())});
+                         stats.value(last, "contact_fraction"),
+                         stats.value(last, "voltage_V"),
+                         two_cycles ? cycles.value(1, "discharge_capacity_mAh_g") : 0.,
+                         static_cast<unsigned int>(last + 1)});
       const auto &r = results.back();
       std::cout << "electrolyte plasticity = " << plastic
-                << ", contact fraction cutoff " << cutoff << ": discharge "
+                << ", contact fraction cutoff " << cutoff
+                << ", electronic contact " << electronic << " ohm m^2: discharge "
                 << r.discharge << " mAh/g, efficiency " << r.efficiency
                 << ", contact at end of discharge " << r.contact_discharge
-                << ", at end of charge " << r.contact_charge << ", "
-                << r.steps << " steps" << std::endl;
+                << ", at end of charge " << r.contact_charge << " ("
+                << r.voltage_charge << " V), " << r.steps
+                << " steps; second discharge " << r.second_discharge
+                << " mAh/g" << std::endl;
     }
   const auto &plastic = results[0], &elastic = results[1],
-             &to_voltage = results[2];
+             &to_voltage = results[2], &wired = results[3];
   // the same discharge; the charge without the cutoff's end within 2 %
   CHECK(to_voltage.discharge == Approx(plastic.discharge).epsilon(1e-6));
   CHECK(plastic.efficiency == Approx(to_voltage.efficiency).epsilon(0.02));
@@ -1079,6 +1103,15 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
   CHECK(elastic.efficiency == Approx(0.643).epsilon(0.03));
   CHECK(elastic.contact_discharge > 0.99);
   CHECK(elastic.contact_charge == Approx(0.982).margin(0.05));
+  // the electronic contact: the same discharge (the drop is 3 mV at full
+  // contact), a charge ended by the voltage, not by the contact cutoff,
+  // a little short of the first run's, and nothing after it
+  CHECK(wired.discharge == Approx(plastic.discharge).epsilon(2e-3));
+  CHECK(wired.voltage_charge == Approx(3.0).margin(0.01));
+  CHECK(wired.contact_charge > 1e-3);
+  CHECK(wired.efficiency == Approx(plastic.efficiency).epsilon(0.05));
+  CHECK(wired.efficiency < plastic.efficiency);
+  CHECK(wired.second_discharge < 1e-3);
 }
 
 TEST_CASE("Stress coupling relaxation: the plain lag's answer")
