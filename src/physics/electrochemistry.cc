@@ -600,9 +600,9 @@ namespace ssbsim
     // (the particle's own solve does not see it: it is outside the cell's
     // unknowns, a resistor between the particle and the collector)
     electronic_drop = current / interface_area * electronic_resistance();
-    if (!std::isfinite(electronic_drop))
-      electronic_drop = current > 0 ? std::numeric_limits<double>::max() :
-                                      current < 0 ? -std::numeric_limits<double>::max() : 0.;
+    if (!std::isfinite(electronic_drop)) // nothing touches: no path at all
+      electronic_drop =
+        current == 0 ? 0. : std::copysign(std::numeric_limits<double>::max(), current);
 
     const double tolerance = parameters.solver.newton_tolerance;
     Assembly     system;

@@ -704,7 +704,7 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
   // state are the same, the voltage lies lower on discharge by
   // I / A * r_e / f and every impedance higher by r_e / f, f = 1/2
   const double r_e = 0.01;
-  std::vector<double> voltages, potentials, li;
+  std::vector<double> voltages, li;
   std::vector<std::vector<std::complex<double>>> spectra;
   const std::vector<double> frequencies = {1e-3, 1., 1e3};
   double current = 0, area = 0;
