@@ -166,7 +166,7 @@ namespace ssbsim
     porous_microsphere_coarse(const parameters::Geometry &g,
                               Triangulation<dim>         &tria)
     {
-      const double       R = g.particle_radius, L = g.box_size;
+      const double       L = g.box_size;
       const unsigned int n =
         std::max(2u, static_cast<unsigned int>(std::lround(L / (2 * g.grain_radius))));
       const double       h = L / n;
@@ -215,7 +215,7 @@ namespace ssbsim
       std::vector<State>        state(n_cells, electrolyte);
       std::vector<unsigned int> inside;
       for (unsigned int k = 0; k < n_cells; ++k)
-        if (coords_of(k)[0] >= n_sep && centre_of(k).norm() < R)
+        if (coords_of(k)[0] >= n_sep && within_microsphere(centre_of(k), g))
           {
             state[k] = grain;
             inside.push_back(k);

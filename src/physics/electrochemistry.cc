@@ -267,8 +267,7 @@ namespace ssbsim
     // particle's; of a porous microsphere only those on the surrounding
     // composite, not on the electrolyte grown inside it (no conducting
     // network there: the grains pass electrons on through their own
-    // contacts). Inside is where the coarse grid cell's centre lies
-    // within the microsphere's radius, as the geometry built it.
+    // contacts), by the geometry's own rule for its coarse cells.
     electronic_weight.assign(contact_factor.size(), 0.);
     const bool microsphere = parameters.geometry.type ==
                              parameters::Geometry::Type::porous_microsphere;
@@ -278,8 +277,9 @@ namespace ssbsim
         auto coarse = typename Triangulation<dim>::cell_iterator(neighbor);
         while (coarse->level() > 0)
           coarse = coarse->parent();
-        const bool network = !microsphere || coarse->center().norm() >=
-                                               parameters.geometry.particle_radius;
+        const bool network =
+          !microsphere ||
+          !within_microsphere<dim>(coarse->center(), parameters.geometry);
         for (unsigned int q = 0; q < nq_face; ++q)
           {
             area += particle_face.JxW(q);

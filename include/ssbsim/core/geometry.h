@@ -50,6 +50,21 @@ namespace ssbsim
   particle_grains(const dealii::Triangulation<dim> &tria,
                   const parameters::Geometry       &geometry);
 
+  /**
+   * Whether a coarse cell of a porous microsphere, whose centre is
+   * @p coarse_centre, lies inside the microsphere (a grain, a pore, or
+   * electrolyte grown into a pore) and not in the surrounding composite.
+   * The rule the geometry builds the microsphere by, and the one the
+   * physics reads it back with (the composite's carbon lies only outside).
+   */
+  template <int dim>
+  inline bool
+  within_microsphere(const dealii::Point<dim>   &coarse_centre,
+                     const parameters::Geometry &geometry)
+  {
+    return coarse_centre.norm() < geometry.particle_radius;
+  }
+
   /// The particle's centre: where the built-in sphere sits, else the
   /// centroid of the particle cells.
   template <int dim>
