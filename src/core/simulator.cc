@@ -334,10 +334,18 @@ namespace ssbsim
           }
 
         const double voltage = chem.cell_voltage();
+        // the voltage the cycler sees at the end of the step: it stops
+        // the current at the cutoff, so a step accepted past it (at the
+        // minimum time step, where it is not landed) counts its energy up
+        // to the cutoff; past it the voltage is unbounded once the
+        // electronic contact is gone
+        double voltage_end = voltage;
         if (kind != rest &&
             ((kind == discharge && voltage < cutoff) ||
              (kind == charge && voltage > cutoff)))
           {
+            if (std::abs(voltage - cutoff) > cutoff_tolerance)
+              voltage_end = cutoff;
             if (std::abs(voltage - cutoff) > cutoff_tolerance &&
                 time_step > 2. * ts.minimum_time_step)
               {
@@ -368,7 +376,7 @@ namespace ssbsim
         elapsed += time_step;
         last_time_step = time_step;
         moved += std::abs(current) * time_step;
-        energy += 0.5 * (voltage + voltage_before) * std::abs(current) * time_step;
+        energy += 0.5 * (voltage_end + voltage_before) * std::abs(current) * time_step;
         charge_passed -= current * time_step;
 
         Timer writing;
