@@ -2,7 +2,8 @@
 # The paper's comparison in reduced form (issue 10 §5): the scenario inputs
 # inputs/fes2_solid.prm, inputs/fes2_liquid.prm and
 # inputs/fes2_insitu_grown.prm, coarser (2D level 2; the microsphere at
-# level 1) and one cycle without impedance, must order as the experiment:
+# level 1) and one cycle (the solid cell two) without impedance, must
+# order as the experiment:
 # the in-situ grown electrode (Fig. 6) converts more than the solid cell,
 # keeps more of it on charge, and shows a lower interfacial resistance per
 # gram of FeS2, though above the liquid cell's; the
@@ -21,10 +22,13 @@
 # (+2.4 %; session 10 with plain Q1: +12 %), solid interfacial resistance
 # 1.063x pristine (session 10: 1.5x). Session 12 (the debonded faces
 # conduct on their asperities, p / H): the solid cell's interfacial
-# resistance rises by 70 % or more over its pristine value (the particle
-# separates towards the separator and the collector during the
-# discharge), so the test asks for
-# 40 %; the paper's 2x is the comparison's target (doc/calibration.md).
+# resistance rises by 70 % or more over its pristine value; session 15
+# (200 MPa of stack pressure) by 41 %, so the test asks for 30 %; the
+# paper's 2x is the comparison's target (doc/calibration.md).
+# Session 15 (the electronic contact on in the set): the solid cell runs
+# two cycles, and its second discharge must give nothing, the paper's
+# "little reversible capacity" (Fig. 2D); its first cycle is the same as
+# with one.
 set -euo pipefail
 : "${SSBSIM:?}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -47,7 +51,7 @@ for scenario in solid liquid insitu_grown; do
   # the cut view below
   "$SSBSIM" "$root/inputs/fes2_${scenario}.prm" \
     --set "Geometry/Global refinements=$([ "$scenario" = insitu_grown ] && echo 1 || echo 2)" \
-    --set "Operating conditions/Number of cycles=1" \
+    --set "Operating conditions/Number of cycles=$([ "$scenario" = solid ] && echo 2 || echo 1)" \
     --set "Impedance/After each discharge=false" \
     --set "Output/Write solution=$([ "$scenario" = solid ] && echo true || echo false)" \
     --set "Output/Solution output interval=0" \
@@ -68,8 +72,10 @@ checks = [
     ("interfacial resistance at the end of discharge: liquid below solid",
      f(l, "interfacial_resistance_end_discharge_ohm_cm2") <
      f(s, "interfacial_resistance_end_discharge_ohm_cm2")),
-    ("solid: interfacial resistance risen over pristine by 40 %",
-     f(s, "interfacial_resistance_end_discharge_ohm_cm2") > 1.4 * r0s),
+    ("solid: interfacial resistance risen over pristine by 30 %",
+     f(s, "interfacial_resistance_end_discharge_ohm_cm2") > 1.3 * r0s),
+    ("solid: dead after its first cycle (2nd discharge below 1e-3 mAh/g)",
+     float(list(csv.DictReader(open("solid/cycles.csv")))[1]["discharge_capacity_mAh_g"]) < 1e-3),
     ("liquid: interfacial resistance equal to pristine",
      abs(f(l, "interfacial_resistance_end_discharge_ohm_cm2") / r0l - 1) < 1e-6),
     ("liquid: contact 1 at the end of discharge",
@@ -90,18 +96,20 @@ checks = [
     ("hysteresis: in-situ grown above liquid by 0.1 V (the same kinetics as the solid cell)",
      f(g, "hysteresis_V") > f(l, "hysteresis_V") + 0.1),
     # the solid cell is the input's own resolution: its measured values
-    # (session 13, doc/calibration.md), within what the numerical aids
+    # (session 15, doc/calibration.md), within what the numerical aids
     # move them (ablations: < 1 % capacity, < 3 % efficiency); the cell
     # sits near a bifurcation of its discharge (473 mAh/g at 5e-15 m^2/s
-    # of converted diffusivity), which this also guards
-    ("solid: first discharge 700.6 mAh/g +- 2 %",
-     abs(f(s, "discharge_capacity_mAh_g") / 700.6 - 1) < 0.02),
-    ("solid: coulombic efficiency 0.498 +- 3 %",
-     abs(f(s, "coulombic_efficiency") / 0.498 - 1) < 0.03),
-    ("solid: contact at the end of discharge 0.583 +- 0.03",
-     abs(f(s, "contact_fraction_end_discharge") - 0.583) < 0.03),
-    ("solid: interfacial resistance 1.71x pristine +- 5 %",
-     abs(f(s, "interfacial_resistance_end_discharge_ohm_cm2") / r0s / 1.71 - 1) < 0.05),
+    # of converted diffusivity, session 12), which this also guards
+    ("solid: first discharge 705.6 mAh/g +- 2 %",
+     abs(f(s, "discharge_capacity_mAh_g") / 705.6 - 1) < 0.02),
+    ("solid: coulombic efficiency 0.579 +- 3 %",
+     abs(f(s, "coulombic_efficiency") / 0.579 - 1) < 0.03),
+    ("solid: hysteresis 0.512 V +- 0.02 V",
+     abs(f(s, "hysteresis_V") - 0.512) < 0.02),
+    ("solid: contact at the end of discharge 0.711 +- 0.03",
+     abs(f(s, "contact_fraction_end_discharge") - 0.711) < 0.03),
+    ("solid: interfacial resistance 1.41x pristine +- 5 %",
+     abs(f(s, "interfacial_resistance_end_discharge_ohm_cm2") / r0s / 1.41 - 1) < 0.05),
 ]
 for name, ok in checks:
     print(("ok   " if ok else "FAIL ") + name)
