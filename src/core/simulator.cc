@@ -409,7 +409,10 @@ namespace ssbsim
                             std::clamp(0.9 * stress_target /
                                          result.stress_factor_change,
                                        0.5, 1.5));
-        time_step = std::min(ts.maximum_time_step, time_step * factor);
+        // within the bounds: below the minimum the next failed solve
+        // would end the run instead of cutting the step
+        time_step = std::clamp(time_step * factor, ts.minimum_time_step,
+                               ts.maximum_time_step);
         voltage_before = voltage;
       }
 

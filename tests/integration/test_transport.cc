@@ -748,6 +748,41 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
     }
 }
 
+TEST_CASE("Time step control: the adapted step stays within its bounds")
+{
+  // The step adapts to a target voltage change per step, but never below
+  // 'Minimum time step' (below it the next failed solve would end the run
+  // instead of cutting the step) nor above the maximum. With 100-900 s
+  // and a target of 2 mV that the end of the discharge exceeds many times
+  // over, the steps reach both bounds and stay between them.
+  const double     minimum = 100, maximum = 900; // s
+  const Parameters p       = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
+    " set Separator thickness = 2\n set Layer thickness = 2\n"
+    " set Box size = 2\n set Global refinements = 2\nend\n"
+    "subsection Operating conditions\n set C rate = 0.2\nend\n"
+    "subsection Particle\n set Diffusivity pristine = 1e-12\n"
+    " set Diffusivity converted = 1e-12\nend\n"
+    "subsection Kinetics\n set Exchange current density = 100\nend\n"
+    "subsection Time stepping\n set Minimum time step = 100\n"
+    " set Initial time step = 900\n set Maximum time step = 900\n"
+    " set Target voltage change = 0.002\nend\n");
+  Simulator<2> simulator(p, MPI_COMM_WORLD, false);
+  simulator.run();
+  const auto &stats = simulator.statistics();
+  double      smallest = maximum, largest = minimum;
+  for (std::size_t row = 1; row < stats.n_rows(); ++row)
+    {
+      smallest = std::min(smallest, stats.value(row, "time_step_s"));
+      largest  = std::max(largest, stats.value(row, "time_step_s"));
+    }
+  std::cout << "time step bounds " << minimum << "-" << maximum << " s: "
+            << stats.n_rows() - 1 << " steps between " << smallest << " and "
+            << largest << " s" << std::endl;
+  CHECK(smallest == minimum);
+  CHECK(largest == maximum);
+}
+
 namespace
 {
   /// Volumes of the particle and electrolyte cells of a porous microsphere
