@@ -443,15 +443,20 @@ namespace ssbsim
            (kind == discharge ?
               "discharge ended at once (the cell voltage fell below "
               "'Operating conditions/Lower cutoff voltage' in its first "
-              "step): no coulombic efficiency (nan in cycles.csv)" :
+              "step): no coulombic efficiency, mean voltage or hysteresis "
+              "(nan in cycles.csv)" :
               "charge ended at once (the cell voltage rose above "
               "'Operating conditions/Upper cutoff voltage' in its first "
-              "step)"));
+              "step): no mean voltage or hysteresis (nan in cycles.csv)"));
     if (last_output_step != step)
       write_solution();
 
+    // a half cycle that ended at once passed no charge worth a mean
+    // voltage: its one step's energy is the rest voltage and the cutoff's
     return {moved / 3.6 / grams,
-            moved > 0 ? energy / moved : chem.cell_voltage(),
+            ended_at_once ? std::numeric_limits<double>::quiet_NaN() :
+            moved > 0     ? energy / moved :
+                            chem.cell_voltage(),
             chem.contact_fraction(),
             chem.interfacial_resistance() * 1e4,
             mass_specific(chem.interfacial_resistance()),
