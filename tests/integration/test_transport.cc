@@ -547,17 +547,29 @@ TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
   CHECK(chem.side_reaction_current() == Approx(0.).margin(1e-6 * first));
 }
 
+namespace
+{
+  /// A 2 um FeS2 layer on a 2 um separator (2D, level 2) with fast
+  /// transport and kinetics at C/5: a cell that converts fully in
+  /// seconds. @p time_stepping: the entries of its 'Time stepping'.
+  Parameters
+  fast_layered_cell(const std::string &time_stepping)
+  {
+    return testing::make_parameters(
+      "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
+      " set Separator thickness = 2\n set Layer thickness = 2\n"
+      " set Box size = 2\n set Global refinements = 2\nend\n"
+      "subsection Operating conditions\n set C rate = 0.2\nend\n"
+      "subsection Particle\n set Diffusivity pristine = 1e-12\n"
+      " set Diffusivity converted = 1e-12\nend\n"
+      "subsection Kinetics\n set Exchange current density = 100\nend\n"
+      "subsection Time stepping\n" + time_stepping + "end\n");
+  }
+} // namespace
+
 TEST_CASE("Charge conservation and the theoretical capacity")
 {
-  const Parameters p = testing::make_parameters(
-    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
-    " set Separator thickness = 2\n set Layer thickness = 2\n"
-    " set Box size = 2\n set Global refinements = 2\nend\n"
-    "subsection Operating conditions\n set C rate = 0.2\nend\n"
-    "subsection Particle\n set Diffusivity pristine = 1e-12\n"
-    " set Diffusivity converted = 1e-12\nend\n"
-    "subsection Kinetics\n set Exchange current density = 100\nend\n"
-    "subsection Time stepping\n set Maximum time step = 200\nend\n");
+  const Parameters p = fast_layered_cell(" set Maximum time step = 200\n");
   Simulator<2> simulator(p, MPI_COMM_WORLD, false);
   simulator.run();
 
@@ -756,17 +768,9 @@ TEST_CASE("Time step control: the adapted step stays within its bounds")
   // and a target of 2 mV that the end of the discharge exceeds many times
   // over, the steps reach both bounds and stay between them.
   const double     minimum = 100, maximum = 900; // s
-  const Parameters p       = testing::make_parameters(
-    "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
-    " set Separator thickness = 2\n set Layer thickness = 2\n"
-    " set Box size = 2\n set Global refinements = 2\nend\n"
-    "subsection Operating conditions\n set C rate = 0.2\nend\n"
-    "subsection Particle\n set Diffusivity pristine = 1e-12\n"
-    " set Diffusivity converted = 1e-12\nend\n"
-    "subsection Kinetics\n set Exchange current density = 100\nend\n"
-    "subsection Time stepping\n set Minimum time step = 100\n"
-    " set Initial time step = 900\n set Maximum time step = 900\n"
-    " set Target voltage change = 0.002\nend\n");
+  const Parameters p       = fast_layered_cell(
+    " set Minimum time step = 100\n set Initial time step = 900\n"
+    " set Maximum time step = 900\n set Target voltage change = 0.002\n");
   Simulator<2> simulator(p, MPI_COMM_WORLD, false);
   simulator.run();
   const auto &stats = simulator.statistics();
