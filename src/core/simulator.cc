@@ -344,10 +344,8 @@ namespace ssbsim
             ((kind == discharge && voltage < cutoff) ||
              (kind == charge && voltage > cutoff)))
           {
-            if (std::abs(voltage - cutoff) > cutoff_tolerance)
-              voltage_end = cutoff;
-            if (std::abs(voltage - cutoff) > cutoff_tolerance &&
-                time_step > 2. * ts.minimum_time_step)
+            const bool overshot = std::abs(voltage - cutoff) > cutoff_tolerance;
+            if (overshot && time_step > 2. * ts.minimum_time_step)
               {
                 // land on the cutoff: shorten the step by linear interpolation
                 discard_attempt();
@@ -358,6 +356,8 @@ namespace ssbsim
                                        std::clamp(fraction, 0.05, 0.9));
                 continue;
               }
+            if (overshot)
+              voltage_end = cutoff;
             reached_cutoff = true;
           }
         // the contact collapsing: the half cycle ends as at the cutoff

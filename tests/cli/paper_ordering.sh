@@ -59,11 +59,12 @@ for scenario in solid liquid insitu_grown; do
 done
 /usr/bin/python3 - <<'PY'
 import csv, sys
-def first(path):
-    return list(csv.DictReader(open(path)))[0]
+def rows(path):
+    return list(csv.DictReader(open(path)))
 def pristine(path):
-    return float(list(csv.DictReader(open(path)))[0]["interfacial_resistance_ohm_cm2"])
-s, l, g = first("solid/cycles.csv"), first("liquid/cycles.csv"), first("insitu_grown/cycles.csv")
+    return float(rows(path)[0]["interfacial_resistance_ohm_cm2"])
+solid_cycles = rows("solid/cycles.csv")
+s, l, g = solid_cycles[0], rows("liquid/cycles.csv")[0], rows("insitu_grown/cycles.csv")[0]
 r0s, r0l = pristine("solid/statistics.csv"), pristine("liquid/statistics.csv")
 f = lambda row, c: float(row[c])
 checks = [
@@ -75,7 +76,7 @@ checks = [
     ("solid: interfacial resistance risen over pristine by 30 %",
      f(s, "interfacial_resistance_end_discharge_ohm_cm2") > 1.3 * r0s),
     ("solid: dead after its first cycle (2nd discharge below 1e-3 mAh/g)",
-     float(list(csv.DictReader(open("solid/cycles.csv")))[1]["discharge_capacity_mAh_g"]) < 1e-3),
+     f(solid_cycles[1], "discharge_capacity_mAh_g") < 1e-3),
     ("liquid: interfacial resistance equal to pristine",
      abs(f(l, "interfacial_resistance_end_discharge_ohm_cm2") / r0l - 1) < 1e-6),
     ("liquid: contact 1 at the end of discharge",
