@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <cmath>
 #include <complex>
@@ -551,15 +552,18 @@ namespace
 {
   /// A 2 um FeS2 layer on a 2 um separator (2D, level 2) with fast
   /// transport and kinetics at C/5: a cell that converts fully in
-  /// seconds. @p time_stepping: the entries of its 'Time stepping'.
+  /// seconds. @p time_stepping: the entries of its 'Time stepping';
+  /// @p operating: more entries of its 'Operating conditions'.
   Parameters
-  fast_layered_cell(const std::string &time_stepping)
+  fast_layered_cell(const std::string &time_stepping,
+                    const std::string &operating = "")
   {
     return testing::make_parameters(
       "subsection Geometry\n set Dimension = 2\n set Type = layered\n"
       " set Separator thickness = 2\n set Layer thickness = 2\n"
       " set Box size = 2\n set Global refinements = 2\nend\n"
-      "subsection Operating conditions\n set C rate = 0.2\nend\n"
+      "subsection Operating conditions\n set C rate = 0.2\n" + operating +
+      "end\n"
       "subsection Particle\n set Diffusivity pristine = 1e-12\n"
       " set Diffusivity converted = 1e-12\nend\n"
       "subsection Kinetics\n set Exchange current density = 100\nend\n"
@@ -769,8 +773,10 @@ TEST_CASE("Time step control: the adapted step stays within its bounds")
   // over, the steps reach both bounds and stay between them.
   const double     minimum = 100, maximum = 900; // s
   const Parameters p       = fast_layered_cell(
-    " set Minimum time step = 100\n set Initial time step = 900\n"
-    " set Maximum time step = 900\n set Target voltage change = 0.002\n");
+    " set Minimum time step = " + std::to_string(minimum) +
+    "\n set Initial time step = " + std::to_string(maximum) +
+    "\n set Maximum time step = " + std::to_string(maximum) +
+    "\n set Target voltage change = 0.002\n");
   Simulator<2> simulator(p, MPI_COMM_WORLD, false);
   simulator.run();
   const auto &stats = simulator.statistics();
@@ -785,6 +791,67 @@ TEST_CASE("Time step control: the adapted step stays within its bounds")
             << largest << " s" << std::endl;
   CHECK(smallest == minimum);
   CHECK(largest == maximum);
+}
+
+TEST_CASE("Time step control: a step past the cutoff counts its energy up to it")
+{
+  // A step that crosses the cutoff is landed on it by shortening; at the
+  // minimum time step it cannot be, and is accepted past it. The cycler
+  // stops the current at the cutoff, so that step's energy is counted with
+  // the cutoff voltage at its end, not the overshoot (unbounded once the
+  // electronic path is gone). With the step held at 900 s and a landing
+  // tolerance of 0.1 mV (half the target voltage change), both cutoffs are
+  // overshot; the mean voltages of cycles.csv must be the trapezoid rule
+  // over the recorded steps with the last voltage replaced by the cutoff.
+  // The cutoffs lie on the plateaus' ends (1.5 V, 2.15 V), where a held
+  // step still converges (past the full conversion it cannot).
+  const double     held = 900; // s
+  const Parameters p    = fast_layered_cell(
+    " set Minimum time step = " + std::to_string(held) +
+    "\n set Initial time step = " + std::to_string(held) +
+    "\n set Maximum time step = " + std::to_string(held) +
+    "\n set Target voltage change = 0.0002\n",
+    " set Lower cutoff voltage = 1.5\n set Upper cutoff voltage = 2.15\n");
+  Simulator<2> simulator(p, MPI_COMM_WORLD, false);
+  simulator.run();
+  const auto &stats = simulator.statistics();
+
+  // statistics.csv's half_cycle column: 1 discharge, 2 charge
+  const std::array<std::pair<unsigned int, const char *>, 2> halves = {
+    {{1, "mean_discharge_voltage_V"}, {2, "mean_charge_voltage_V"}}};
+  const std::array<double, 2> cutoffs = {{p.operating.lower_cutoff_voltage,
+                                          p.operating.upper_cutoff_voltage}};
+  for (unsigned int h = 0; h < 2; ++h)
+    {
+      double energy = 0, moved = 0, voltage_before = 0, voltage_last = 0;
+      for (std::size_t row = 1; row < stats.n_rows(); ++row)
+        if (stats.value(row, "cycle") == 1 &&
+            stats.value(row, "half_cycle") == halves[h].first)
+          {
+            if (moved == 0)
+              voltage_before = stats.value(row - 1, "voltage_V");
+            const double q = std::abs(stats.value(row, "current_A")) *
+                             stats.value(row, "time_step_s");
+            voltage_last = stats.value(row, "voltage_V");
+            energy += 0.5 * (voltage_before + voltage_last) * q;
+            moved += q;
+            voltage_before = voltage_last;
+          }
+      REQUIRE(moved > 0);
+      const double overshoot = std::abs(voltage_last - cutoffs[h]);
+      const double clipped   = energy - 0.5 * (voltage_last - cutoffs[h]) *
+                                        std::abs(stats.value(1, "current_A")) * held;
+      std::cout << halves[h].second << ": overshoot " << overshoot
+                << " V, mean voltage " << clipped / moved
+                << " V, the overshoot's share " << (energy - clipped) / moved
+                << " V" << std::endl;
+      // the test tells the two apart: the overshoot moves the mean voltage
+      // (1.5-2.2 V) by over 1e3 times the tolerance below
+      CHECK(overshoot > 1e-3);
+      CHECK(std::abs(clipped - energy) / moved > 1e-5);
+      CHECK(simulator.cycles().value(0, halves[h].second) ==
+            Approx(clipped / moved).epsilon(1e-8));
+    }
 }
 
 namespace
