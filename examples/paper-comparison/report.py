@@ -343,15 +343,16 @@ def main(out, names):
     for name, run in runs.items():
         lines += [f"### {LABELS.get(name, name)}", "",
                   "| cycle | discharge (mAh/g) | charge (mAh/g) | efficiency | "
-                  "hysteresis (V) | contact, end of discharge | R_int, end of discharge "
-                  "(ohm cm^2 of interface) | R_int (ohm g of FeS2) |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "hysteresis (V) | contact, end of discharge | contact, end of charge | "
+                  "R_int, end of discharge (ohm cm^2 of interface) | R_int (ohm g of FeS2) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         c = run.cycles
         for k in range(len(c["cycle"])):
             lines.append("| " + " | ".join([
                 str(int(c["cycle"][k])), fmt(c["discharge_capacity_mAh_g"][k], 4),
                 fmt(c["charge_capacity_mAh_g"][k], 4), fmt(c["coulombic_efficiency"][k]),
                 fmt(c["hysteresis_V"][k]), fmt(c["contact_fraction_end_discharge"][k]),
+                fmt(c.get("contact_fraction_end_charge", [None] * (k + 1))[k]),
                 fmt(c["interfacial_resistance_end_discharge_ohm_cm2"][k], 4),
                 fmt(c.get("interfacial_resistance_end_discharge_ohm_g", [None] * (k + 1))[k], 4)]) + " |")
         lines.append(f"\npristine interfacial resistance {fmt(run.pristine_resistance(), 4)} "

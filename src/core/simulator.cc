@@ -96,7 +96,8 @@ namespace ssbsim
                     "contact_fraction_end_discharge",
                     "interfacial_resistance_end_discharge_ohm_cm2",
                     "side_reaction_discharge_mAh_g",
-                    "interfacial_resistance_end_discharge_ohm_g"})
+                    "interfacial_resistance_end_discharge_ohm_g",
+                    "contact_fraction_end_charge"})
   {
     const std::string microstructure =
       create_geometry(parameters.geometry, triangulation);
@@ -232,7 +233,8 @@ namespace ssbsim
                               d.contact_fraction,
                               d.resistance,
                               d.side_capacity,
-                              d.resistance_mass});
+                              d.resistance_mass,
+                              c.contact_fraction});
         write_cycles();
         pcout << "cycle " << cycle << ": discharge " << std::fixed
               << std::setprecision(1) << d.capacity << " mAh/g, charge "

@@ -49,7 +49,7 @@ grep -q "set Number of cycles *= 2" quick/parameters.prm
 head -1 quick/statistics.csv | grep -q \
   "^time_s,cycle,half_cycle,.*voltage_V,current_A,capacity_mAh_g,conversion_fraction,contact_fraction,interfacial_resistance_ohm_cm2"
 [ "$(head -1 quick/cycles.csv)" = \
-  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2,side_reaction_discharge_mAh_g,interfacial_resistance_end_discharge_ohm_g" ]
+  "cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,mean_discharge_voltage_V,mean_charge_voltage_V,hysteresis_V,contact_fraction_end_discharge,interfacial_resistance_end_discharge_ohm_cm2,side_reaction_discharge_mAh_g,interfacial_resistance_end_discharge_ohm_g,contact_fraction_end_charge" ]
 [ "$(wc -l < quick/cycles.csv)" -eq 3 ]
 # the mass-specific resistance is the area-specific one times the active
 # mass over the interface area, which the log prints (4 digits)

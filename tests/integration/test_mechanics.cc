@@ -1070,6 +1070,9 @@ TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
       std::size_t last = stats.n_rows() - 1;
       while (stats.value(last, "cycle") > 1)
         --last;
+      // cycles.csv reports the same contact at the end of the charge
+      CHECK(cycles.value(0, "contact_fraction_end_charge") ==
+            stats.value(last, "contact_fraction"));
       results.push_back({cycles.value(0, "discharge_capacity_mAh_g"),
                          cycles.value(0, "coulombic_efficiency"),
                          cycles.value(0, "contact_fraction_end_discharge"),
