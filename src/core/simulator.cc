@@ -453,12 +453,17 @@ namespace ssbsim
     if (last_output_step != step)
       write_solution();
 
-    // a half cycle that ended at once passed no charge worth a mean
-    // voltage: its one step's energy is the rest voltage and the cutoff's
+    // charge-weighted; a rest, which passes none, reports the cell
+    // voltage. A half cycle that ended at once passed no charge worth a
+    // mean voltage: its one step's energy is the rest voltage and the
+    // cutoff's
+    double mean_voltage = chem.cell_voltage();
+    if (ended_at_once)
+      mean_voltage = std::numeric_limits<double>::quiet_NaN();
+    else if (moved > 0)
+      mean_voltage = energy / moved;
     return {moved / 3.6 / grams,
-            ended_at_once ? std::numeric_limits<double>::quiet_NaN() :
-            moved > 0     ? energy / moved :
-                            chem.cell_voltage(),
+            mean_voltage,
             chem.contact_fraction(),
             chem.interfacial_resistance() * 1e4,
             mass_specific(chem.interfacial_resistance()),
