@@ -85,7 +85,8 @@ namespace ssbsim
                         "converted_depth_y_m",
                         "converted_depth_z_m",
                         "particle_volume_ratio",
-                        "interfacial_resistance_ohm_g"})
+                        "interfacial_resistance_ohm_g",
+                        "electronic_contact_fraction"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -719,7 +720,8 @@ namespace ssbsim
                               depth[1],
                               depth[2],
                               particle_volume_ratio(),
-                              mass_specific(chem.interfacial_resistance())});
+                              mass_specific(chem.interfacial_resistance()),
+                              chem.electronic_contact_fraction()});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +

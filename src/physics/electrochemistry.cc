@@ -292,6 +292,10 @@ namespace ssbsim
           }
       });
     interface_area = Utilities::MPI::sum(area, mpi_communicator);
+    network_area   = Utilities::MPI::sum(std::accumulate(electronic_weight.begin(),
+                                                       electronic_weight.end(),
+                                                       0.),
+                                       mpi_communicator);
 
     pcout << "   electrochemistry: " << dof_handler.n_dofs()
           << " unknowns + 1 (particle potential), "
@@ -299,12 +303,7 @@ namespace ssbsim
           << " interface faces" << std::endl;
     if (parameters.kinetics.electronic_contact_resistance > 0 && microsphere)
       pcout << "   electronic contact over "
-            << 100. *
-                 Utilities::MPI::sum(std::accumulate(electronic_weight.begin(),
-                                                     electronic_weight.end(),
-                                                     0.),
-                                     mpi_communicator) /
-                 interface_area
+            << 100. * network_area / interface_area
             << " % of the interface (the microsphere's outer surface)"
             << std::endl;
   }
@@ -1196,12 +1195,19 @@ namespace ssbsim
       return 0;
     // the touching part of the network's faces, a_e; r_e / a_e per cell
     // (r_e / f per interface area for a dense particle)
+    const double touching = electronic_contact_fraction() * network_area;
+    return touching > 0 ? r * interface_area / touching :
+                          std::numeric_limits<double>::infinity();
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::electronic_contact_fraction() const
+  {
     double touching = 0;
     for (unsigned int k = 0; k < contact_factor.size(); ++k)
       touching += contact_factor[k] * electronic_weight[k];
-    touching = Utilities::MPI::sum(touching, mpi_communicator);
-    return touching > 0 ? r * interface_area / touching :
-                          std::numeric_limits<double>::infinity();
+    return Utilities::MPI::sum(touching, mpi_communicator) / network_area;
   }
 
   template <int dim>

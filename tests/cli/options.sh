@@ -65,6 +65,9 @@ for path, cm2, g in ((sys.argv[2], "interfacial_resistance_ohm_cm2", "interfacia
     for r in csv.DictReader(open(path)):
         assert abs(float(r[g]) / float(r[cm2]) / expected - 1) < 1e-3, (path, r[g], r[cm2], expected)
 print(f"mass-specific resistance: {expected:.4g} ohm g per ohm cm^2 in every row")
+# a dense particle's electrons come through its whole interface
+for r in csv.DictReader(open(sys.argv[2])):
+    assert abs(float(r["electronic_contact_fraction"]) - float(r["contact_fraction"])) < 1e-9, r
 PY
 grep -q "progress\|step .* V = " run.log
 # every pvtu in the pvd exists, with its pieces; no temporary file is left

@@ -780,6 +780,74 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
     }
 }
 
+TEST_CASE("Electronic contact of a porous microsphere: only its outer "
+          "surface on the composite, not the electrolyte grown inside")
+{
+  // A 2D microsphere (box 4 um, grains of 0.5 um edge, radius 1.6 um,
+  // pores 30 %, 70 % of them filled from outside). The faces the
+  // electrons come through are told apart here independently of the
+  // program: a face of the grain grid whose neighbour across it has its
+  // centre outside the microsphere. With the contact on those faces
+  // only, the electronic contact fraction is 1; with it halved there and
+  // full inside, 1/2, and the series resistance r_e A / (A_outer / 2).
+  const double     h = 0.5e-6, radius = 1.6e-6, r_e = 0.005;
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Type = porous microsphere\n"
+    " set Box size = 4\n set Separator thickness = 1\n set Particle radius = 1.6\n"
+    " set Grain radius = 0.25\n set Porosity = 0.3\n set Pore filling = 0.7\n"
+    " set Random seed = 1\n set Global refinements = 1\nend\n"
+    "subsection Kinetics\n set Electronic contact resistance = 0.005\nend\n");
+  Electrode<2> electrode(p);
+  auto        &chem   = electrode.chem;
+  const auto   points = chem.interface_points();
+  std::vector<bool> outer(points.size());
+  double            area = 0, outer_area = 0;
+  for (unsigned int k = 0; k < points.size(); ++k)
+    {
+      // grid coordinates: the face lies on an integer line of one axis
+      const Point<2> &x = points[k].position;
+      const double    u[2] = {(x[0] + 2e-6) / h, (x[1] + 2e-6) / h};
+      const unsigned int axis = std::abs(u[0] - std::round(u[0])) < 1e-6 ? 0 : 1;
+      REQUIRE(std::abs(u[axis] - std::round(u[axis])) < 1e-6);
+      for (const double side : {-0.5, 0.5})
+        {
+          Point<2> centre;
+          for (unsigned int d = 0; d < 2; ++d)
+            centre[d] = -2e-6 + h * (d == axis ? std::round(u[d]) + side :
+                                                 std::floor(u[d]) + 0.5);
+          if (centre.norm() >= radius)
+            outer[k] = true;
+        }
+      area += points[k].JxW;
+      outer_area += outer[k] ? points[k].JxW : 0.;
+    }
+  area       = Utilities::MPI::sum(area, MPI_COMM_WORLD);
+  outer_area = Utilities::MPI::sum(outer_area, MPI_COMM_WORLD);
+  std::cout << "microsphere: outer surface " << outer_area / area
+            << " of the interface" << std::endl;
+  REQUIRE(outer_area > 0.2 * area); // grown electrolyte inside, and
+  REQUIRE(outer_area < 0.9 * area); // a surface on the composite
+
+  auto &a = chem.contact_factors();
+  for (unsigned int k = 0; k < points.size(); ++k)
+    a[k] = outer[k] ? 1. : 0.;
+  CHECK(chem.electronic_contact_fraction() == Approx(1.).epsilon(1e-12));
+  CHECK(chem.contact_fraction() == Approx(outer_area / area).epsilon(1e-12));
+  CHECK(chem.electronic_resistance() ==
+        Approx(r_e * area / outer_area).epsilon(1e-12));
+
+  for (unsigned int k = 0; k < points.size(); ++k)
+    a[k] = outer[k] ? 0.5 : 1.;
+  CHECK(chem.electronic_contact_fraction() == Approx(0.5).epsilon(1e-12));
+  CHECK(chem.electronic_resistance() ==
+        Approx(r_e * area / (0.5 * outer_area)).epsilon(1e-12));
+
+  for (unsigned int k = 0; k < points.size(); ++k)
+    a[k] = outer[k] ? 0. : 1.;
+  CHECK(chem.electronic_contact_fraction() == 0.);
+  CHECK(std::isinf(chem.electronic_resistance()));
+}
+
 TEST_CASE("Time step control: the adapted step stays within its bounds")
 {
   // The step adapts to a target voltage change per step, but never below

@@ -125,6 +125,13 @@ namespace ssbsim
     double
     electronic_resistance() const;
 
+    /// Integral of the contact factor over the faces on the conducting
+    /// network (electronic_weight) / their area: the share of the path the
+    /// electrons take that touches. contact_fraction() for a dense
+    /// particle; a microsphere's outer surface only. Collective.
+    double
+    electronic_contact_fraction() const;
+
     /// Li in the particle, mol (per metre in 2D).
     double
     li_stored() const;
@@ -438,6 +445,7 @@ namespace ssbsim
     /// JxW of the interface points on the conducting network (electronic
     /// contact), 0 elsewhere
     std::vector<double>        electronic_weight;
+    double                     network_area = 0; ///< sum of electronic_weight
     std::vector<double>        hydrostatic_stress;
     dealii::Point<dim>  particle_centroid; ///< m, of the particle cells
     /// grain of each coarse cell (particle_grains) and its crystal's
