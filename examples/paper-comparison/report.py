@@ -10,7 +10,8 @@ voltage curves (Fig. 2A,B), Nyquist plots after the 1st and 2nd discharge
 (Fig. 2C), capacity retention (Fig. 2D), converted fraction against depth
 of discharge (Fig. 3E), converted depth along the axes against depth of
 discharge (Fig. 4), contact fraction and interfacial resistance against
-depth of discharge (Fig. 5), and the in-situ grown electrode's impedance
+depth of discharge (Fig. 5), the contact over every cycle (what each
+discharge restarts through), and the in-situ grown electrode's impedance
 over cycles against the solid cell's, per gram of FeS2 (Fig. 6G).
 """
 import csv
@@ -311,6 +312,27 @@ def figure_depths(runs, out):
            "Front along the axes (Fig. 4: one direction leads)")
 
 
+def figure_contact_cycles(runs, out):
+    """Contact over every cycle against time, log axis: what each discharge
+    restarts through at the end of the charge before it (the electronic
+    contact, doc/model.md section 2). Dashed: the faces the electrons come
+    through (a microsphere's outer surface), where they differ."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, run in runs.items():
+        s = run.stats
+        hours = [t / 3600 for t in s["time_s"]]
+        ax.plot(hours, s["contact_fraction"], color=COLOURS.get(name),
+                label=LABELS.get(name, name))
+        electronic = s.get("electronic_contact_fraction")
+        if electronic and any(abs(e - c) > 1e-6
+                              for e, c in zip(electronic, s["contact_fraction"])):
+            ax.plot(hours, electronic, "--", color=COLOURS.get(name),
+                    label=f"{LABELS.get(name, name)}, electronic path")
+    ax.set_yscale("log")
+    finish(fig, ax, out / "contact_cycles.png", "time (h)", "contact fraction",
+           "Contact over the cycles")
+
+
 def main(out, names):
     out = Path(out)
     runs = {n: Run(out / n) for n in names if (out / n / "cycles.csv").exists()}
@@ -328,6 +350,7 @@ def main(out, names):
     figure_state(runs, out, "interfacial_resistance_ohm_cm2",
                  "interfacial resistance (ohm cm^2)", "interfacial_resistance.png",
                  "Interfacial resistance during the 1st discharge", log=True)
+    figure_contact_cycles(runs, out)
 
     rows = targets(runs)
     lines = ["# The paper in silico: simulated against measured", "",
@@ -365,7 +388,8 @@ def main(out, names):
               "![converted](converted_fraction.png)",
               "![depth](converted_depth.png)",
               "![contact](contact_fraction.png)",
-              "![resistance](interfacial_resistance.png)", "",
+              "![resistance](interfacial_resistance.png)",
+              "![contact over the cycles](contact_cycles.png)", "",
               "Cut views at the end of the first discharge (run.sh writes them "
               "with cut_view.py after this report):", ""]
     lines += [f"![cut view {name}](cut_view_{name}.png)" for name in runs] + [""]

@@ -144,3 +144,12 @@ if /usr/bin/python3 "$root/examples/paper-comparison/cut_view.py" liquid > refus
 fi
 grep -q "solution.pvd not found" refused.log || { echo "FAIL cut_view.py: unclear refusal:"; cat refused.log; exit 1; }
 echo "ok   cut_view.py refuses a run without field output: $(cat refused.log)"
+
+# report.py on the reduced runs: report.md with the table of targets, and
+# every figure it links to written
+/usr/bin/python3 "$root/examples/paper-comparison/report.py" . solid liquid insitu_grown > report.log
+grep -q "targets met" report.md || { echo "FAIL report.py: no table of targets"; exit 1; }
+for png in $(grep -o '([a-z_]*\.png)' report.md | tr -d '()' | grep -v '^cut_view'); do
+  [ -s "$png" ] || { echo "FAIL report.py: $png linked but not written"; exit 1; }
+done
+echo "ok   report.py: $(grep -o 'targets met' report.md | head -1), $(ls *.png | wc -l) figures"
