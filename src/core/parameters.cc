@@ -657,6 +657,22 @@ namespace ssbsim
                         "Linear isotropic hardening modulus H of Li7P3S11 "
                         "(GPa): the yield stress rises by H times the "
                         "equivalent plastic strain.");
+      prm.declare_entry("Electrolyte creep rate", "0", Double(0, 1e3),
+                        "Power-law (Norton) creep of Li7P3S11 below its "
+                        "yield stress, in parallel with the plastic flow: "
+                        "equivalent creep strain rate (1/s) at the creep "
+                        "reference stress. Sulfide glasses deform rate-"
+                        "dependently at room temperature (Athanasiou et "
+                        "al., SSRN 4001950, 2022; Herbert et al., J. Mater. "
+                        "Res. 39, 2024). 0: no creep. Needs Electrolyte "
+                        "plasticity = true.");
+      prm.declare_entry("Electrolyte creep stress", "100", Double(1e-3, 1e5),
+                        "Reference von Mises stress of the creep law (MPa): "
+                        "the creep strain rate is Electrolyte creep rate x "
+                        "(sigma_vm / this)^n.");
+      prm.declare_entry("Electrolyte creep exponent", "3", Double(1, 20),
+                        "Norton exponent n of the creep law (dimensionless, "
+                        "1: linear viscous).");
       prm.declare_entry("Particle plasticity", "true", Bool(),
                         "true: the particle is elastic-plastic too (J2 "
                         "after the swelling, F = F_e F_p F_sw; yield stress "
@@ -865,6 +881,15 @@ namespace ssbsim
         prm.get_double("Electrolyte yield stress") * 1e6;
       electrolyte_hardening =
         prm.get_double("Electrolyte hardening modulus") * 1e9;
+      electrolyte_creep_rate = prm.get_double("Electrolyte creep rate");
+      electrolyte_creep_stress =
+        prm.get_double("Electrolyte creep stress") * 1e6;
+      electrolyte_creep_exponent = prm.get_double("Electrolyte creep exponent");
+      if (electrolyte_creep_rate > 0 && !electrolyte_plastic)
+        fail("Mechanics/Electrolyte creep rate",
+             "creep acts in the electrolyte's plastic return map: set "
+             "Mechanics/Electrolyte plasticity = true, or the creep rate to "
+             "0 (allowed: 0 when the electrolyte is elastic)");
       swelling_anisotropy =
         three_doubles(prm, "Swelling anisotropy", "Mechanics/");
       if (!(swelling_anisotropy[0] + swelling_anisotropy[1] > 0))

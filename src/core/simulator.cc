@@ -128,6 +128,11 @@ namespace ssbsim
           materials::J2Plasticity::from_young_poisson(
             m.young_electrolyte, m.poisson_electrolyte,
             m.electrolyte_yield_stress, m.electrolyte_hardening);
+        materials.electrolyte_plasticity.creep_rate = m.electrolyte_creep_rate;
+        materials.electrolyte_plasticity.creep_stress =
+          m.electrolyte_creep_stress;
+        materials.electrolyte_plasticity.creep_exponent =
+          m.electrolyte_creep_exponent;
         materials.particle_plastic       = m.particle_plastic;
         materials.pristine_yield_stress  = m.pristine_yield_stress;
         materials.converted_yield_stress = m.converted_yield_stress;

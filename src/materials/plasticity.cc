@@ -5,6 +5,7 @@
 #include <Sacado.hpp>
 
 #include <array>
+#include <type_traits>
 #include <cmath>
 
 namespace ssbsim::materials
@@ -87,16 +88,62 @@ namespace ssbsim::materials
       return c;
     }
 
+    /// The creep flow gamma (|s| falls by 2 mu_bar gamma) of one backward
+    /// Euler step of length dt from the trial deviator norm @p s_trial:
+    /// sqrt(2/3) gamma = dt rate (q / sigma_0)^n with q = sqrt(3/2) |s|.
+    /// Solved for the remaining fraction x = |s| / |s_trial| in (0, 1),
+    /// where the residual falls monotonically: safeguarded Newton on plain
+    /// values, then one Newton step in Number, whose derivative is then
+    /// the implicit one, -G_p / G_x, so the tangent stays exact.
+    template <typename Number>
+    Number
+    creep_flow(const J2Plasticity &law,
+               const Number       &s_trial,
+               const Number       &mu_bar,
+               const double        dt)
+    {
+      using std::pow;
+      const double c = std::sqrt(2. / 3.), n = law.creep_exponent;
+      const double k = std::sqrt(1.5) / law.creep_stress;
+      // G(x) = sqrt(2/3) S (1 - x) / (2 mu_bar) - dt rate (k S x)^n
+      const auto residual = [&](const auto  &S,
+                                const auto  &mu,
+                                const double x) -> std::decay_t<decltype(S)> {
+        return c * S * (1. - x) / (2. * mu) - dt * law.creep_rate * pow(k * S * x, n);
+      };
+      const double S = value_of(s_trial), mu = value_of(mu_bar);
+      const auto   slope = [&](const double x) {
+        return -c * S / (2. * mu) -
+               n * dt * law.creep_rate * std::pow(k * S, n) * std::pow(x, n - 1.);
+      };
+      double low = 0., high = 1., x = 1.;
+      for (unsigned int it = 0; it < 100; ++it)
+        {
+          const double g = residual(S, mu, x);
+          (g > 0 ? low : high) = x;
+          double next = x - g / slope(x);
+          if (!(next > low && next < high))
+            next = 0.5 * (low + high);
+          const bool done = std::abs(next - x) < 1e-15;
+          x = next;
+          if (done)
+            break;
+        }
+      const Number x_exact = x - residual(s_trial, mu_bar, x) / slope(x);
+      return s_trial * (1. - x_exact) / (2. * mu_bar);
+    }
+
     /// The return map of Simo & Hughes, Box 9.1: Kirchhoff stress at the
     /// 3D deformation gradient F from the state @p old; writes the new
-    /// state (plain values) to @p updated.
+    /// state (plain values) to @p updated. With creep, @p dt s after it.
     template <typename Number>
     Matrix<Number>
     kirchhoff_stress(const J2Plasticity   &law,
                      const Matrix<Number> &F,
                      const PlasticState   &old,
                      PlasticState         &updated,
-                     bool                 &plastic)
+                     bool                 &plastic,
+                     const double          dt = 0.)
     {
       using std::log;
       using std::pow;
@@ -128,14 +175,25 @@ namespace ssbsim::materials
       const double radius = std::sqrt(2. / 3.) *
                             (law.yield_stress +
                              law.hardening * old.equivalent_plastic_strain);
-      updated = old;
-      plastic = value_of(s_norm2) > radius * radius;
+      updated           = old;
+      const bool yields = value_of(s_norm2) > radius * radius;
+      // creep needs a deviator to flow along (none at F = I)
+      const bool creeps = law.creep_rate > 0 && dt > 0 &&
+                          value_of(s_norm2) > 1e-30 * law.mu * law.mu;
+      plastic = yields || creeps;
       if (plastic)
         {
           const Number s_norm = sqrt(s_norm2);
           const Number mu_bar = law.mu * mean_be;
-          const Number gamma =
-            (s_norm - radius) / (2. * mu_bar + 2. * law.hardening / 3.);
+          Number       gamma  = 0.;
+          if (yields)
+            gamma = (s_norm - radius) / (2. * mu_bar + 2. * law.hardening / 3.);
+          if (creeps)
+            {
+              const Number creep = creep_flow(law, s_norm, mu_bar, dt);
+              if (value_of(creep) > value_of(gamma))
+                gamma = creep;
+            }
           const Number factor = 1. - 2. * mu_bar * gamma / s_norm;
           for (unsigned int i = 0; i < 3; ++i)
             for (unsigned int j = 0; j < 3; ++j)
@@ -193,13 +251,15 @@ namespace ssbsim::materials
   J2Plasticity::Response<dim>
   J2Plasticity::evaluate(const Tensor<2, dim> &F,
                          const PlasticState   &old,
-                         const bool            with_tangent) const
+                         const bool            with_tangent,
+                         const double          time_step) const
   {
     Response<dim>        r;
     const Matrix<double> F3 = embed(F);
     if (!with_tangent)
       {
-        const auto tau = kirchhoff_stress(*this, F3, old, r.state, r.plastic);
+        const auto tau =
+          kirchhoff_stress(*this, F3, old, r.state, r.plastic, time_step);
         const auto P3  = product<double>(tau, inverse_transpose(F3));
         for (unsigned int i = 0; i < dim; ++i)
           for (unsigned int j = 0; j < dim; ++j)
@@ -212,7 +272,8 @@ namespace ssbsim::materials
       for (unsigned int j = 0; j < 3; ++j)
         Fd[i][j] = (i < dim && j < dim) ? Derivative(9, 3 * i + j, F3[i][j]) :
                                           Derivative(F3[i][j]);
-    const auto tau = kirchhoff_stress(*this, Fd, old, r.state, r.plastic);
+    const auto tau =
+      kirchhoff_stress(*this, Fd, old, r.state, r.plastic, time_step);
     const auto P3  = product<Derivative>(tau, inverse_transpose(Fd));
     for (unsigned int i = 0; i < dim; ++i)
       for (unsigned int J = 0; J < dim; ++J)
@@ -247,11 +308,12 @@ namespace ssbsim::materials
   J2Plasticity::evaluate(const Tensor<2, dim> &F,
                          const Tensor<2, dim> &F_sw,
                          const PlasticState   &old,
-                         const bool            with_tangent) const
+                         const bool            with_tangent,
+                         const double          time_step) const
   {
     const Tensor<2, dim> S    = invert(F_sw);
     const double         J_sw = determinant(F_sw);
-    Response<dim>        r    = evaluate(F * S, old, with_tangent);
+    Response<dim>        r    = evaluate(F * S, old, with_tangent, time_step);
     r.P = J_sw * r.P * transpose(S);
     if (with_tangent)
       {
@@ -275,19 +337,27 @@ namespace ssbsim::materials
   }
 
   template J2Plasticity::Response<2>
-  J2Plasticity::evaluate(const Tensor<2, 2> &, const PlasticState &, bool) const;
+  J2Plasticity::evaluate(const Tensor<2, 2> &,
+                         const PlasticState &,
+                         bool,
+                         double) const;
   template J2Plasticity::Response<2>
   J2Plasticity::evaluate(const Tensor<2, 2> &,
                          const Tensor<2, 2> &,
                          const PlasticState &,
-                         bool) const;
+                         bool,
+                         double) const;
   template J2Plasticity::Response<3>
   J2Plasticity::evaluate(const Tensor<2, 3> &,
                          const Tensor<2, 3> &,
                          const PlasticState &,
-                         bool) const;
+                         bool,
+                         double) const;
   template J2Plasticity::Response<3>
-  J2Plasticity::evaluate(const Tensor<2, 3> &, const PlasticState &, bool) const;
+  J2Plasticity::evaluate(const Tensor<2, 3> &,
+                         const PlasticState &,
+                         bool,
+                         double) const;
   template Tensor<2, 3>
   J2Plasticity::cauchy_stress(const Tensor<2, 2> &, const PlasticState &) const;
   template Tensor<2, 3>

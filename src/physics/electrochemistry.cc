@@ -1193,8 +1193,9 @@ namespace ssbsim
     const double r = parameters.kinetics.electronic_contact_resistance;
     if (r == 0)
       return 0;
-    // the touching part of the network's faces, a_e; r_e / a_e per cell
-    // (r_e / f per interface area for a dense particle)
+    // the touching part of the network's faces, a_e: r_e A / a_e per unit
+    // interface area A (r_e / f for a dense particle, whose network is its
+    // whole interface)
     const double touching = electronic_contact_fraction() * network_area;
     return touching > 0 ? r * interface_area / touching :
                           std::numeric_limits<double>::infinity();

@@ -247,7 +247,8 @@ namespace ssbsim
     if (plastic(fe_index))
       {
         const auto [law, s] = plastic_law_at(fe_index, xi[index]);
-        const auto r = law.evaluate(F, s, plastic_state[index], with_tangent);
+        const auto r =
+          law.evaluate(F, s, plastic_state[index], with_tangent, time_step);
         trial_plastic_state[index] = r.state;
         return {r.P, r.A};
       }

@@ -935,3 +935,109 @@ TEST_CASE("J2 plasticity with swelling: stress free at F = F_sw, exact tangent")
             1e-9 * kirchhoff(r.P, F).norm());
     }
 }
+
+TEST_CASE("J2 plasticity with Norton creep: stress relaxation against the "
+          "closed form, first order in the time step")
+{
+  // isochoric tension held fixed at a small strain, no yielding: the von
+  // Mises stress relaxes as dq/dt = -3 mu rate (q / sigma_0)^n, i.e.
+  // q = q_0 exp(-3 mu rate t / sigma_0) for n = 1 and
+  // q^(1-n) = q_0^(1-n) + (n - 1) 3 mu rate sigma_0^-n t otherwise.
+  // Backward Euler has an error of first order in the step.
+  const double l = 1.001; // q_0 = mu (l^2 - 1/l), about 23 MPa
+  dealii::Tensor<2, 3> F;
+  F[0][0] = l;
+  F[1][1] = F[2][2] = 1 / std::sqrt(l);
+  for (const double n : {1., 3.})
+    {
+      auto law           = lps_plastic(0., 1e30);
+      law.creep_rate     = 1e-5;
+      law.creep_stress   = 10e6;
+      law.creep_exponent = n;
+      const double q0    = von_mises(kirchhoff(law.evaluate<3>(F, {}, false).P, F));
+      REQUIRE(q0 == Approx(law.mu * (l * l - 1 / l)).epsilon(1e-9));
+      const double end = 20.; // s, q falls to about 1/2 (n = 3), 1/10 (n = 1)
+      const double rate = 3 * law.mu * law.creep_rate;
+      const double exact =
+        n == 1. ? q0 * std::exp(-rate * end / law.creep_stress) :
+                  std::pow(std::pow(q0, 1 - n) +
+                             (n - 1) * rate * std::pow(law.creep_stress, -n) * end,
+                           1 / (1 - n));
+      std::vector<double> errors;
+      for (const unsigned int steps : {100u, 200u, 400u})
+        {
+          materials::PlasticState state;
+          double                  q = q0;
+          for (unsigned int k = 0; k < steps; ++k)
+            {
+              const auto r = law.evaluate<3>(F, state, false, end / steps);
+              CHECK(r.plastic);
+              state = r.state;
+              q     = von_mises(kirchhoff(r.P, F));
+            }
+          // the creep strain is the relaxed elastic strain, (q0 - q) / 3 mu
+          CHECK(state.equivalent_plastic_strain ==
+                Approx((q0 - q) / (3 * law.mu)).epsilon(1e-3));
+          errors.push_back(std::abs(q - exact) / exact);
+        }
+      std::cout << "Norton relaxation, n = " << n << ": relative errors "
+                << errors[0] << ", " << errors[1] << ", " << errors[2]
+                << " at 100, 200, 400 steps" << std::endl;
+      CHECK(errors[2] < 2e-3);
+      CHECK(errors[0] / errors[1] == Approx(2.).epsilon(0.1));
+      CHECK(errors[1] / errors[2] == Approx(2.).epsilon(0.1));
+      // no time step, or no rate: the state does not move
+      CHECK(!law.evaluate<3>(F, {}, false, 0.).plastic);
+    }
+}
+
+TEST_CASE("J2 plasticity with Norton creep: the yield surface caps slow "
+          "creep, and the tangent stays exact")
+{
+  // a step far beyond yield with a creep that is slow over it: the
+  // rate-independent return decides (stress on the yield surface); a fast
+  // creep relaxes the stress below the surface instead
+  const dealii::Tensor<2, 3> F({{1.15, 0.08, 0.0}, {0.02, 0.93, 0.05}, {0.0, -0.03, 0.95}});
+  auto plain = lps_plastic(1e9);
+  auto slow  = plain, fast = plain;
+  slow.creep_rate = 1e-9, fast.creep_rate = 1e-2;
+  for (auto *law : {&slow, &fast})
+    law->creep_stress = 100e6, law->creep_exponent = 4;
+  const double dt = 10.;
+  const auto r_plain = plain.evaluate<3>(F, {}, false);
+  const auto r_slow  = slow.evaluate<3>(F, {}, false, dt);
+  CHECK((r_slow.P - r_plain.P).norm() < 1e-12 * r_plain.P.norm());
+  const auto r_fast = fast.evaluate<3>(F, {}, true, dt);
+  const double q    = von_mises(kirchhoff(r_fast.P, F));
+  CHECK(q < 0.5 * plain.yield_stress);
+  // the creep law holds over the step: d alpha = dt rate (q / sigma_0)^n
+  // (q is the Kirchhoff von Mises stress; with the hardening the radius
+  // is sigma_y + H alpha, far above q)
+  CHECK(r_fast.state.equivalent_plastic_strain ==
+        Approx(dt * fast.creep_rate * std::pow(q / fast.creep_stress, 4.)).epsilon(1e-9));
+  // tangent against central differences, through the creep branch
+  const double h = 1e-7;
+  for (unsigned int k = 0; k < 3; ++k)
+    for (unsigned int l = 0; l < 3; ++l)
+      {
+        const auto [Fp, Fm] = perturbed(F, k, l, h);
+        const auto Pp = fast.evaluate<3>(Fp, {}, false, dt).P;
+        const auto Pm = fast.evaluate<3>(Fm, {}, false, dt).P;
+        for (unsigned int i = 0; i < 3; ++i)
+          for (unsigned int j = 0; j < 3; ++j)
+            CHECK(r_fast.A[i][j][k][l] ==
+                  Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * fast.mu));
+      }
+  // the plane-strain law is the in-plane block of the 3D one with creep too
+  const dealii::Tensor<2, 2> F2({{1.12, 0.05}, {-0.02, 0.91}});
+  dealii::Tensor<2, 3>       F3;
+  F3[2][2] = 1;
+  for (unsigned int i = 0; i < 2; ++i)
+    for (unsigned int j = 0; j < 2; ++j)
+      F3[i][j] = F2[i][j];
+  const auto r2 = fast.evaluate<2>(F2, {}, true, dt);
+  const auto r3 = fast.evaluate<3>(F3, {}, true, dt);
+  for (unsigned int i = 0; i < 2; ++i)
+    for (unsigned int j = 0; j < 2; ++j)
+      CHECK(r2.P[i][j] == Approx(r3.P[i][j]).margin(1e-9 * fast.mu));
+}

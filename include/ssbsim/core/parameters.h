@@ -173,6 +173,9 @@ namespace ssbsim
       bool   electrolyte_plastic;
       double electrolyte_yield_stress;               // Pa
       double electrolyte_hardening;                  // Pa
+      double electrolyte_creep_rate;                 // 1/s
+      double electrolyte_creep_stress;               // Pa
+      double electrolyte_creep_exponent;             // -
       bool   particle_plastic;
       double pristine_yield_stress;  // Pa
       double converted_yield_stress; // Pa

@@ -31,6 +31,16 @@ namespace ssbsim::materials
    * dP/dF is the exact derivative of this update (forward automatic
    * differentiation, Sacado), so Newton keeps its quadratic rate through
    * yielding. Plane strain (dim = 2): F_33 = 1, the state is 3D.
+   *
+   * Optional power-law (Norton) creep below the yield stress, in parallel
+   * with the rate-independent flow: the equivalent inelastic strain rate is
+   * creep_rate (q / creep_stress)^creep_exponent with q the von Mises
+   * Kirchhoff stress, integrated by backward Euler over the time step
+   * (radial return along the same n). The step's flow is the larger of the
+   * creep flow and the rate-independent one: if the creep alone would leave
+   * the stress outside the yield surface, the surface caps it. Both count
+   * in alpha (the hardening acts on all inelastic strain). time_step = 0
+   * (or creep_rate = 0) is the rate-independent law.
    */
   struct J2Plasticity
   {
@@ -38,6 +48,9 @@ namespace ssbsim::materials
     double kappa;        ///< bulk modulus, Pa
     double yield_stress; ///< initial yield stress sigma_y (von Mises), Pa
     double hardening;    ///< linear isotropic hardening modulus H, Pa
+    double creep_rate     = 0.; ///< creep strain rate at creep_stress, 1/s
+    double creep_stress   = 1.; ///< reference stress of the creep law, Pa
+    double creep_exponent = 1.; ///< Norton exponent n, >= 1
 
     static J2Plasticity
     from_young_poisson(const double E,
@@ -55,16 +68,17 @@ namespace ssbsim::materials
       dealii::Tensor<2, dim> P; ///< first Piola-Kirchhoff stress, Pa
       dealii::Tensor<4, dim> A; ///< dP/dF, Pa (zero unless asked for)
       PlasticState           state;
-      bool                   plastic = false; ///< the step yielded here
+      bool plastic = false; ///< the step yielded (or crept) here
     };
 
     /// Stress, tangent (if @p with_tangent) and updated state at F from the
-    /// last accepted state @p old.
+    /// last accepted state @p old, @p time_step (s) after it (creep only).
     template <int dim>
     Response<dim>
     evaluate(const dealii::Tensor<2, dim> &F,
              const PlasticState           &old,
-             const bool                    with_tangent = true) const;
+             const bool                    with_tangent = true,
+             const double                  time_step    = 0.) const;
 
     /// Cauchy stress (Pa, 3D: sigma_zz included in plane strain) at F for
     /// a state already updated to it.
@@ -81,7 +95,8 @@ namespace ssbsim::materials
     evaluate(const dealii::Tensor<2, dim> &F,
              const dealii::Tensor<2, dim> &F_sw,
              const PlasticState           &old,
-             const bool                    with_tangent = true) const;
+             const bool                    with_tangent = true,
+             const double                  time_step    = 0.) const;
 
     template <int dim>
     dealii::Tensor<2, 3>
