@@ -98,6 +98,9 @@ expect "missing open-circuit file" "Charge open circuit file" "$SSBSIM" ocvfile.
 expect "--set out of range" "C rate.*Double" "$SSBSIM" ok.prm --set "Operating conditions/C rate=-1"
 expect "negative electronic contact resistance" "Electronic contact resistance.*Double" \
   "$SSBSIM" ok.prm --set "Kinetics/Electronic contact resistance=-0.01"
+expect "creep in an elastic electrolyte" \
+  "Mechanics/Electrolyte creep rate.*Electrolyte plasticity = true" "$SSBSIM" ok.prm \
+  --set "Mechanics/Electrolyte plasticity=false" --set "Mechanics/Electrolyte creep rate=1e-6"
 expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/Colour=red"
 expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
 expect "--set with an empty name" "empty section or parameter name" "$SSBSIM" ok.prm --set "Geometry/Dimension/=2"
