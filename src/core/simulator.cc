@@ -86,7 +86,8 @@ namespace ssbsim
                         "converted_depth_z_m",
                         "particle_volume_ratio",
                         "interfacial_resistance_ohm_g",
-                        "electronic_contact_fraction"})
+                        "electronic_contact_fraction",
+                        "folded_cells"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -726,12 +727,39 @@ namespace ssbsim
                               depth[2],
                               particle_volume_ratio(),
                               mass_specific(chem.interfacial_resistance()),
-                              chem.electronic_contact_fraction()});
+                              chem.electronic_contact_fraction(),
+                              double(folded_cells())});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +
                                          "/statistics.csv");
       });
+  }
+
+  template <int dim>
+  unsigned int
+  Simulator<dim>::folded_cells()
+  {
+    if (!mechanics)
+      return 0;
+    const auto folds = mechanics->folded_cells();
+    if (folds.count > 0 && folds.count >= 2 * folds_reported)
+      {
+        pcout << "   step " << step << ": warning: " << folds.count
+              << " cell(s) folded at a corner (det F = "
+              << folds.smallest_jacobian << " at a vertex of the "
+              << (folds.material == ids::particle ? "particle" : "electrolyte")
+              << " cell centred at (";
+        for (unsigned int d = 0; d < dim; ++d)
+          pcout << (d > 0 ? ", " : "") << folds.where[d] * 1e6;
+        pcout << ") um in the reference configuration): faces of one body "
+                 "(an empty pore's, a re-entrant corner's) run into each "
+                 "other, and the model has no contact between them; the "
+                 "material overlaps there (statistics.csv, folded_cells)"
+              << std::endl;
+        folds_reported = folds.count;
+      }
+    return folds.count;
   }
 
   template <int dim>

@@ -22,6 +22,7 @@
 #include <Teuchos_ParameterList.hpp>
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace ssbsim
@@ -1234,6 +1235,49 @@ namespace ssbsim
                           });
     return Utilities::MPI::sum(current, mpi_communicator) /
            Utilities::MPI::sum(reference, mpi_communicator);
+  }
+
+  template <int dim>
+  typename Mechanics<dim>::FoldedCells
+  Mechanics<dim>::folded_cells() const
+  {
+    // det F at the vertices: the trapezoidal rule's points
+    const QTrapezoid<dim> corners;
+    FEValues<dim>         values[2] = {
+      FEValues<dim>(*mapping, fe_collection[0], corners, update_gradients),
+      FEValues<dim>(*mapping, fe_collection[1], corners, update_gradients)};
+    std::vector<Tensor<2, dim>> grad(corners.size());
+    FoldedCells                 local;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int k = cell->active_fe_index();
+          values[k].reinit(cell);
+          values[k][displacement_of<dim>(k)].get_function_gradients(
+            relevant_solution, grad);
+          double smallest = std::numeric_limits<double>::max();
+          for (const auto &g : grad)
+            smallest = std::min(smallest,
+                                determinant(unit_symmetric_tensor<dim>() + g));
+          local.count += smallest <= 0;
+          if (smallest < local.smallest_jacobian)
+            {
+              local.smallest_jacobian = smallest;
+              local.where             = cell->center();
+              local.material          = cell->material_id();
+            }
+        }
+    FoldedCells global;
+    global.count = Utilities::MPI::sum(local.count, mpi_communicator);
+    const auto extremes =
+      Utilities::MPI::min_max_avg(local.smallest_jacobian, mpi_communicator);
+    global.smallest_jacobian = extremes.min;
+    const unsigned int owner = extremes.min_index;
+    global.where =
+      Utilities::MPI::broadcast(mpi_communicator, local.where, owner);
+    global.material =
+      Utilities::MPI::broadcast(mpi_communicator, local.material, owner);
+    return global;
   }
 
   template class Mechanics<2>;

@@ -1005,6 +1005,48 @@ TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in con
     }
 }
 
+TEST_CASE("Folded cells: det F at the vertices finds a cell folded at one "
+          "corner")
+{
+  // a particle block of 4 x 4 square cells of edge h (bilinear geometry);
+  // its centre vertex pushed by (d, d) with d = 0.75 h, past the diagonal
+  // of the cell [0, h]^2: that cell folds at the pushed corner, where the
+  // deformed edges (h - d, -d) and (-d, h - d) give det F = 1 - 2 d / h =
+  // -0.5; the three other cells around the vertex stay unfolded (det F
+  // = 1 and 1 + 2 d / h at it). A uniform flip u_x = -2 x folds all 16.
+  const double h = 0.5e-6;
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  GridGenerator::subdivided_hyper_cube(tria, 4, -2 * h, 2 * h);
+  for (const auto &cell : tria.active_cell_iterators())
+    cell->set_material_id(ids::particle);
+  auto materials           = stiff_blocks({1e18, 20e6, 30e6, 1., 3., 2.});
+  materials.mapping_degree = 1;
+  Mechanics<2> mechanics(materials, tria, quiet);
+  mechanics.setup({{0, Mechanics<2>::Support::fixed}}, h);
+  Functions::ZeroFunction<2> zero(2);
+
+  const auto unfolded = mechanics.folded_cells();
+  CHECK(unfolded.count == 0);
+  CHECK(unfolded.smallest_jacobian == Approx(1.).epsilon(1e-12));
+
+  const double d    = 0.75 * h;
+  const auto   push = [&](const Point<2> &x) { return x.norm() < 1e-3 * h ? d : 0.; };
+  FunctionFromFunctionObjects<2> pushed({push, push});
+  mechanics.set_displacement(pushed, zero);
+  const auto corner = mechanics.folded_cells();
+  CHECK(corner.count == 1);
+  CHECK(corner.smallest_jacobian == Approx(1 - 2 * d / h).epsilon(1e-12));
+  CHECK((corner.where - Point<2>(h / 2, h / 2)).norm() < 1e-9 * h);
+  CHECK(corner.material == ids::particle);
+
+  FunctionFromFunctionObjects<2> flip(
+    {[](const Point<2> &x) { return -2 * x[0]; }, [](const Point<2> &) { return 0.; }});
+  mechanics.set_displacement(flip, zero);
+  const auto all = mechanics.folded_cells();
+  CHECK(all.count == tria.n_global_active_cells());
+  CHECK(all.smallest_jacobian == Approx(-1.).epsilon(1e-12));
+}
+
 #include <ssbsim/core/simulator.h>
 
 TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "

@@ -119,6 +119,12 @@ namespace ssbsim
     double
     particle_volume_ratio() const;
 
+    /// Cells folded at a corner (Mechanics::folded_cells; 0 without
+    /// mechanics). Warns on the log when the count first exceeds 0 and
+    /// each time it doubles, naming where.
+    unsigned int
+    folded_cells();
+
     /// An interface-area-specific quantity (ohm m^2) as resistance times
     /// active mass (ohm g): what a cell with one gram of FeS2 of this
     /// architecture shows, so that architectures of different interfacial
@@ -196,6 +202,7 @@ namespace ssbsim
     double       last_time_step   = 0;
     double       charge_passed    = 0; // C, net, positive on discharge
     unsigned int step             = 0;
+    unsigned int folds_reported   = 0; ///< folded cells last warned of
     unsigned int last_output_step = 0;
     Branch       branch           = Branch::discharge;
   };

@@ -311,6 +311,24 @@ namespace ssbsim
     double
     particle_volume_ratio() const;
 
+    /// Cells folded at a corner: det F = det(I + grad u) <= 0 at one of
+    /// their vertices. A bilinear (trilinear) cell can fold there while
+    /// det F stays positive at its quadrature points, where the faces of
+    /// an empty pore or of a re-entrant corner run into each other: the
+    /// model has no contact between the faces of one body, so such
+    /// material overlaps (the result is wrong there, and further on the
+    /// mechanics fails). Over all ranks.
+    struct FoldedCells
+    {
+      unsigned int count = 0; ///< cells with det F <= 0 at a vertex
+      double       smallest_jacobian = 1; ///< smallest det F at any vertex
+      dealii::Point<dim> where; ///< reference centre of that cell, m
+      dealii::types::material_id material = 0; ///< and its material id
+    };
+
+    FoldedCells
+    folded_cells() const;
+
     const dealii::DoFHandler<dim> &
     get_dof_handler() const
     {
