@@ -1006,7 +1006,8 @@ TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in con
 }
 
 TEST_CASE("Folded cells: det F at the vertices finds a cell folded at one "
-          "corner")
+          "corner",
+          "[folds]")
 {
   // a particle block of 4 x 4 square cells of edge h (bilinear geometry);
   // its centre vertex pushed by (d, d) with d = 0.75 h, past the diagonal
