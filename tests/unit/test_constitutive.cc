@@ -731,6 +731,40 @@ namespace
       dev[d][d] -= p;
     return std::sqrt(1.5 * dealii::scalar_product(dev, dev));
   }
+
+  /// Checks the tangent @p A at @p F against central differences of the
+  /// first Piola stress @p stress(F) (margin 1e-5 mu).
+  template <typename Stress>
+  void
+  check_tangent_by_differences(const Stress               &stress,
+                               const dealii::Tensor<2, 3> &F,
+                               const dealii::Tensor<4, 3> &A,
+                               const double                mu)
+  {
+    const double h = 1e-7;
+    for (unsigned int k = 0; k < 3; ++k)
+      for (unsigned int l = 0; l < 3; ++l)
+        {
+          const auto [Fp, Fm] = perturbed(F, k, l, h);
+          const dealii::Tensor<2, 3> Pp = stress(Fp), Pm = stress(Fm);
+          for (unsigned int i = 0; i < 3; ++i)
+            for (unsigned int j = 0; j < 3; ++j)
+              CHECK(A[i][j][k][l] ==
+                    Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * mu));
+        }
+  }
+
+  /// The plane-strain F as 3D: F_33 = 1.
+  dealii::Tensor<2, 3>
+  plane_strain_3d(const dealii::Tensor<2, 2> &F2)
+  {
+    dealii::Tensor<2, 3> F3;
+    F3[2][2] = 1;
+    for (unsigned int i = 0; i < 2; ++i)
+      for (unsigned int j = 0; j < 2; ++j)
+        F3[i][j] = F2[i][j];
+    return F3;
+  }
 } // namespace
 
 TEST_CASE("J2 plasticity: isochoric tension against the closed form")
@@ -850,26 +884,12 @@ TEST_CASE("J2 plasticity: tangent against finite differences, plane strain")
     {
       const auto r = law.evaluate<3>(F, state, true);
       CHECK(r.plastic == yields);
-      const double h = 1e-7;
-      for (unsigned int k = 0; k < 3; ++k)
-        for (unsigned int l = 0; l < 3; ++l)
-          {
-            const auto [Fp, Fm] = perturbed(F, k, l, h);
-            const auto Pp = law.evaluate<3>(Fp, state, false).P;
-            const auto Pm = law.evaluate<3>(Fm, state, false).P;
-            for (unsigned int i = 0; i < 3; ++i)
-              for (unsigned int j = 0; j < 3; ++j)
-                CHECK(r.A[i][j][k][l] ==
-                      Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * law.mu));
-          }
+      check_tangent_by_differences(
+        [&](const auto &G) { return law.evaluate<3>(G, state, false).P; }, F, r.A, law.mu);
     }
   // plane strain: the 2D law is the in-plane block of the 3D one at F_33 = 1
   const dealii::Tensor<2, 2> F2({{1.12, 0.05}, {-0.02, 0.91}});
-  dealii::Tensor<2, 3>       F3;
-  F3[2][2] = 1;
-  for (unsigned int i = 0; i < 2; ++i)
-    for (unsigned int j = 0; j < 2; ++j)
-      F3[i][j] = F2[i][j];
+  const dealii::Tensor<2, 3> F3 = plane_strain_3d(F2);
   const auto r2 = law.evaluate<2>(F2, state, true);
   const auto r3 = law.evaluate<3>(F3, state, true);
   CHECK(r2.plastic);
@@ -917,18 +937,8 @@ TEST_CASE("J2 plasticity with swelling: stress free at F = F_sw, exact tangent")
       CHECK((r.P - dealii::determinant(F_sw) * plain.P *
                      dealii::transpose(dealii::invert(F_sw)))
               .norm() < 1e-12 * r.P.norm());
-      const double h = 1e-7;
-      for (unsigned int k = 0; k < 3; ++k)
-        for (unsigned int l = 0; l < 3; ++l)
-          {
-            const auto [Fp, Fm] = perturbed(F, k, l, h);
-            const auto Pp = law.evaluate<3>(Fp, F_sw, {}, false).P;
-            const auto Pm = law.evaluate<3>(Fm, F_sw, {}, false).P;
-            for (unsigned int i = 0; i < 3; ++i)
-              for (unsigned int j = 0; j < 3; ++j)
-                CHECK(r.A[i][j][k][l] ==
-                      Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * law.mu));
-          }
+      check_tangent_by_differences(
+        [&](const auto &G) { return law.evaluate<3>(G, F_sw, {}, false).P; }, F, r.A, law.mu);
       // Cauchy stress: that of F F_sw^-1 (J_sw cancels)
       const auto sigma = law.cauchy_stress<3>(F, F_sw, r.state);
       CHECK((sigma * dealii::determinant(F) - kirchhoff(r.P, F)).norm() <
@@ -1016,25 +1026,11 @@ TEST_CASE("J2 plasticity with Norton creep: the yield surface caps slow "
   CHECK(r_fast.state.equivalent_plastic_strain ==
         Approx(dt * fast.creep_rate * std::pow(q / fast.creep_stress, 4.)).epsilon(1e-9));
   // tangent against central differences, through the creep branch
-  const double h = 1e-7;
-  for (unsigned int k = 0; k < 3; ++k)
-    for (unsigned int l = 0; l < 3; ++l)
-      {
-        const auto [Fp, Fm] = perturbed(F, k, l, h);
-        const auto Pp = fast.evaluate<3>(Fp, {}, false, dt).P;
-        const auto Pm = fast.evaluate<3>(Fm, {}, false, dt).P;
-        for (unsigned int i = 0; i < 3; ++i)
-          for (unsigned int j = 0; j < 3; ++j)
-            CHECK(r_fast.A[i][j][k][l] ==
-                  Approx((Pp[i][j] - Pm[i][j]) / (2 * h)).margin(1e-5 * fast.mu));
-      }
+  check_tangent_by_differences(
+    [&](const auto &G) { return fast.evaluate<3>(G, {}, false, dt).P; }, F, r_fast.A, fast.mu);
   // the plane-strain law is the in-plane block of the 3D one with creep too
   const dealii::Tensor<2, 2> F2({{1.12, 0.05}, {-0.02, 0.91}});
-  dealii::Tensor<2, 3>       F3;
-  F3[2][2] = 1;
-  for (unsigned int i = 0; i < 2; ++i)
-    for (unsigned int j = 0; j < 2; ++j)
-      F3[i][j] = F2[i][j];
+  const dealii::Tensor<2, 3> F3 = plane_strain_3d(F2);
   const auto r2 = fast.evaluate<2>(F2, {}, true, dt);
   const auto r3 = fast.evaluate<3>(F3, {}, true, dt);
   for (unsigned int i = 0; i < 2; ++i)
