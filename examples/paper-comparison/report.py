@@ -380,6 +380,15 @@ def main(out, names):
                 fmt(c.get("interfacial_resistance_end_discharge_ohm_g", [None] * (k + 1))[k], 4)]) + " |")
         lines.append(f"\npristine interfacial resistance {fmt(run.pristine_resistance(), 4)} "
                      "ohm cm^2\n")
+        folded = run.stats.get("folded_cells")
+        if folded:
+            worst = max(folded)
+            first = next((run.stats["capacity_mAh_g"][k], int(run.stats["cycle"][k]))
+                         for k, n in enumerate(folded) if n > 0) if worst > 0 else None
+            lines.append(f"mechanics cells folded at a corner (det F <= 0 at a vertex; "
+                         f"the material overlaps there): at most {int(worst)}" +
+                         (f", the first at {first[0]:.0f} mAh/g of cycle {first[1]}" if first
+                          else "") + "\n")
     lines += ["## Figures", "",
               "![voltage](voltage_first_cycle.png)",
               "![nyquist](nyquist.png)" if nyquist else "(no impedance spectra written)",
