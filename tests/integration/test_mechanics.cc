@@ -1048,6 +1048,60 @@ TEST_CASE("Folded cells: det F at the vertices finds a cell folded at one "
   CHECK(all.smallest_jacobian == Approx(-1.).epsilon(1e-12));
 }
 
+TEST_CASE("Folded cells in 3D: a vertex pushed into a cube, against the "
+          "corner Jacobians of the cells' vertex positions",
+          "[folds]")
+{
+  // 2 x 2 x 2 cubes of edge h, the centre vertex pushed by (d, d, d),
+  // d = 0.75 h: the cube [0, h]^3 folds there, det F = det(I - (d/h) 1 1^T)
+  // = 1 - 3 d / h = -1.25. Independently of the FE gradients, every cell's
+  // corner Jacobians follow from its deformed vertices: at vertex v the
+  // edges to the neighbours v ^ 2^a over the reference edges
+  const double h = 0.5e-6, d = 0.75 * h;
+  parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
+  GridGenerator::subdivided_hyper_cube(tria, 2, -h, h);
+  for (const auto &cell : tria.active_cell_iterators())
+    cell->set_material_id(ids::particle);
+  Mechanics<3>::Materials materials = fes2_in_lps();
+  Mechanics<3>            mechanics(materials, tria, quiet);
+  mechanics.setup({{0, Mechanics<3>::Support::fixed}}, h);
+  const auto push = [&](const Point<3> &x) { return x.norm() < 1e-3 * h ? d : 0.; };
+  FunctionFromFunctionObjects<3> pushed({push, push, push});
+  mechanics.set_displacement(pushed, Functions::ZeroFunction<3>(3));
+  const auto folds = mechanics.folded_cells();
+
+  unsigned int folded   = 0;
+  double       smallest = 1;
+  for (const auto &cell : tria.active_cell_iterators())
+    if (cell->is_locally_owned())
+      {
+        double cell_smallest = 1e300;
+        for (unsigned int v = 0; v < 8; ++v)
+          {
+            Tensor<2, 3> edges;
+            for (unsigned int a = 0; a < 3; ++a)
+              {
+                const unsigned int w    = v ^ (1u << a);
+                const double       sign = (v >> a) & 1u ? -1. : 1.;
+                const Point<3>     X = cell->vertex(v), Y = cell->vertex(w);
+                for (unsigned int c = 0; c < 3; ++c)
+                  edges[c][a] =
+                    sign * ((Y[c] + push(Y)) - (X[c] + push(X))) / h;
+              }
+            cell_smallest = std::min(cell_smallest, determinant(edges));
+          }
+        folded += cell_smallest <= 0;
+        smallest = std::min(smallest, cell_smallest);
+      }
+  folded   = Utilities::MPI::sum(folded, MPI_COMM_WORLD);
+  smallest = Utilities::MPI::min(smallest, MPI_COMM_WORLD);
+  CHECK(folds.count == folded);
+  CHECK(folds.count == 1);
+  CHECK(folds.smallest_jacobian == Approx(smallest).epsilon(1e-12));
+  CHECK(folds.smallest_jacobian == Approx(1 - 3 * d / h).epsilon(1e-12));
+  CHECK((folds.where - Point<3>(h / 2, h / 2, h / 2)).norm() < 1e-9 * h);
+}
+
 #include <ssbsim/core/simulator.h>
 
 TEST_CASE("Coupled run: the LPS yields around the swelling particle, which "
