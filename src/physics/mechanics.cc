@@ -1102,16 +1102,15 @@ namespace ssbsim
   template <int dim>
   template <typename Callback>
   void
-  Mechanics<dim>::for_each_stress_point(const bool      particle_only,
-                                        const Callback &f) const
+  Mechanics<dim>::for_each_cell_gradient(const Quadrature<dim> &quadrature,
+                                         const UpdateFlags      flags,
+                                         const bool             particle_only,
+                                         const Callback        &f) const
   {
-    const unsigned int nq        = cell_quadrature.size();
-    FEValues<dim>      values[2] = {
-      FEValues<dim>(*mapping, fe_collection[0], cell_quadrature,
-                    update_gradients | update_JxW_values),
-      FEValues<dim>(*mapping, fe_collection[1], cell_quadrature,
-                    update_gradients | update_JxW_values)};
-    std::vector<Tensor<2, dim>> grad(nq), F, F_bar;
+    FEValues<dim> values[2] = {
+      FEValues<dim>(*mapping, fe_collection[0], quadrature, update_gradients | flags),
+      FEValues<dim>(*mapping, fe_collection[1], quadrature, update_gradients | flags)};
+    std::vector<Tensor<2, dim>> grad(quadrature.size());
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() &&
           (!particle_only || cell->active_fe_index() == particle_fe))
@@ -1120,18 +1119,31 @@ namespace ssbsim
           values[k].reinit(cell);
           values[k][displacement_of<dim>(k)].get_function_gradients(
             relevant_solution, grad);
-          deformation_gradients(
-            grad, values[k], k, cell->active_cell_index() * nq, F, F_bar);
-          for (unsigned int q = 0; q < nq; ++q)
-            {
-              const unsigned int index = cell->active_cell_index() * nq + q;
-              f(cell,
-                index,
-                cauchy_stress(k, index, F_bar[q]),
-                F[q],
-                values[k].JxW(q));
-            }
+          f(cell, values[k], grad);
         }
+  }
+
+  template <int dim>
+  template <typename Callback>
+  void
+  Mechanics<dim>::for_each_stress_point(const bool      particle_only,
+                                        const Callback &f) const
+  {
+    const unsigned int          nq = cell_quadrature.size();
+    std::vector<Tensor<2, dim>> F, F_bar;
+    for_each_cell_gradient(
+      cell_quadrature,
+      update_JxW_values,
+      particle_only,
+      [&](const auto &cell, const FEValues<dim> &fv, const auto &grad) {
+        const unsigned int k = cell->active_fe_index();
+        deformation_gradients(grad, fv, k, cell->active_cell_index() * nq, F, F_bar);
+        for (unsigned int q = 0; q < nq; ++q)
+          {
+            const unsigned int index = cell->active_cell_index() * nq + q;
+            f(cell, index, cauchy_stress(k, index, F_bar[q]), F[q], fv.JxW(q));
+          }
+      });
   }
 
   template <int dim>
@@ -1242,31 +1254,24 @@ namespace ssbsim
   Mechanics<dim>::folded_cells() const
   {
     // det F at the vertices: the trapezoidal rule's points
-    const QTrapezoid<dim> corners;
-    FEValues<dim>         values[2] = {
-      FEValues<dim>(*mapping, fe_collection[0], corners, update_gradients),
-      FEValues<dim>(*mapping, fe_collection[1], corners, update_gradients)};
-    std::vector<Tensor<2, dim>> grad(corners.size());
-    FoldedCells                 local;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
-        {
-          const unsigned int k = cell->active_fe_index();
-          values[k].reinit(cell);
-          values[k][displacement_of<dim>(k)].get_function_gradients(
-            relevant_solution, grad);
-          double smallest = std::numeric_limits<double>::max();
-          for (const auto &g : grad)
-            smallest = std::min(smallest,
-                                determinant(unit_symmetric_tensor<dim>() + g));
-          local.count += smallest <= 0;
-          if (smallest < local.smallest_jacobian)
-            {
-              local.smallest_jacobian = smallest;
-              local.where             = cell->center();
-              local.material          = cell->material_id();
-            }
-        }
+    FoldedCells local;
+    for_each_cell_gradient(
+      QTrapezoid<dim>(),
+      update_default,
+      false,
+      [&](const auto &cell, const FEValues<dim> &, const auto &grad) {
+        double smallest = std::numeric_limits<double>::max();
+        for (const auto &g : grad)
+          smallest =
+            std::min(smallest, determinant(unit_symmetric_tensor<dim>() + g));
+        local.count += smallest <= 0;
+        if (smallest < local.smallest_jacobian)
+          {
+            local.smallest_jacobian = smallest;
+            local.where             = cell->center();
+            local.material          = cell->material_id();
+          }
+      });
     FoldedCells global;
     global.count = Utilities::MPI::sum(local.count, mpi_communicator);
     const auto extremes =

@@ -356,6 +356,17 @@ namespace ssbsim
     void
     for_each_interface_point(const F &f) const;
 
+    /// Calls f(cell, fe_values, displacement gradients) on each locally
+    /// owned cell (particle cells only if @p particle_only), with the
+    /// FEValues of its element reinitialised at @p quadrature (gradients
+    /// and the further @p flags).
+    template <typename Callback>
+    void
+    for_each_cell_gradient(const dealii::Quadrature<dim> &quadrature,
+                           const dealii::UpdateFlags      flags,
+                           const bool                     particle_only,
+                           const Callback                &f) const;
+
     /// Calls f(cell, index, Cauchy stress (3D: sigma_zz of plane strain
     /// included), F, JxW) at each quadrature point of the locally owned
     /// cells (particle cells only if @p particle_only); index =
