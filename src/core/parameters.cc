@@ -458,7 +458,9 @@ namespace ssbsim
         "electrons reach the particle over the same contact area as the "
         "ions: a series resistance r / (A f), A the interface area and f "
         "the contact fraction, in the cell voltage and in the impedance "
-        "(doc/model.md section 2, 'Electronic contact').");
+        "(doc/model.md section 2, 'Electronic contact'). Several particles "
+        "in the mesh: each behind its own contact, at its own potential "
+        "('Several particles').");
       prm.declare_entry("Side reaction exchange current density", "0",
                         Double(0, 1e6),
                         "Exchange current density of an irreversible "

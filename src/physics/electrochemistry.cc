@@ -44,10 +44,12 @@ namespace ssbsim
   struct Electrochemistry<dim>::Assembly
   {
     TrilinosWrappers::MPI::Vector residual;
-    TrilinosWrappers::MPI::Vector d_residual_d_phi_s; // b
-    TrilinosWrappers::MPI::Vector d_current_d_u;      // c
-    double                        current_residual  = 0; // g
-    double                        d_current_d_phi_s = 0; // d
+    /// per potential k: b_k = dR/d phi_s,k, c_k = dI_k/du, the current
+    /// I_k of the interface it drives and d_k = dI_k/d phi_s,k
+    std::vector<TrilinosWrappers::MPI::Vector> d_residual_d_phi_s; // b
+    std::vector<TrilinosWrappers::MPI::Vector> d_current_d_u;      // c
+    std::vector<double>                        particle_current;   // I_k
+    std::vector<double>                        d_current_d_phi_s;  // d
   };
 
   template <int dim>
@@ -150,9 +152,11 @@ namespace ssbsim
     relevant_solution     = solution;
     relevant_old_solution = solution;
     branch                = Branch::discharge;
-    particle_potential =
-      ocv_discharge.value(parameters.particle.initial_li_content);
-    old_particle_potential = particle_potential;
+    cell_potential = ocv_discharge.value(parameters.particle.initial_li_content);
+    particle_potentials.assign(separate_potentials ? particle_count : 1,
+                               cell_potential);
+    old_particle_potentials = particle_potentials;
+    old_cell_potential      = cell_potential;
   }
 
   template <int dim>
@@ -292,15 +296,40 @@ namespace ssbsim
           }
       });
     interface_area = Utilities::MPI::sum(area, mpi_communicator);
+
+    // the particles: face-connected particle regions (particle_grains
+    // floods them); a porous microsphere's grains are one particle
+    const auto grain = particle_grains(triangulation, parameters.geometry);
+    particle_count   = 1;
+    if (!microsphere)
+      for (const unsigned int g : grain)
+        if (g != numbers::invalid_unsigned_int)
+          particle_count = std::max(particle_count, g + 1);
+    particle_of_face.resize(interface_faces.size());
+    for (unsigned int k = 0; k < interface_faces.size(); ++k)
+      particle_of_face[k] =
+        microsphere ? 0 :
+                      grain[interface_faces[k].cell->id().get_coarse_cell_id()];
+    separate_potentials =
+      particle_count > 1 && parameters.kinetics.electronic_contact_resistance > 0;
     network_area   = Utilities::MPI::sum(std::accumulate(electronic_weight.begin(),
                                                        electronic_weight.end(),
                                                        0.),
                                        mpi_communicator);
 
-    pcout << "   electrochemistry: " << dof_handler.n_dofs()
-          << " unknowns + 1 (particle potential), "
+    pcout << "   electrochemistry: " << dof_handler.n_dofs() << " unknowns + "
+          << (separate_potentials ?
+                std::to_string(particle_count + 1) +
+                  " (the particles' potentials and the cell voltage), " :
+                std::string("1 (particle potential), "))
           << Utilities::MPI::sum(interface_faces.size(), mpi_communicator)
           << " interface faces" << std::endl;
+    if (particle_count > 1)
+      pcout << "   " << particle_count << " particles, "
+            << (separate_potentials ?
+                  "each at its own potential behind its own electronic contact" :
+                  "at one potential (no electronic contact resistance)")
+            << std::endl;
     if (parameters.kinetics.electronic_contact_resistance > 0 && microsphere)
       pcout << "   electronic contact over "
             << 100. * network_area / interface_area
@@ -333,17 +362,21 @@ namespace ssbsim
 
   template <int dim>
   void
-  Electrochemistry<dim>::assemble(const double time_step,
-                                  const double current,
-                                  Assembly    &out)
+  Electrochemistry<dim>::assemble(const double time_step, Assembly &out)
   {
     jacobian              = 0;
     preconditioner_matrix = 0;
     out.residual.reinit(locally_owned_dofs, mpi_communicator);
-    out.d_residual_d_phi_s.reinit(locally_owned_dofs, mpi_communicator);
-    out.d_current_d_u.reinit(locally_owned_dofs, mpi_communicator);
-    out.current_residual  = 0;
-    out.d_current_d_phi_s = 0;
+    const unsigned int n_phi = n_potentials();
+    out.d_residual_d_phi_s.resize(n_phi);
+    out.d_current_d_u.resize(n_phi);
+    for (unsigned int g = 0; g < n_phi; ++g)
+      {
+        out.d_residual_d_phi_s[g].reinit(locally_owned_dofs, mpi_communicator);
+        out.d_current_d_u[g].reinit(locally_owned_dofs, mpi_communicator);
+      }
+    out.particle_current.assign(n_phi, 0.);
+    out.d_current_d_phi_s.assign(n_phi, 0.);
 
     const double c     = max_li_concentration;
 
@@ -484,8 +517,9 @@ namespace ssbsim
             const double JxW = particle_face.JxW(q);
             // the side reaction: in the current, not in the Li balance
             const auto   sr  = side_reaction(k * nqf + q, phi_e[q]);
-            out.current_residual += (i + sr.current) * JxW;
-            out.d_current_d_phi_s += (di + sr.d_current_d_eta) * JxW;
+            out.particle_current[potential_of(k)] += (i + sr.current) * JxW;
+            out.d_current_d_phi_s[potential_of(k)] +=
+              (di + sr.d_current_d_eta) * JxW;
 
             // local shape values: first np particle (theta), then ne
             // electrolyte (phi_e) functions; d eta/d theta = -dU,
@@ -535,48 +569,186 @@ namespace ssbsim
         update_constraints.distribute_local_to_global(face_matrix,
                                                       face_dofs,
                                                       preconditioner_matrix);
-        update_constraints.distribute_local_to_global(face_b,
-                                                      face_dofs,
-                                                      out.d_residual_d_phi_s);
-        update_constraints.distribute_local_to_global(face_c,
-                                                      face_dofs,
-                                                      out.d_current_d_u);
+        update_constraints.distribute_local_to_global(
+          face_b, face_dofs, out.d_residual_d_phi_s[potential_of(k)]);
+        update_constraints.distribute_local_to_global(
+          face_c, face_dofs, out.d_current_d_u[potential_of(k)]);
       });
 
     jacobian.compress(VectorOperation::add);
     preconditioner_matrix.compress(VectorOperation::add);
     out.residual.compress(VectorOperation::add);
-    out.d_residual_d_phi_s.compress(VectorOperation::add);
-    out.d_current_d_u.compress(VectorOperation::add);
-    out.current_residual =
-      Utilities::MPI::sum(out.current_residual, mpi_communicator) - current;
-    out.d_current_d_phi_s =
-      Utilities::MPI::sum(out.d_current_d_phi_s, mpi_communicator);
+    for (unsigned int g = 0; g < n_phi; ++g)
+      {
+        out.d_residual_d_phi_s[g].compress(VectorOperation::add);
+        out.d_current_d_u[g].compress(VectorOperation::add);
+      }
+    Utilities::MPI::sum(out.particle_current, mpi_communicator,
+                        out.particle_current);
+    Utilities::MPI::sum(out.d_current_d_phi_s, mpi_communicator,
+                        out.d_current_d_phi_s);
+  }
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::electronic_conductances() const
+  {
+    // a_e,k / r_e: the touching part of each particle's faces on the
+    // conducting network
+    std::vector<double> conductance(n_potentials(), 0.);
+    const unsigned int  nq = face_quadrature.size();
+    for (unsigned int k = 0; k < contact_factor.size(); ++k)
+      conductance[potential_of(k / nq)] += contact_factor[k] * electronic_weight[k];
+    Utilities::MPI::sum(conductance, mpi_communicator, conductance);
+    for (double &g : conductance)
+      g /= parameters.kinetics.electronic_contact_resistance;
+    return conductance;
+  }
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::particle_currents() const
+  {
+    std::vector<double> currents(particle_count, 0.);
+    const unsigned int  nq = face_quadrature.size();
+    for_each_interface_point([&](const unsigned int k,
+                                 const double       JxW,
+                                 const double       theta,
+                                 const double       phi_e) {
+      currents[particle_of_face[k / nq]] +=
+        (interface_reaction(k, theta, phi_e).current +
+         side_reaction(k, phi_e).current) *
+        JxW;
+    });
+    Utilities::MPI::sum(currents, mpi_communicator, currents);
+    return currents;
+  }
+
+  namespace
+  {
+    /// Solves the small dense system A x = b (b is overwritten with x) by
+    /// Gaussian elimination with partial pivoting; false if A is singular.
+    template <typename T>
+    bool
+    solve_dense(std::vector<std::vector<T>> A, std::vector<T> &b)
+    {
+      const unsigned int n = b.size();
+      for (unsigned int c = 0; c < n; ++c)
+        {
+          unsigned int pivot = c;
+          for (unsigned int r = c + 1; r < n; ++r)
+            if (std::abs(A[r][c]) > std::abs(A[pivot][c]))
+              pivot = r;
+          if (!(std::abs(A[pivot][c]) > 0))
+            return false;
+          std::swap(A[pivot], A[c]);
+          std::swap(b[pivot], b[c]);
+          for (unsigned int r = c + 1; r < n; ++r)
+            {
+              const T factor = A[r][c] / A[c][c];
+              for (unsigned int j = c; j < n; ++j)
+                A[r][j] -= factor * A[c][j];
+              b[r] -= factor * b[c];
+            }
+        }
+      for (unsigned int c = n; c-- > 0;)
+        {
+          for (unsigned int j = c + 1; j < n; ++j)
+            b[c] -= A[c][j] * b[j];
+          b[c] /= A[c][c];
+        }
+      return true;
+    }
+  } // namespace
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::potential_update(
+    const std::vector<double>              &currents,
+    const std::vector<double>              &d,
+    const std::vector<std::vector<double>> &cx,
+    const std::vector<double>              &cx0,
+    const std::vector<double>              &conductance,
+    const double                            current) const
+  {
+    // unknowns d phi_s,k (k < N) and dV (last). Particle k's electrons
+    // cross its contact: I_k(u, phi_s,k) = G_k (V - phi_s,k); the
+    // collector takes them all: sum_k G_k (V - phi_s,k) = I. Linearised
+    // with du = x0 - sum_l x_l d phi_s,l
+    const unsigned int               n = currents.size();
+    std::vector<std::vector<double>> A(n + 1, std::vector<double>(n + 1, 0.));
+    std::vector<double>              rhs(n + 1, 0.);
+    for (unsigned int k = 0; k < n; ++k)
+      {
+        const double drop = cell_potential - particle_potentials[k];
+        for (unsigned int l = 0; l < n; ++l)
+          A[k][l] = -cx[k][l];
+        A[k][k] += d[k] + conductance[k];
+        A[k][n] = -conductance[k];
+        rhs[k]  = -(currents[k] - conductance[k] * drop) - cx0[k];
+        A[n][k] = -conductance[k];
+        A[n][n] += conductance[k];
+        rhs[n] -= conductance[k] * drop;
+        // a particle out of every contact: nothing fixes its potential,
+        // nothing depends on it; keep it
+        bool empty = true;
+        for (unsigned int l = 0; l <= n; ++l)
+          empty = empty && A[k][l] == 0;
+        if (empty)
+          A[k][k] = 1., rhs[k] = 0.;
+      }
+    rhs[n] += current;
+    if (!solve_dense(A, rhs))
+      return {};
+    return rhs;
   }
 
   template <int dim>
   void
   Electrochemistry<dim>::predict_particle_potential(const double current)
   {
+    const unsigned int n_phi = n_potentials();
+    const unsigned int nq    = face_quadrature.size();
+    const auto         conductance =
+      separate_potentials ? electronic_conductances() : std::vector<double>();
+    const std::vector<std::vector<double>> no_coupling(
+      n_phi, std::vector<double>(n_phi, 0.));
     for (unsigned int it = 0; it < 50; ++it)
       {
-        double g = 0, dg = 0;
+        std::vector<double> g(n_phi, 0.), dg(n_phi, 0.);
         for_each_interface_point([&](const unsigned int k,
                                      const double       JxW,
                                      const double       theta,
                                      const double       phi_e) {
           const auto bv = interface_reaction(k, theta, phi_e);
           const auto sr = side_reaction(k, phi_e);
-          g += (bv.current + sr.current) * JxW;
-          dg += (bv.d_current_d_eta + sr.d_current_d_eta) * JxW;
+          g[potential_of(k / nq)] += (bv.current + sr.current) * JxW;
+          dg[potential_of(k / nq)] += (bv.d_current_d_eta + sr.d_current_d_eta) * JxW;
         });
-        g  = Utilities::MPI::sum(g, mpi_communicator) - current;
-        dg = Utilities::MPI::sum(dg, mpi_communicator);
-        if (!(dg > 0))
+        Utilities::MPI::sum(g, mpi_communicator, g);
+        Utilities::MPI::sum(dg, mpi_communicator, dg);
+        std::vector<double> delta;
+        if (!separate_potentials)
+          {
+            if (!(dg[0] > 0))
+              return;
+            delta = {-(g[0] - current) / dg[0]};
+          }
+        else
+          delta = potential_update(g, dg, no_coupling,
+                                   std::vector<double>(n_phi, 0.), conductance,
+                                   current);
+        double largest = 0;
+        for (const double x : delta)
+          largest = std::max(largest, std::abs(x));
+        if (delta.empty() || !std::isfinite(largest))
           return;
-        const double delta = std::clamp(-g / dg, -0.25, 0.25);
-        particle_potential += delta;
-        if (std::abs(delta) < 1e-12)
+        const double scale = std::min(1., 0.25 / std::max(largest, 1e-300));
+        for (unsigned int k = 0; k < n_phi; ++k)
+          particle_potentials[k] += scale * delta[k];
+        if (separate_potentials)
+          cell_potential += scale * delta[n_phi];
+        if (scale * largest < 1e-12)
           return;
       }
   }
@@ -591,28 +763,40 @@ namespace ssbsim
     StepResult result;
     attempted_time_step = time_step;
 
-    solution           = old_solution;
-    relevant_solution  = solution;
-    particle_potential = old_particle_potential;
+    solution            = old_solution;
+    relevant_solution   = solution;
+    particle_potentials = old_particle_potentials;
+    cell_potential      = old_cell_potential;
+    const auto conductance =
+      separate_potentials ? electronic_conductances() : std::vector<double>();
+    if (separate_potentials &&
+        std::accumulate(conductance.begin(), conductance.end(), 0.) == 0)
+      {
+        result.failure = "no particle touches the conducting network";
+        return result;
+      }
     predict_particle_potential(current);
-    // the series drop over the electronic contact at this contact state
-    // (the particle's own solve does not see it: it is outside the cell's
-    // unknowns, a resistor between the particle and the collector)
+    // one potential: the series drop over the electronic contact at this
+    // contact state (the particle's own solve does not see it: it is
+    // outside the cell's unknowns, a resistor between the particle and
+    // the collector)
     electronic_drop = current / interface_area * electronic_resistance();
     if (!std::isfinite(electronic_drop)) // nothing touches: no path at all
       electronic_drop =
         current == 0 ? 0. : std::copysign(std::numeric_limits<double>::max(), current);
 
     const double tolerance = parameters.solver.newton_tolerance;
+    const unsigned int n_phi = n_potentials();
     Assembly     system;
     TrilinosWrappers::MPI::Vector scaling(locally_owned_dofs, mpi_communicator);
-    TrilinosWrappers::MPI::Vector x1(scaling), x2(scaling), rhs(scaling);
+    TrilinosWrappers::MPI::Vector x0(scaling), rhs(scaling);
+    std::vector<TrilinosWrappers::MPI::Vector> x(n_phi, scaling);
 
     for (unsigned int it = 1; it <= parameters.solver.max_newton_iterations;
          ++it)
       {
         result.newton_iterations = it;
-        assemble(time_step, current, system);
+        assemble(time_step, system);
 
         // symmetric Jacobi scaling S J S: theta rows (mol/s) and phi_e rows
         // (A) differ by many orders of magnitude; AMG and GMRES's stopping
@@ -664,32 +848,66 @@ namespace ssbsim
 
         rhs = system.residual;
         rhs *= -1.;
-        if (!solve(rhs, x1) || !solve(system.d_residual_d_phi_s, x2))
+        bool solved = solve(rhs, x0);
+        for (unsigned int g = 0; g < n_phi && solved; ++g)
+          solved = solve(system.d_residual_d_phi_s[g], x[g]);
+        if (!solved)
           {
             result.failure = "linear solver did not converge";
             return result;
           }
 
-        const double denominator =
-          system.d_current_d_phi_s - system.d_current_d_u * x2;
-        const double delta_phi_s =
-          (-system.current_residual - system.d_current_d_u * x1) / denominator;
-        x1.add(-delta_phi_s, x2); // x1 is now the field update
-        update_constraints.distribute(x1);
+        // the potentials' updates from the bordered rows
+        std::vector<double> delta;
+        if (!separate_potentials)
+          {
+            const double denominator =
+              system.d_current_d_phi_s[0] - system.d_current_d_u[0] * x[0];
+            delta = {(-(system.particle_current[0] - current) -
+                      system.d_current_d_u[0] * x0) /
+                     denominator};
+          }
+        else
+          {
+            std::vector<std::vector<double>> cx(n_phi, std::vector<double>(n_phi));
+            std::vector<double>              cx0(n_phi);
+            for (unsigned int k = 0; k < n_phi; ++k)
+              {
+                cx0[k] = system.d_current_d_u[k] * x0;
+                for (unsigned int l = 0; l < n_phi; ++l)
+                  cx[k][l] = system.d_current_d_u[k] * x[l];
+              }
+            delta = potential_update(system.particle_current,
+                                     system.d_current_d_phi_s, cx, cx0,
+                                     conductance, current);
+            if (delta.empty())
+              {
+                result.failure = "the particles' potentials are undetermined";
+                return result;
+              }
+          }
+        for (unsigned int g = 0; g < n_phi; ++g)
+          x0.add(-delta[g], x[g]); // x0 is now the field update
+        update_constraints.distribute(x0);
 
-        const double update_norm =
-          std::max(x1.linfty_norm(), std::abs(delta_phi_s));
-        if (!std::isfinite(update_norm) || !std::isfinite(denominator))
+        double largest = 0;
+        for (const double d : delta)
+          largest = std::max(largest, std::abs(d));
+        const double update_norm = std::max(x0.linfty_norm(), largest);
+        if (!std::isfinite(update_norm) || !std::isfinite(largest))
           {
             result.failure = "Newton update is not finite";
             return result;
           }
         // damping: the kinetics are exponential in the overpotential
         const double alpha =
-          std::min({1., 0.2 / std::max(std::abs(delta_phi_s), 1e-300),
-                    0.3 / std::max(x1.linfty_norm(), 1e-300)});
-        solution.add(alpha, x1);
-        particle_potential += alpha * delta_phi_s;
+          std::min({1., 0.2 / std::max(largest, 1e-300),
+                    0.3 / std::max(x0.linfty_norm(), 1e-300)});
+        solution.add(alpha, x0);
+        for (unsigned int g = 0; g < n_phi; ++g)
+          particle_potentials[g] += alpha * delta[g];
+        if (separate_potentials)
+          cell_potential += alpha * delta[n_phi];
         relevant_solution = solution;
 
         if (alpha == 1. && update_norm < tolerance)
@@ -710,20 +928,25 @@ namespace ssbsim
   {
     // steady Jacobian J, b, c, d at the current state (the storage term
     // c_max/dt vanishes with an infinite step); the fields are not moved.
-    // The electronic contact is a resistor in series with all of it.
-    const double electronic = electronic_resistance();
-    Assembly system;
-    assemble(std::numeric_limits<double>::max(), 0., system);
+    // With one potential the electronic contact is a resistor in series
+    // with all of it; with separate potentials it is inside the particles'
+    // rows below.
+    const double       electronic = electronic_resistance();
+    const unsigned int n_phi      = n_potentials();
+    Assembly           system;
+    assemble(std::numeric_limits<double>::max(), system);
 
     // M: the Li storage c_max (w_i, w_j) on the particle, the double layer
     // C_dl a (v_m, v_l) on the phi_e rows of the interface; and the double
-    // layer's parts of b, c, d (their imaginary parts over omega)
+    // layer's parts of b, c, d (their imaginary parts over omega), per
+    // potential
     TrilinosWrappers::SparseMatrix mass;
     mass.reinit(jacobian);
     mass = 0;
-    TrilinosWrappers::MPI::Vector b_dl(locally_owned_dofs, mpi_communicator),
-      c_dl(b_dl);
-    double d_dl = 0;
+    std::vector<TrilinosWrappers::MPI::Vector> b_dl(
+      n_phi, TrilinosWrappers::MPI::Vector(locally_owned_dofs, mpi_communicator));
+    auto                c_dl = b_dl;
+    std::vector<double> d_dl(n_phi, 0.);
     {
       FEValues<dim> fv(fe_collection[particle_fe], cell_quadrature,
                        update_values | update_JxW_values);
@@ -766,7 +989,7 @@ namespace ssbsim
             {
               const double w = C_dl * contact_factor[k * nqf + q] *
                                particle_face.JxW(q);
-              d_dl += w;
+              d_dl[potential_of(k)] += w;
               for (unsigned int m = 0; m < ne; ++m)
                 {
                   const double v_m =
@@ -781,14 +1004,19 @@ namespace ssbsim
             }
           neighbor->get_dof_indices(dofs);
           update_constraints.distribute_local_to_global(face_matrix, dofs, mass);
-          update_constraints.distribute_local_to_global(face_b, dofs, b_dl);
-          update_constraints.distribute_local_to_global(face_c, dofs, c_dl);
+          update_constraints.distribute_local_to_global(face_b, dofs,
+                                                        b_dl[potential_of(k)]);
+          update_constraints.distribute_local_to_global(face_c, dofs,
+                                                        c_dl[potential_of(k)]);
         });
     }
     mass.compress(VectorOperation::add);
-    b_dl.compress(VectorOperation::add);
-    c_dl.compress(VectorOperation::add);
-    d_dl = Utilities::MPI::sum(d_dl, mpi_communicator);
+    for (unsigned int g = 0; g < n_phi; ++g)
+      {
+        b_dl[g].compress(VectorOperation::add);
+        c_dl[g].compress(VectorOperation::add);
+      }
+    Utilities::MPI::sum(d_dl, mpi_communicator, d_dl);
 
     // the real block form [J, -wM; wM, J] on the unknowns (re, im)
     const types::global_dof_index n = dof_handler.n_dofs();
@@ -807,6 +1035,8 @@ namespace ssbsim
     block.reinit(pattern);
     TrilinosWrappers::MPI::Vector rhs(owned, mpi_communicator), x(rhs);
 
+    const auto conductance =
+      separate_potentials ? electronic_conductances() : std::vector<double>();
     std::vector<std::complex<double>> z;
     for (const double frequency : frequencies)
       {
@@ -825,25 +1055,62 @@ namespace ssbsim
               }
           }
         block.compress(VectorOperation::insert);
-        for (const auto r : locally_owned_dofs)
-          {
-            rhs[r]     = system.d_residual_d_phi_s[r];
-            rhs[r + n] = omega * b_dl[r];
-          }
-        rhs.compress(VectorOperation::insert);
         SolverControl                  control(1, 0);
         TrilinosWrappers::SolverDirect direct(
           control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
-        direct.solve(block, x, rhs);
-        // c.x with c = c_J + i omega c_dl, x = x_re + i x_im
-        std::complex<double> cx = 0;
-        for (const auto r : locally_owned_dofs)
-          cx += std::complex<double>(system.d_current_d_u[r], omega * c_dl[r]) *
-                std::complex<double>(x[r], x[r + n]);
-        cx = {Utilities::MPI::sum(cx.real(), mpi_communicator),
-              Utilities::MPI::sum(cx.imag(), mpi_communicator)};
-        const std::complex<double> d(system.d_current_d_phi_s, omega * d_dl);
-        z.push_back(interface_area / (d - cx) + electronic);
+        direct.initialize(block);
+        // the particles' admittances Y_kl = dI_k / d phi_s,l:
+        // d_k delta_kl - c_k . (J + i omega M)^-1 b_l, with c = c_J +
+        // i omega c_dl, b = b_J + i omega b_dl, d = d_J + i omega d_dl
+        using complex = std::complex<double>;
+        std::vector<std::vector<complex>> Y(n_phi, std::vector<complex>(n_phi));
+        for (unsigned int l = 0; l < n_phi; ++l)
+          {
+            for (const auto r : locally_owned_dofs)
+              {
+                rhs[r]     = system.d_residual_d_phi_s[l][r];
+                rhs[r + n] = omega * b_dl[l][r];
+              }
+            rhs.compress(VectorOperation::insert);
+            direct.solve(x, rhs);
+            for (unsigned int k = 0; k < n_phi; ++k)
+              {
+                complex cx = 0;
+                for (const auto r : locally_owned_dofs)
+                  cx += complex(system.d_current_d_u[k][r], omega * c_dl[k][r]) *
+                        complex(x[r], x[r + n]);
+                cx = {Utilities::MPI::sum(cx.real(), mpi_communicator),
+                      Utilities::MPI::sum(cx.imag(), mpi_communicator)};
+                Y[k][l] = -cx;
+              }
+            Y[l][l] += complex(system.d_current_d_phi_s[l], omega * d_dl[l]);
+          }
+        if (!separate_potentials)
+          {
+            z.push_back(interface_area / Y[0][0] + electronic);
+            continue;
+          }
+        // behind the contacts: dI_k = G_k (dV - d phi_s,k) = sum_l Y_kl
+        // d phi_s,l, so (Y + G) d phi_s = G dV and the cell takes
+        // dI = sum_k G_k (dV - d phi_s,k)
+        auto                 A = Y;
+        std::vector<complex> response(n_phi);
+        for (unsigned int k = 0; k < n_phi; ++k)
+          {
+            A[k][k] += conductance[k];
+            response[k] = conductance[k];
+            // a particle out of every contact takes no part
+            bool empty = true;
+            for (const auto &a : A[k])
+              empty = empty && a == 0.;
+            if (empty)
+              A[k][k] = 1.;
+          }
+        complex admittance = 0;
+        if (solve_dense(A, response))
+          for (unsigned int k = 0; k < n_phi; ++k)
+            admittance += conductance[k] * (1. - response[k]);
+        z.push_back(interface_area / admittance);
       }
     return z;
   }
@@ -854,7 +1121,8 @@ namespace ssbsim
   {
     old_solution           = solution;
     relevant_old_solution  = solution;
-    old_particle_potential = particle_potential;
+    old_particle_potentials = particle_potentials;
+    old_cell_potential      = cell_potential;
     old_electronic_drop    = electronic_drop;
     // the side reaction's charge (C, > 0), at the end-of-step rate
     if (parameters.kinetics.side_exchange_current > 0)
@@ -928,7 +1196,8 @@ namespace ssbsim
   {
     solution           = old_solution;
     relevant_solution  = solution;
-    particle_potential = old_particle_potential;
+    particle_potentials = old_particle_potentials;
+    cell_potential      = old_cell_potential;
     electronic_drop    = old_electronic_drop;
   }
 
@@ -1047,7 +1316,9 @@ namespace ssbsim
     const double f = constants::faraday / (constants::gas_constant * temperature);
     const double a = kin.side_transfer_coefficient * f;
     const double e = std::exp(
-      std::min(-a * (particle_potential - phi_e - kin.side_potential), 200.));
+      std::min(-a * (particle_potentials[potential_of(k / face_quadrature.size())] -
+                     phi_e - kin.side_potential),
+               200.));
     const double i0 = contact_factor[k] * left * kin.side_exchange_current;
     return {-i0 * e, a * i0 * e};
   }
@@ -1167,7 +1438,8 @@ namespace ssbsim
   {
     const auto bv = kinetics.evaluate(
       exchange_current,
-      particle_potential - phi_e - open_circuit().value(theta) -
+      particle_potentials[potential_of(k / face_quadrature.size())] - phi_e -
+        open_circuit().value(theta) -
         open_circuit_stress_shift(k / face_quadrature.size()),
       temperature);
     return {contact_factor[k] * bv.current,

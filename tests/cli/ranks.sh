@@ -35,6 +35,22 @@ PRM
   tail -1 one/cycles.csv
 done
 
+# Two particles, each at its own potential behind its own electronic
+# contact (inputs/fes2_two_particles_2d.prm, electrochemistry only, 1C):
+# the potentials' rows are summed over the ranks, which own different
+# parts of each particle's interface.
+root=$(cd "$here/../.." && pwd)
+particles=("$root/inputs/fes2_two_particles_2d.prm" --set "Mechanics/Enable mechanics=false"
+           --set "Geometry/Global refinements=0" --set "Operating conditions/C rate=1"
+           --set "Output/Write solution=false")
+"$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" "${particles[@]}" --set "Output/Output directory=one_particles" > one_particles.log
+"$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" "${particles[@]}" --set "Output/Output directory=two_particles" > two_particles.log
+grep -q "2 particles, each at its own potential" one_particles.log
+for f in statistics.csv cycles.csv; do
+  bash "$here/compare_csv.sh" one_particles/$f two_particles/$f 1e-6
+done
+echo "two particles: 1 and 2 ranks agree ($(wc -l < one_particles/statistics.csv) rows)"
+
 # Coupled runs (mechanics with plastic particle, 2D, C/10): the two
 # partitions give different AMG hierarchies, so the Krylov round-off
 # differs; with every step's staggered coupling and mechanics Newton
@@ -68,7 +84,6 @@ PRM
 #   C/2): the generated microstructure and the grains' orientations are
 #   the same on every partition; the same tolerances (measured: discharge
 #   3.5e-5, charge 9e-5, contact 1.5e-4).
-root=$(cd "$here/../.." && pwd)
 for electrolyte in solid liquid insitu_grown; do
 if [ "$electrolyte" = insitu_grown ]; then
   run=("$root/inputs/fes2_insitu_grown.prm" --set "Geometry/Global refinements=1"

@@ -780,6 +780,171 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
     }
 }
 
+namespace
+{
+  /// Two disks (radius 1.2 um at y = -1.6, 0.8 um at y = 1.6) in one box
+  /// (meshes/two_particles_2d.msh), an electrolyte without resistance,
+  /// i0 = 0.1 A/m^2, the open-circuit potential @p ocv (default flat at
+  /// 1.8 V), D = 1e-14 m^2/s.
+  Parameters
+  two_particles(const double       electronic_resistance,
+                const std::string &ocv = "0:1.8, 1:1.8")
+  {
+    return testing::make_parameters(
+      "subsection Geometry\n set Dimension = 2\n set Type = gmsh file\n"
+      " set Mesh file = " SSBSIM_SOURCE_DIR "/meshes/two_particles_2d.msh\n"
+      " set Global refinements = 1\nend\n"
+      "subsection Electrolyte\n set Conductivity = 1e3\nend\n"
+      "subsection Particle\n set Li migration activation volume = 0\n"
+      " set Conversion volume per Li = 10\n"
+      " set Diffusivity pristine = 1e-14\n set Diffusivity converted = 1e-14\n"
+      "end\n"
+      "subsection Kinetics\n set Exchange current density = 0.1\n"
+      " set Discharge open circuit table = " + ocv + "\n"
+      " set Electronic contact resistance = " +
+      std::to_string(electronic_resistance) +
+      "\nend\n"
+      "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
+  }
+
+  /// Interface length of the disk below y = 0 (a) and above (b), m.
+  template <int dim>
+  std::array<double, 2>
+  disk_interfaces(const Electrochemistry<dim> &chem)
+  {
+    std::array<double, 2> length = {{0., 0.}};
+    for (const auto &point : chem.interface_points())
+      length[point.position[1] > 0] += point.JxW;
+    for (double &l : length)
+      l = Utilities::MPI::sum(l, MPI_COMM_WORLD);
+    return length;
+  }
+} // namespace
+
+TEST_CASE("Two particles, each behind its own electronic contact: at rest "
+          "they exchange Li through R_ct + r_e in series")
+{
+  // Particle b's open-circuit potential lies delta higher (its hydrostatic
+  // stress times Omega / F). At zero cell current the particles exchange
+  // Li: each is R_ct / A_k (linear kinetics, delta << R T / F) in series
+  // with its contact r_e / A_k, so I_a = -I_b = S_a S_b delta / (S_a +
+  // S_b), S_k = A_k / (R_ct + r_e), and V = U + S_b delta / (S_a + S_b).
+  // Without the contact resistance both sit at one potential (r_e = 0).
+  const double delta = 2e-3, omega = 10e-6;
+  const double R_ct  = constants::gas_constant * 298.15 / (constants::faraday * 0.1);
+  for (const double r_e : {0., R_ct})
+    {
+      const Parameters p = two_particles(r_e);
+      Electrode<2>     electrode(p);
+      auto            &chem = electrode.chem;
+      REQUIRE(chem.n_particles() == 2);
+      CHECK(chem.separate_particle_potentials() == (r_e > 0));
+      const auto A = disk_interfaces(chem);
+      // the two disks' circumferences (polygons of the mesh: within 2 %)
+      CHECK(A[0] == Approx(2 * numbers::PI * 1.2e-6).epsilon(0.02));
+      CHECK(A[1] == Approx(2 * numbers::PI * 0.8e-6).epsilon(0.02));
+
+      const unsigned int nq = 4; // QGauss<2>(2)
+      auto              &sigma_h = chem.hydrostatic_stresses();
+      for (const auto &cell : electrode.tria.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->material_id() == ids::particle &&
+            cell->center()[1] > 0)
+          for (unsigned int q = 0; q < nq; ++q)
+            sigma_h[cell->active_cell_index() * nq + q] =
+              delta * constants::faraday / omega;
+      run_steps(chem, 0., 1., 1);
+
+      double I_a = 0;
+      for (const auto &point : chem.interface_points())
+        if (point.position[1] < 0)
+          I_a += point.current_density * point.JxW;
+      I_a                = Utilities::MPI::sum(I_a, MPI_COMM_WORLD);
+      const double S_a   = A[0] / (R_ct + r_e), S_b = A[1] / (R_ct + r_e);
+      const double exact = S_a * S_b * delta / (S_a + S_b);
+      std::cout << "r_e " << r_e << " Ohm m^2: exchange " << I_a
+                << " A/m, linear series " << exact << std::endl;
+      CHECK(I_a == Approx(exact).epsilon(1e-4));
+      CHECK(chem.cell_voltage() - 1.8 ==
+            Approx(S_b * delta / (S_a + S_b)).epsilon(1e-4));
+      const auto I = chem.particle_currents();
+      REQUIRE(I.size() == 2);
+      CHECK(I[0] + I[1] == Approx(0.).margin(1e-9 * std::abs(I_a)));
+      CHECK(std::max(I[0], I[1]) == Approx(I_a).epsilon(1e-9));
+    }
+}
+
+TEST_CASE("Two particles behind their own electronic contacts: at rest their "
+          "impedance is that of the two in parallel, under current each "
+          "carries V = phi_s,k + I_k r_e / A_k")
+{
+  // The disks differ in size, so their Li storage per interface area
+  // does too (R / 2): below about 0.1 Hz their impedances per area part.
+  // Behind its own contact each particle is a branch of its own, r_e /
+  // A_k in series with its (R_ct || C_dl) and storage, and the branches
+  // add in parallel; at one shared potential the contact would be one
+  // resistor in series with the particles in parallel, which differs.
+  const double r_e = 0.05; // Ohm m^2
+  const std::vector<double> frequencies = {1e-4, 1e-3, 1., 1e3};
+  std::vector<std::vector<std::complex<double>>> spectra;
+  // both particles in contact, then a alone (b out of contact), then b
+  for (const int out : {-1, 1, 0})
+    {
+      const Parameters p = two_particles(r_e, "0:2.0, 1:1.0");
+      Electrode<2>     electrode(p);
+      auto            &chem   = electrode.chem;
+      const auto       A      = disk_interfaces(chem);
+      const auto       points = chem.interface_points();
+      for (unsigned int k = 0; k < points.size(); ++k)
+        if (out >= 0 && (points[k].position[1] > 0) == bool(out))
+          chem.contact_factors()[k] = 0.;
+      // at rest in the initial, uniform state: every run's kinetics
+      // linearised at zero overpotential
+      spectra.push_back(chem.impedance(frequencies));
+
+      const double current = -0.5 * chem.theoretical_capacity() / 3600.;
+      run_steps(chem, current, 10., 3);
+
+      // which potential is which disk: the one whose current matches
+      std::array<double, 2> I_disk = {{0., 0.}};
+      for (const auto &point : chem.interface_points())
+        I_disk[point.position[1] > 0] += point.current_density * point.JxW;
+      for (double &i : I_disk)
+        i = Utilities::MPI::sum(i, MPI_COMM_WORLD);
+      const auto I = chem.particle_currents();
+      CHECK(I[0] + I[1] == Approx(current).epsilon(1e-9));
+      for (unsigned int k = 0; k < 2; ++k)
+        {
+          const unsigned int disk =
+            std::abs(I[k] - I_disk[0]) < std::abs(I[k] - I_disk[1]) ? 0 : 1;
+          INFO("out " << out << " particle " << k << " disk " << disk);
+          CHECK(I[k] == Approx(I_disk[disk]).epsilon(1e-9).margin(1e-15));
+          if (int(disk) == out)
+            CHECK(I[k] == 0.);
+          else
+            CHECK(chem.cell_voltage() ==
+                  Approx(chem.particle_potential(k) + I[k] * r_e / A[disk])
+                    .epsilon(1e-10));
+        }
+    }
+  // the admittances (per interface area: A / Z) of the two add up
+  for (unsigned int f = 0; f < frequencies.size(); ++f)
+    {
+      const auto parallel = 1. / spectra[1][f] + 1. / spectra[2][f];
+      INFO("frequency " << frequencies[f] << " Hz: Z " << spectra[0][f]
+                        << ", a alone " << spectra[1][f] << ", b alone "
+                        << spectra[2][f]);
+      CHECK(std::abs(1. / spectra[0][f] - parallel) < 1e-6 * std::abs(parallel));
+    }
+  // what makes the test see the difference: at 1e-4 Hz each particle
+  // is a capacitor of its volume (omega R^2 / D = 0.09 for a), so their
+  // reactances stand as (0.8 / 1.2)^2, their storage per interface area
+  // as 0.8 / 1.2
+  const auto storage = [&](const unsigned int run) {
+    return (spectra[run][0] - spectra[run].back()).imag();
+  };
+  CHECK(storage(1) / storage(2) == Approx(std::pow(0.8 / 1.2, 2)).epsilon(0.03));
+}
+
 TEST_CASE("Electronic contact of a porous microsphere: only its outer "
           "surface on the composite, not the electrolyte grown inside")
 {

@@ -45,10 +45,14 @@ namespace ssbsim
    *
    * Unknowns: the Li content theta on particle cells and the electrolyte
    * potential phi_e on electrolyte cells (step-46: one hp::FECollection,
-   * FE_Nothing where a field does not live), plus the particle's electronic
-   * potential phi_s, a single number fixed by the total current. Each Newton
-   * step solves the bordered system [J b; c^T d] by two sparse solves with
-   * the same AMG preconditioner.
+   * FE_Nothing where a field does not live), plus the particles' electronic
+   * potentials: one phi_s for all, fixed by the total current; or, with
+   * several particles behind their own electronic contacts (`Kinetics/
+   * Electronic contact resistance` > 0), one phi_s,k per particle and the
+   * cell voltage V, tied by V = phi_s,k + I_k r_e / a_e,k and sum I_k = I.
+   * Each Newton step solves the bordered system [J B; C^T D] by 1 + (number
+   * of potentials) sparse solves with the same AMG preconditioner and a
+   * small dense one.
    *
    * Hooks for the mechanics: the hydrostatic stress at each particle
    * quadrature point (stress factor on the diffusivity) and the contact
@@ -111,12 +115,43 @@ namespace ssbsim
     /// Cell voltage (V vs Li): the particle's potential phi_s plus the
     /// drop over its electronic contact, I r_e / (A f), at the current of
     /// the last solve_time_step() (zero at rest and without the contact
-    /// resistance).
+    /// resistance); with separate particle potentials the unknown V.
     double
     cell_voltage() const
     {
-      return particle_potential + electronic_drop;
+      return separate_potentials ? cell_potential :
+                                   particle_potentials[0] + electronic_drop;
     }
+
+    /// Number of particles: the face-connected particle regions of the
+    /// mesh (a porous microsphere is one: its grains are sintered into a
+    /// secondary particle that conducts electrons).
+    unsigned int
+    n_particles() const
+    {
+      return particle_count;
+    }
+
+    /// Whether each particle has its own potential (several particles,
+    /// each behind its own electronic contact) or all share one.
+    bool
+    separate_particle_potentials() const
+    {
+      return separate_potentials;
+    }
+
+    /// Electronic potential of particle @p k (V vs Li).
+    double
+    particle_potential(const unsigned int k) const
+    {
+      return particle_potentials[separate_potentials ? k : 0];
+    }
+
+    /// Reaction current of each particle (A, or A/m in 2D; < 0 on
+    /// discharge; side reaction included) at the present state: they sum
+    /// to the cell's current. Collective.
+    std::vector<double>
+    particle_currents() const;
 
     /// Resistance of the electronic contact times the interface area,
     /// r_e A / a_e, a_e the touching area of the faces on the conducting
@@ -376,7 +411,7 @@ namespace ssbsim
     setup_interface();
 
     void
-    assemble(const double time_step, const double current, Assembly &out);
+    assemble(const double time_step, Assembly &out);
 
     /// Side-reaction current density (A/m^2, < 0: cathodic) and its
     /// derivative by phi_s at interface point k (contact factor and
@@ -398,10 +433,46 @@ namespace ssbsim
                        const double       theta,
                        const double       phi_e) const;
 
-    /// Scalar Newton for phi_s with the fields frozen: a cheap predictor
-    /// for the start of a step.
+    /// Newton for the potentials (phi_s, or every phi_s,k and V) with the
+    /// fields frozen: a cheap predictor for the start of a step.
     void
     predict_particle_potential(const double current);
+
+    /// Number of potential unknowns: n_particles() with separate
+    /// potentials, else 1.
+    unsigned int
+    n_potentials() const
+    {
+      return particle_potentials.size();
+    }
+
+    /// Which potential interface face @p face (index into the interface
+    /// face list) sees.
+    unsigned int
+    potential_of(const unsigned int face) const
+    {
+      return separate_potentials ? particle_of_face[face] : 0;
+    }
+
+    /// Electronic conductance a_e,k / r_e of each particle's contact at
+    /// the present contact factors (S, or S/m in 2D). Collective.
+    std::vector<double>
+    electronic_conductances() const;
+
+    /**
+     * The dense part of a Newton step with separate potentials: given
+     * the particles' currents I_k and d I_k / d phi_s,k (d), the coupling
+     * (c_k . J^-1 b_l) (cx) and (c_k . J^-1 (-R)) (cx0), the electronic
+     * conductances G_k and the cell current I, the updates of phi_s,k and,
+     * last, of V.
+     */
+    std::vector<double>
+    potential_update(const std::vector<double>              &currents,
+                     const std::vector<double>              &d,
+                     const std::vector<std::vector<double>> &cx,
+                     const std::vector<double>              &cx0,
+                     const std::vector<double>              &conductance,
+                     const double                            current) const;
 
     /// Calls f(q_index_global, JxW, theta, phi_e) at every interface
     /// quadrature point of the locally owned particle cells.
@@ -435,8 +506,15 @@ namespace ssbsim
     dealii::TrilinosWrappers::MPI::Vector  old_solution;      // owned
     dealii::TrilinosWrappers::MPI::Vector  relevant_solution; // ghosted
     dealii::TrilinosWrappers::MPI::Vector  relevant_old_solution;
-    double                                 particle_potential     = 0;
-    double                                 old_particle_potential = 0;
+    /// phi_s (one) or phi_s,k (separate potentials), V vs Li
+    std::vector<double>                    particle_potentials{0.};
+    std::vector<double>                    old_particle_potentials{0.};
+    double cell_potential     = 0; ///< V, the unknown with separate potentials
+    double old_cell_potential = 0;
+    unsigned int particle_count      = 1;
+    bool         separate_potentials = false;
+    /// particle of each interface face (index into interface_faces)
+    std::vector<unsigned int> particle_of_face;
     double electronic_drop     = 0; ///< V, I r_e / (A f) of the last solve
     double old_electronic_drop = 0; ///< V, of the last accepted step
 
