@@ -259,6 +259,7 @@ namespace ssbsim
     /// an earlier run before it writes anything, and never any other file.
     const char *const run_outputs[] = {"statistics.csv",
                                        "cycles.csv",
+                                       "particles.csv",
                                        "parameters.prm",
                                        "solution.pvd",
                                        "interface.pvd"};

@@ -100,6 +100,15 @@ namespace ssbsim
                     "side_reaction_discharge_mAh_g",
                     "interfacial_resistance_end_discharge_ohm_g",
                     "contact_fraction_end_charge"})
+    , particles_table({"time_s",
+                       "cycle",
+                       "half_cycle",
+                       "step",
+                       "particle",
+                       "current_A",
+                       "potential_V",
+                       "li_content",
+                       "contact_fraction"})
   {
     const std::string microstructure =
       create_geometry(parameters.geometry, triangulation);
@@ -734,6 +743,29 @@ namespace ssbsim
         statistics_table.append_last_row(parameters.output.directory +
                                          "/statistics.csv");
       });
+    if (chem.n_particles() > 1)
+      {
+        const auto currents = chem.particle_currents();
+        const auto contents = chem.particle_li_contents();
+        const auto contacts = chem.particle_contact_fractions();
+        for (unsigned int k = 0; k < chem.n_particles(); ++k)
+          {
+            particles_table.add_row({time,
+                                     double(cycle),
+                                     double(kind),
+                                     double(step),
+                                     double(k),
+                                     currents[k],
+                                     chem.particle_potential(k),
+                                     contents[k],
+                                     contacts[k]});
+            if (output)
+              rank0_output(mpi_communicator, [&]() {
+                particles_table.append_last_row(parameters.output.directory +
+                                                "/particles.csv");
+              });
+          }
+      }
   }
 
   template <int dim>

@@ -299,17 +299,19 @@ namespace ssbsim
 
     // the particles: face-connected particle regions (particle_grains
     // floods them); a porous microsphere's grains are one particle
-    const auto grain = particle_grains(triangulation, parameters.geometry);
-    particle_count   = 1;
-    if (!microsphere)
-      for (const unsigned int g : grain)
-        if (g != numbers::invalid_unsigned_int)
+    particle_of_coarse_cell = particle_grains(triangulation, parameters.geometry);
+    particle_count          = 1;
+    for (unsigned int &g : particle_of_coarse_cell)
+      if (g != numbers::invalid_unsigned_int)
+        {
+          if (microsphere)
+            g = 0;
           particle_count = std::max(particle_count, g + 1);
+        }
     particle_of_face.resize(interface_faces.size());
     for (unsigned int k = 0; k < interface_faces.size(); ++k)
       particle_of_face[k] =
-        microsphere ? 0 :
-                      grain[interface_faces[k].cell->id().get_coarse_cell_id()];
+        particle_of_coarse_cell[interface_faces[k].cell->id().get_coarse_cell_id()];
     separate_potentials =
       particle_count > 1 && parameters.kinetics.electronic_contact_resistance > 0;
     network_area   = Utilities::MPI::sum(std::accumulate(electronic_weight.begin(),
@@ -1219,6 +1221,53 @@ namespace ssbsim
             sum += theta[q] * fe_values.JxW(q);
         }
     return max_li_concentration * Utilities::MPI::sum(sum, mpi_communicator);
+  }
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::particle_li_contents() const
+  {
+    FEValues<dim> fe_values(fe_collection[particle_fe],
+                            cell_quadrature,
+                            update_values | update_JxW_values);
+    std::vector<double> theta(cell_quadrature.size());
+    std::vector<double> li(particle_count, 0.), volume(particle_count, 0.);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->active_fe_index() == particle_fe)
+        {
+          const unsigned int k =
+            particle_of_coarse_cell[cell->id().get_coarse_cell_id()];
+          fe_values.reinit(cell);
+          fe_values[li_content].get_function_values(relevant_solution, theta);
+          for (unsigned int q = 0; q < theta.size(); ++q)
+            {
+              li[k] += theta[q] * fe_values.JxW(q);
+              volume[k] += fe_values.JxW(q);
+            }
+        }
+    Utilities::MPI::sum(li, mpi_communicator, li);
+    Utilities::MPI::sum(volume, mpi_communicator, volume);
+    for (unsigned int k = 0; k < particle_count; ++k)
+      li[k] /= volume[k];
+    return li;
+  }
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::particle_contact_fractions() const
+  {
+    std::vector<double> touching(particle_count, 0.), area(particle_count, 0.);
+    const unsigned int  nq = face_quadrature.size();
+    for_each_interface_point(
+      [&](const unsigned int k, const double JxW, const double, const double) {
+        touching[particle_of_face[k / nq]] += contact_factor[k] * JxW;
+        area[particle_of_face[k / nq]] += JxW;
+      });
+    Utilities::MPI::sum(touching, mpi_communicator, touching);
+    Utilities::MPI::sum(area, mpi_communicator, area);
+    for (unsigned int k = 0; k < particle_count; ++k)
+      touching[k] /= area[k];
+    return touching;
   }
 
   template <int dim>

@@ -49,7 +49,33 @@ grep -q "2 particles, each at its own potential" one_particles.log
 for f in statistics.csv cycles.csv; do
   bash "$here/compare_csv.sh" one_particles/$f two_particles/$f 1e-6
 done
+bash "$here/compare_csv.sh" one_particles/particles.csv two_particles/particles.csv 1e-6
 echo "two particles: 1 and 2 ranks agree ($(wc -l < one_particles/statistics.csv) rows)"
+# particles.csv: at every step the particles' currents add up to the
+# cell's, and the smaller particle (its interface per volume 1.5 times
+# the larger's) runs ahead in Li content while both react
+/usr/bin/python3 - one_particles <<'PY'
+import csv, sys
+d = sys.argv[1]
+cell = {int(r["step"]): float(r["current_A"]) for r in csv.DictReader(open(f"{d}/statistics.csv"))}
+rows = list(csv.DictReader(open(f"{d}/particles.csv")))
+by_step = {}
+for r in rows:
+    by_step.setdefault(int(r["step"]), []).append(r)
+assert set(by_step) == set(cell), "particles.csv and statistics.csv cover different steps"
+for step, rs in by_step.items():
+    assert len(rs) == 2, f"step {step}: {len(rs)} particle rows"
+    total = sum(float(r["current_A"]) for r in rs)
+    scale = max(abs(cell[step]), max(abs(float(r["current_A"])) for r in rs), 1e-300)
+    assert abs(total - cell[step]) <= 1e-8 * scale, f"step {step}: particles {total} A, cell {cell[step]} A"
+# particle 0 is the larger disk (coarse-cell order of the mesh: it comes first)
+discharge = [rs for s, rs in sorted(by_step.items()) if rs[0]["half_cycle"] == "1"]
+half_time = 0.5 * float(discharge[-1][0]["time_s"])
+mid = min(discharge, key=lambda rs: abs(float(rs[0]["time_s"]) - half_time))
+big, small = float(mid[0]["li_content"]), float(mid[1]["li_content"])
+print(f"two particles, mid discharge: Li content {big:.3f} (r 1.2 um) and {small:.3f} (r 0.8 um)")
+assert small > big, "the smaller particle should be ahead"
+PY
 
 # Coupled runs (mechanics with plastic particle, 2D, C/10): the two
 # partitions give different AMG hierarchies, so the Krylov round-off

@@ -197,6 +197,9 @@ namespace ssbsim
     std::unique_ptr<SolutionWriter<dim>>               writer;
     CsvTable                                           statistics_table;
     CsvTable                                           cycles_table;
+    /// with several particles: each particle's current, potential, Li
+    /// content and contact at every step (particles.csv)
+    CsvTable                                           particles_table;
 
     double       time             = 0;
     double       last_time_step   = 0;

@@ -153,6 +153,14 @@ namespace ssbsim
     std::vector<double>
     particle_currents() const;
 
+    /// Mean Li content theta of each particle. Collective.
+    std::vector<double>
+    particle_li_contents() const;
+
+    /// contact_fraction() of each particle's interface. Collective.
+    std::vector<double>
+    particle_contact_fractions() const;
+
     /// Resistance of the electronic contact times the interface area,
     /// r_e A / a_e, a_e the touching area of the faces on the conducting
     /// network: r_e / f for a dense particle (Ohm m^2; infinite when
@@ -513,8 +521,10 @@ namespace ssbsim
     double old_cell_potential = 0;
     unsigned int particle_count      = 1;
     bool         separate_potentials = false;
-    /// particle of each interface face (index into interface_faces)
+    /// particle of each interface face (index into interface_faces) and
+    /// of each coarse cell (invalid_unsigned_int on electrolyte cells)
     std::vector<unsigned int> particle_of_face;
+    std::vector<unsigned int> particle_of_coarse_cell;
     double electronic_drop     = 0; ///< V, I r_e / (A f) of the last solve
     double old_electronic_drop = 0; ///< V, of the last accepted step
 
