@@ -628,6 +628,20 @@ namespace ssbsim
 
   namespace
   {
+    /// Per particle: the sum over the processes of @p numerator over that
+    /// of @p denominator (each process's parts).
+    std::vector<double>
+    ratios_of_sums(std::vector<double>        numerator,
+                   std::vector<double>        denominator,
+                   const MPI_Comm             comm)
+    {
+      Utilities::MPI::sum(numerator, comm, numerator);
+      Utilities::MPI::sum(denominator, comm, denominator);
+      for (unsigned int k = 0; k < numerator.size(); ++k)
+        numerator[k] /= denominator[k];
+      return numerator;
+    }
+
     /// Solves the small dense system A x = b (b is overwritten with x) by
     /// Gaussian elimination with partial pivoting; false if A is singular.
     template <typename T>
@@ -1245,11 +1259,7 @@ namespace ssbsim
               volume[k] += fe_values.JxW(q);
             }
         }
-    Utilities::MPI::sum(li, mpi_communicator, li);
-    Utilities::MPI::sum(volume, mpi_communicator, volume);
-    for (unsigned int k = 0; k < particle_count; ++k)
-      li[k] /= volume[k];
-    return li;
+    return ratios_of_sums(li, volume, mpi_communicator);
   }
 
   template <int dim>
@@ -1263,11 +1273,7 @@ namespace ssbsim
         touching[particle_of_face[k / nq]] += contact_factor[k] * JxW;
         area[particle_of_face[k / nq]] += JxW;
       });
-    Utilities::MPI::sum(touching, mpi_communicator, touching);
-    Utilities::MPI::sum(area, mpi_communicator, area);
-    for (unsigned int k = 0; k < particle_count; ++k)
-      touching[k] /= area[k];
-    return touching;
+    return ratios_of_sums(touching, area, mpi_communicator);
   }
 
   template <int dim>

@@ -918,12 +918,22 @@ TEST_CASE("Two particles behind their own electronic contacts: at rest their "
             std::abs(I[k] - I_disk[0]) < std::abs(I[k] - I_disk[1]) ? 0 : 1;
           INFO("out " << out << " particle " << k << " disk " << disk);
           CHECK(I[k] == Approx(I_disk[disk]).epsilon(1e-9).margin(1e-15));
+          const double contact = chem.particle_contact_fractions()[k];
           if (int(disk) == out)
-            CHECK(I[k] == 0.);
+            {
+              // nothing has reached it: its Li content is the initial one
+              CHECK(I[k] == 0.);
+              CHECK(contact == 0.);
+              CHECK(chem.particle_li_contents()[k] ==
+                    Approx(p.particle.initial_li_content).epsilon(1e-12));
+            }
           else
-            CHECK(chem.cell_voltage() ==
-                  Approx(chem.particle_potential(k) + I[k] * r_e / A[disk])
-                    .epsilon(1e-10));
+            {
+              CHECK(contact == Approx(1.).epsilon(1e-12));
+              CHECK(chem.cell_voltage() ==
+                    Approx(chem.particle_potential(k) + I[k] * r_e / A[disk])
+                      .epsilon(1e-10));
+            }
         }
     }
   // the admittances (per interface area: A / Z) of the two add up
