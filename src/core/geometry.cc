@@ -596,22 +596,49 @@ namespace ssbsim
     return grain;
   }
 
+  namespace
+  {
+    /// Centroid of the locally owned particle cells that @p selected
+    /// accepts, over all processes.
+    template <int dim, typename Selected>
+    Point<dim>
+    centroid_of(const Triangulation<dim> &tria,
+                MPI_Comm                  comm,
+                const Selected           &selected)
+    {
+      Point<dim> sum;
+      double     volume = 0;
+      for (const auto &cell : tria.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->material_id() == ids::particle &&
+            selected(cell))
+          {
+            sum += cell->measure() * cell->center();
+            volume += cell->measure();
+          }
+      volume = Utilities::MPI::sum(volume, comm);
+      for (unsigned int d = 0; d < dim; ++d)
+        sum[d] = Utilities::MPI::sum(sum[d], comm);
+      return sum / volume;
+    }
+  } // namespace
+
   template <int dim>
   Point<dim>
   particle_centre(const Triangulation<dim> &tria, MPI_Comm comm)
   {
-    Point<dim> sum;
-    double     volume = 0;
-    for (const auto &cell : tria.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
-        {
-          sum += cell->measure() * cell->center();
-          volume += cell->measure();
-        }
-    volume = Utilities::MPI::sum(volume, comm);
-    for (unsigned int d = 0; d < dim; ++d)
-      sum[d] = Utilities::MPI::sum(sum[d], comm);
-    return sum / volume;
+    return centroid_of(tria, comm, [](const auto &) { return true; });
+  }
+
+  template <int dim>
+  Point<dim>
+  particle_centre(const Triangulation<dim>        &tria,
+                  MPI_Comm                         comm,
+                  const std::vector<unsigned int> &particle_of_coarse_cell,
+                  const unsigned int               particle)
+  {
+    return centroid_of(tria, comm, [&](const auto &cell) {
+      return particle_of_coarse_cell[cell->id().get_coarse_cell_id()] == particle;
+    });
   }
 
   template std::string
@@ -628,4 +655,10 @@ namespace ssbsim
   particle_centre(const Triangulation<2> &, MPI_Comm);
   template Point<3>
   particle_centre(const Triangulation<3> &, MPI_Comm);
+  template Point<2>
+  particle_centre(const Triangulation<2> &, MPI_Comm,
+                  const std::vector<unsigned int> &, const unsigned int);
+  template Point<3>
+  particle_centre(const Triangulation<3> &, MPI_Comm,
+                  const std::vector<unsigned int> &, const unsigned int);
 } // namespace ssbsim

@@ -240,12 +240,42 @@ namespace ssbsim
         }
     particle_volume = Utilities::MPI::sum(volume, mpi_communicator);
 
-    // the particle's centroid and its extent along +-e_k from there, the
-    // rays of converted_depths()
-    particle_centroid = particle_centre(triangulation, mpi_communicator);
-    particle_extent.assign(2 * dim, 0.);
+    const bool microsphere = parameters.geometry.type ==
+                             parameters::Geometry::Type::porous_microsphere;
+    // the particles: face-connected particle regions (particle_grains
+    // floods them); a porous microsphere's grains are one particle
+    particle_of_coarse_cell = particle_grains(triangulation, parameters.geometry);
+    particle_count          = 1;
+    for (unsigned int &g : particle_of_coarse_cell)
+      if (g != numbers::invalid_unsigned_int)
+        {
+          if (microsphere)
+            g = 0;
+          particle_count = std::max(particle_count, g + 1);
+        }
+
+    // the particle the converted depths are measured in: the largest (the
+    // one the paper images; the only one, mostly)
+    std::vector<double> volumes(particle_count, 0.);
     for (const auto &cell : triangulation.active_cell_iterators())
       if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        volumes[particle_of_coarse_cell[cell->id().get_coarse_cell_id()]] +=
+          cell->measure();
+    Utilities::MPI::sum(volumes, mpi_communicator, volumes);
+    imaged_particle =
+      std::max_element(volumes.begin(), volumes.end()) - volumes.begin();
+    // its centroid and its extent along +-e_k from there, the rays of
+    // converted_depths()
+    particle_centroid =
+      particle_count == 1 ?
+        particle_centre(triangulation, mpi_communicator) :
+        particle_centre(triangulation, mpi_communicator, particle_of_coarse_cell,
+                        imaged_particle);
+    particle_extent.assign(2 * dim, 0.);
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle &&
+          particle_of_coarse_cell[cell->id().get_coarse_cell_id()] ==
+            imaged_particle)
         for (const unsigned int v : cell->vertex_indices())
           for (unsigned int d = 0; d < dim; ++d)
             {
@@ -273,8 +303,6 @@ namespace ssbsim
     // network there: the grains pass electrons on through their own
     // contacts), by the geometry's own rule for its coarse cells.
     electronic_weight.assign(contact_factor.size(), 0.);
-    const bool microsphere = parameters.geometry.type ==
-                             parameters::Geometry::Type::porous_microsphere;
     regions::for_each_interface_face(
       interface_faces, particle_face, electrolyte_face,
       [&](const unsigned int k, const auto &cell, const auto &neighbor) {
@@ -297,17 +325,6 @@ namespace ssbsim
       });
     interface_area = Utilities::MPI::sum(area, mpi_communicator);
 
-    // the particles: face-connected particle regions (particle_grains
-    // floods them); a porous microsphere's grains are one particle
-    particle_of_coarse_cell = particle_grains(triangulation, parameters.geometry);
-    particle_count          = 1;
-    for (unsigned int &g : particle_of_coarse_cell)
-      if (g != numbers::invalid_unsigned_int)
-        {
-          if (microsphere)
-            g = 0;
-          particle_count = std::max(particle_count, g + 1);
-        }
     particle_of_face.resize(interface_faces.size());
     for (unsigned int k = 0; k < interface_faces.size(); ++k)
       particle_of_face[k] =
@@ -1415,7 +1432,9 @@ namespace ssbsim
           for (const auto &hit : hits)
             {
               const auto &cell = hit.second;
-              if (cell->material_id() != ids::particle)
+              if (cell->material_id() != ids::particle ||
+                  particle_of_coarse_cell[cell->id().get_coarse_cell_id()] !=
+                    imaged_particle)
                 continue;
               Point<dim> unit;
               try

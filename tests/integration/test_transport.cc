@@ -904,6 +904,21 @@ TEST_CASE("Two particles behind their own electronic contacts: at rest their "
       const double current = -0.5 * chem.theoretical_capacity() / 3600.;
       run_steps(chem, current, 10., 3);
 
+      // the converted depths are measured in the larger disk (a) alone,
+      // on rays from its centre: nothing when only b reacts, at most a's
+      // radius when a does (rays from the centroid of both would reach
+      // into b)
+      const auto depth =
+        chem.converted_depths(p.particle.initial_li_content + 1e-6);
+      for (unsigned int d = 0; d < 2; ++d)
+        if (out == 0)
+          CHECK(depth[d] == 0.);
+        else
+          {
+            CHECK(depth[d] > 0.);
+            CHECK(depth[d] <= 1.2e-6 * (1 + 1e-9));
+          }
+
       // which potential is which disk: the one whose current matches
       std::array<double, 2> I_disk = {{0., 0.}};
       for (const auto &point : chem.interface_points())

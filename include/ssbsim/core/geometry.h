@@ -70,4 +70,13 @@ namespace ssbsim
   template <int dim>
   dealii::Point<dim>
   particle_centre(const dealii::Triangulation<dim> &tria, MPI_Comm comm);
+
+  /// The centroid of the cells of one particle, @p particle, of those that
+  /// @p particle_of_coarse_cell (indexed by coarse-cell id) numbers.
+  template <int dim>
+  dealii::Point<dim>
+  particle_centre(const dealii::Triangulation<dim>  &tria,
+                  MPI_Comm                           comm,
+                  const std::vector<unsigned int>   &particle_of_coarse_cell,
+                  const unsigned int                 particle);
 } // namespace ssbsim

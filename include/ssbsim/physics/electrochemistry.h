@@ -328,7 +328,8 @@ namespace ssbsim
 
     /**
      * Converted depth along each sample axis (m; z is 0 in 2D): along the
-     * rays from the particle's centroid in +e_k and -e_k, the distance
+     * rays from the particle's centroid (of the largest particle if the
+     * mesh holds several) in +e_k and -e_k, the distance
      * from the particle surface inwards to where the Li content first
      * falls below @p threshold (linear interpolation between 200 samples
      * per ray), the mean of the two rays; the ray's length if it never
@@ -525,6 +526,8 @@ namespace ssbsim
     /// of each coarse cell (invalid_unsigned_int on electrolyte cells)
     std::vector<unsigned int> particle_of_face;
     std::vector<unsigned int> particle_of_coarse_cell;
+    /// the particle converted_depths() measures: the largest
+    unsigned int imaged_particle = 0;
     double electronic_drop     = 0; ///< V, I r_e / (A f) of the last solve
     double old_electronic_drop = 0; ///< V, of the last accepted step
 
