@@ -4,7 +4,9 @@ conversion, contact fraction and interfacial resistance against time.
 
     /usr/bin/python3 examples/first_cycle/plot.py results/fes2_solid_first_cycle
 
-writes voltage_capacity.png and state.png into the results directory.
+writes voltage_capacity.png and state.png into the results directory, and
+with several particles (particles.csv) particles.png: each particle's Li
+content and share of the current against the time.
 """
 import csv
 import sys
@@ -59,6 +61,30 @@ def main(directory):
     fig.tight_layout()
     fig.savefig(directory / "state.png", dpi=150)
     print(f"wrote {directory / 'voltage_capacity.png'} and {directory / 'state.png'}")
+    if (directory / "particles.csv").exists():
+        plot_particles(directory, stats)
+
+
+def plot_particles(directory, stats):
+    """Each particle's Li content and share of the cell's current."""
+    rows = read_csv(directory / "particles.csv")
+    cell = dict(zip(stats["step"], stats["current_A"]))
+    fig, axes = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True)
+    for k in sorted(set(rows["particle"])):
+        idx = [i for i, p in enumerate(rows["particle"]) if p == k]
+        hours = [rows["time_s"][i] / 3600 for i in idx]
+        axes[0].plot(hours, [rows["li_content"][i] for i in idx],
+                     label=f"particle {int(k)}")
+        share = [rows["current_A"][i] / cell[rows["step"][i]]
+                 if cell[rows["step"][i]] != 0 else float("nan") for i in idx]
+        axes[1].plot(hours, share, label=f"particle {int(k)}")
+    axes[0].set_ylabel("Li content $\\theta$")
+    axes[0].legend()
+    axes[1].set_ylabel("share of the cell current")
+    axes[1].set_xlabel("time (h)")
+    fig.tight_layout()
+    fig.savefig(directory / "particles.png", dpi=150)
+    print(f"wrote {directory / 'particles.png'}")
 
 
 if __name__ == "__main__":
