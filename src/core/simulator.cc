@@ -223,9 +223,28 @@ namespace ssbsim
     write_solution();
 
     const auto &op = parameters.operating;
+    // with several particles: each one's Li content and contact, for the
+    // log at the ends of the half cycles
+    const auto particles = [&]() {
+      const auto        &chem = *chemistry;
+      std::ostringstream line;
+      if (chem.n_particles() > 1)
+        {
+          const auto theta   = chem.particle_li_contents();
+          const auto contact = chem.particle_contact_fractions();
+          line << std::setprecision(3) << "Li content";
+          for (unsigned int k = 0; k < theta.size(); ++k)
+            line << (k ? " / " : " ") << theta[k];
+          line << ", contact";
+          for (unsigned int k = 0; k < contact.size(); ++k)
+            line << (k ? " / " : " ") << contact[k];
+        }
+      return line.str();
+    };
     for (unsigned int cycle = 1; cycle <= op.number_of_cycles; ++cycle)
       {
-        const HalfCycle d = run_half_cycle(cycle, discharge);
+        const HalfCycle   d = run_half_cycle(cycle, discharge);
+        const std::string after_discharge = particles();
         if (parameters.impedance.after_discharge)
           write_impedance("cycle" + std::to_string(cycle) + "-discharge");
         if (op.rest_time > 0)
@@ -258,11 +277,16 @@ namespace ssbsim
               << efficiency
               << ", hysteresis " << c.mean_voltage - d.mean_voltage << " V"
               << std::defaultfloat << std::endl;
+        if (chemistry->n_particles() > 1)
+          pcout << "   particles 0-" << chemistry->n_particles() - 1
+                << " at the end of the discharge: " << after_discharge
+                << ";\n   at the end of the charge: " << particles() << std::endl;
       }
     report_timings();
     if (output)
       pcout << "ssbsim: results in " << parameters.output.directory
             << "/ (statistics.csv, cycles.csv"
+            << (chemistry->n_particles() > 1 ? ", particles.csv" : "")
             << (parameters.output.write_solution ?
                   (mechanics ? ", solution.pvd, interface.pvd" : ", solution.pvd") :
                   "")

@@ -46,6 +46,7 @@ particles=("$root/inputs/fes2_two_particles_2d.prm" --set "Mechanics/Enable mech
 "$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" "${particles[@]}" --set "Output/Output directory=one_particles" > one_particles.log
 "$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" "${particles[@]}" --set "Output/Output directory=two_particles" > two_particles.log
 grep -q "2 particles, each at its own potential" one_particles.log
+grep -q "particles 0-1 at the end of the discharge: Li content" one_particles.log
 for f in statistics.csv cycles.csv; do
   bash "$here/compare_csv.sh" one_particles/$f two_particles/$f 1e-6
 done
