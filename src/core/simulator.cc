@@ -228,16 +228,16 @@ namespace ssbsim
     const auto particles = [&]() {
       const auto        &chem = *chemistry;
       std::ostringstream line;
+      const auto  list = [&](const std::vector<double> &values) {
+        for (unsigned int k = 0; k < values.size(); ++k)
+          line << (k ? " / " : " ") << values[k];
+      };
       if (chem.n_particles() > 1)
         {
-          const auto theta   = chem.particle_li_contents();
-          const auto contact = chem.particle_contact_fractions();
           line << std::setprecision(3) << "Li content";
-          for (unsigned int k = 0; k < theta.size(); ++k)
-            line << (k ? " / " : " ") << theta[k];
+          list(chem.particle_li_contents());
           line << ", contact";
-          for (unsigned int k = 0; k < contact.size(); ++k)
-            line << (k ? " / " : " ") << contact[k];
+          list(chem.particle_contact_fractions());
         }
       return line.str();
     };

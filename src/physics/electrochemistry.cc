@@ -24,6 +24,7 @@
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_Vector.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -625,22 +626,35 @@ namespace ssbsim
   }
 
   template <int dim>
-  std::vector<double>
-  Electrochemistry<dim>::particle_currents() const
+  template <typename Group>
+  std::array<std::vector<double>, 2>
+  Electrochemistry<dim>::interface_currents(const unsigned int n_groups,
+                                            const Group       &group_of_face) const
   {
-    std::vector<double> currents(particle_count, 0.);
+    std::vector<double> current(n_groups, 0.), derivative(n_groups, 0.);
     const unsigned int  nq = face_quadrature.size();
     for_each_interface_point([&](const unsigned int k,
                                  const double       JxW,
                                  const double       theta,
                                  const double       phi_e) {
-      currents[particle_of_face[k / nq]] +=
-        (interface_reaction(k, theta, phi_e).current +
-         side_reaction(k, phi_e).current) *
-        JxW;
+      const auto bv = interface_reaction(k, theta, phi_e);
+      const auto sr = side_reaction(k, phi_e);
+      current[group_of_face(k / nq)] += (bv.current + sr.current) * JxW;
+      derivative[group_of_face(k / nq)] +=
+        (bv.d_current_d_eta + sr.d_current_d_eta) * JxW;
     });
-    Utilities::MPI::sum(currents, mpi_communicator, currents);
-    return currents;
+    Utilities::MPI::sum(current, mpi_communicator, current);
+    Utilities::MPI::sum(derivative, mpi_communicator, derivative);
+    return {{current, derivative}};
+  }
+
+  template <int dim>
+  std::vector<double>
+  Electrochemistry<dim>::particle_currents() const
+  {
+    return interface_currents(particle_count, [&](const unsigned int face) {
+      return particle_of_face[face];
+    })[0];
   }
 
   namespace
@@ -657,6 +671,33 @@ namespace ssbsim
       for (unsigned int k = 0; k < numerator.size(); ++k)
         numerator[k] /= denominator[k];
       return numerator;
+    }
+
+    /// Largest absolute value of @p v (0 if empty).
+    double
+    largest_magnitude(const std::vector<double> &v)
+    {
+      double largest = 0;
+      for (const double x : v)
+        largest = std::max(largest, std::abs(x));
+      return largest;
+    }
+
+    /// In the first @p n rows of the small dense system A x = b, a row
+    /// that is all zero belongs to a particle out of every contact:
+    /// nothing fixes its potential and nothing depends on it, so its
+    /// update is set to 0 (A_kk = 1, b_k = 0).
+    template <typename T>
+    void
+    keep_unconstrained(std::vector<std::vector<T>> &A,
+                       std::vector<T>              &b,
+                       const unsigned int           n)
+    {
+      for (unsigned int k = 0; k < n; ++k)
+        if (std::all_of(A[k].begin(), A[k].end(), [](const T &a) {
+              return a == T(0);
+            }))
+          A[k][k] = 1., b[k] = 0.;
     }
 
     /// Solves the small dense system A x = b (b is overwritten with x) by
@@ -722,15 +763,9 @@ namespace ssbsim
         A[n][k] = -conductance[k];
         A[n][n] += conductance[k];
         rhs[n] -= conductance[k] * drop;
-        // a particle out of every contact: nothing fixes its potential,
-        // nothing depends on it; keep it
-        bool empty = true;
-        for (unsigned int l = 0; l <= n; ++l)
-          empty = empty && A[k][l] == 0;
-        if (empty)
-          A[k][k] = 1., rhs[k] = 0.;
       }
     rhs[n] += current;
+    keep_unconstrained(A, rhs, n);
     if (!solve_dense(A, rhs))
       return {};
     return rhs;
@@ -741,25 +776,16 @@ namespace ssbsim
   Electrochemistry<dim>::predict_particle_potential(const double current)
   {
     const unsigned int n_phi = n_potentials();
-    const unsigned int nq    = face_quadrature.size();
     const auto         conductance =
       separate_potentials ? electronic_conductances() : std::vector<double>();
     const std::vector<std::vector<double>> no_coupling(
       n_phi, std::vector<double>(n_phi, 0.));
     for (unsigned int it = 0; it < 50; ++it)
       {
-        std::vector<double> g(n_phi, 0.), dg(n_phi, 0.);
-        for_each_interface_point([&](const unsigned int k,
-                                     const double       JxW,
-                                     const double       theta,
-                                     const double       phi_e) {
-          const auto bv = interface_reaction(k, theta, phi_e);
-          const auto sr = side_reaction(k, phi_e);
-          g[potential_of(k / nq)] += (bv.current + sr.current) * JxW;
-          dg[potential_of(k / nq)] += (bv.d_current_d_eta + sr.d_current_d_eta) * JxW;
-        });
-        Utilities::MPI::sum(g, mpi_communicator, g);
-        Utilities::MPI::sum(dg, mpi_communicator, dg);
+        const auto [g, dg] =
+          interface_currents(n_phi, [&](const unsigned int face) {
+            return potential_of(face);
+          });
         std::vector<double> delta;
         if (!separate_potentials)
           {
@@ -771,9 +797,7 @@ namespace ssbsim
           delta = potential_update(g, dg, no_coupling,
                                    std::vector<double>(n_phi, 0.), conductance,
                                    current);
-        double largest = 0;
-        for (const double x : delta)
-          largest = std::max(largest, std::abs(x));
+        const double largest = largest_magnitude(delta);
         if (delta.empty() || !std::isfinite(largest))
           return;
         const double scale = std::min(1., 0.25 / std::max(largest, 1e-300));
@@ -923,9 +947,7 @@ namespace ssbsim
           x0.add(-delta[g], x[g]); // x0 is now the field update
         update_constraints.distribute(x0);
 
-        double largest = 0;
-        for (const double d : delta)
-          largest = std::max(largest, std::abs(d));
+        const double largest     = largest_magnitude(delta);
         const double update_norm = std::max(x0.linfty_norm(), largest);
         if (!std::isfinite(update_norm) || !std::isfinite(largest))
           {
@@ -1132,13 +1154,8 @@ namespace ssbsim
           {
             A[k][k] += conductance[k];
             response[k] = conductance[k];
-            // a particle out of every contact takes no part
-            bool empty = true;
-            for (const auto &a : A[k])
-              empty = empty && a == 0.;
-            if (empty)
-              A[k][k] = 1.;
           }
+        keep_unconstrained(A, response, n_phi);
         complex admittance = 0;
         if (solve_dense(A, response))
           for (unsigned int k = 0; k < n_phi; ++k)

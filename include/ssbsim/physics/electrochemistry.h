@@ -463,6 +463,14 @@ namespace ssbsim
       return separate_potentials ? particle_of_face[face] : 0;
     }
 
+    /// Reaction current (side reaction included; A, or A/m in 2D) and its
+    /// derivative by phi_s (A/V) summed over the interface faces of each
+    /// group, group_of_face(face) in [0, @p n_groups). Collective.
+    template <typename Group>
+    std::array<std::vector<double>, 2>
+    interface_currents(const unsigned int n_groups,
+                       const Group       &group_of_face) const;
+
     /// Electronic conductance a_e,k / r_e of each particle's contact at
     /// the present contact factors (S, or S/m in 2D). Collective.
     std::vector<double>
