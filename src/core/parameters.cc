@@ -244,6 +244,15 @@ namespace ssbsim
       prm.declare_entry("Stack pressure", "0", Double(0, 1e4),
                         "Pressure on the current-collector face (MPa); used "
                         "when Mechanics/Enable mechanics is true.");
+      prm.declare_entry(
+        "Lateral faces", "symmetry planes",
+        Selection("symmetry planes|free"),
+        "The cell's faces across the stack axis, with mechanics. symmetry "
+        "planes: no normal displacement, the particle's neighbours in a "
+        "composite hold the cell laterally (uniaxial strain under the stack "
+        "pressure); free: traction free, a cell without neighbours that "
+        "bulges sideways (uniaxial stress), an ablation of the lateral "
+        "confinement (doc/model.md).");
       prm.leave_subsection();
     }
 
@@ -259,6 +268,7 @@ namespace ssbsim
       rest_time            = prm.get_double("Rest time");
       maximum_half_cycle_time = prm.get_double("Maximum half cycle time");
       stack_pressure          = prm.get_double("Stack pressure") * 1e6;
+      lateral_faces_free      = prm.get("Lateral faces") == "free";
       contact_cutoff          = prm.get_double("Contact fraction cutoff");
       prm.leave_subsection();
       if (maximum_half_cycle_time == 0)

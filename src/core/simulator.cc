@@ -187,11 +187,10 @@ namespace ssbsim
         materials.f_bar               = m.f_bar;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
-        // Li side held, the other faces symmetry planes, the stack pressure
-        // on the current collector
+        // Li side held, the other faces symmetry planes (or free), the
+        // stack pressure on the current collector
         mechanics->setup(
-          {{ids::li_side, Mechanics<dim>::Support::fixed},
-           {ids::other, Mechanics<dim>::Support::normal_fixed}},
+          Mechanics<dim>::cell_supports(parameters.operating.lateral_faces_free),
           std::pow(chemistry->get_particle_volume(), 1. / dim));
         mechanics->set_pressure(ids::current_collector,
                                 parameters.operating.stack_pressure);

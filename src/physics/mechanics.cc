@@ -88,6 +88,16 @@ namespace ssbsim
   }
 
   template <int dim>
+  std::vector<typename Mechanics<dim>::Support>
+  Mechanics<dim>::cell_supports(const bool lateral_faces_free)
+  {
+    std::vector<Support> supports = {{ids::li_side, Support::fixed}};
+    if (!lateral_faces_free)
+      supports.push_back({ids::other, Support::normal_fixed});
+    return supports;
+  }
+
+  template <int dim>
   void
   Mechanics<dim>::setup(const std::vector<Support> &supports,
                         const double                length_scale)

@@ -812,6 +812,61 @@ TEST_CASE("Cohesive patch test: compression does not interpenetrate or damage")
     }
 }
 
+TEST_CASE("Lateral faces: symmetry planes hold the cell in uniaxial strain, "
+          "free faces leave it in uniaxial stress")
+{
+  // A column of width L (particle below, electrolyte on top, one elastic
+  // material, nu = 0.3) under the stack pressure p on its collector face,
+  // with the cell's supports (Mechanics::cell_supports, as the Simulator
+  // sets them). Far from the held Li side (the top block lies 7 widths
+  // away; the clamp's self-equilibrated disturbance decays within about
+  // one width) the stress is uniform: plane strain with symmetry planes
+  // sigma_xx = -p nu / (1 - nu), sigma_yy = -p; with free faces
+  // sigma_xx = 0. Dead load on the reference area: sigma_yy = -p to the
+  // strain (5e-4).
+  const double L = 1e-6, p = 10e6, nu = 0.3;
+  for (const bool free_faces : {false, true})
+    {
+      parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+      GridGenerator::subdivided_hyper_rectangle(tria, {2, 16},
+                                                Point<2>(0, -7 * L),
+                                                Point<2>(L, L));
+      for (const auto &cell : tria.active_cell_iterators())
+        {
+          cell->set_material_id(cell->center()[1] < 0 ? ids::particle :
+                                                         ids::electrolyte);
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f))
+              {
+                const double y = cell->face(f)->center()[1];
+                cell->face(f)->set_boundary_id(
+                  y < -6.99 * L ? ids::li_side :
+                  y > 0.99 * L  ? ids::current_collector :
+                                  ids::other);
+              }
+        }
+      Mechanics<2>::Materials m;
+      m.pristine = m.converted = m.electrolyte =
+        materials::NeoHookean<2>::from_young_poisson(20e9, nu);
+      m.cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
+      Mechanics<2> mechanics(m, tria, quiet);
+      mechanics.setup(Mechanics<2>::cell_supports(free_faces), L);
+      mechanics.set_pressure(ids::current_collector, p);
+      const auto r = mechanics.solve();
+      REQUIRE(r.converged);
+      mechanics.accept();
+      const auto sigma = mechanics.mean_stress(ids::electrolyte);
+      const double expected_lateral = free_faces ? 0. : -p * nu / (1 - nu);
+      std::cout << "lateral faces " << (free_faces ? "free" : "symmetry planes")
+                << ": sigma_xx " << sigma[0][0] / p << " p (expected "
+                << expected_lateral / p << " p), sigma_yy " << sigma[1][1] / p
+                << " p" << std::endl;
+      CHECK(sigma[0][0] == Approx(expected_lateral).margin(2e-3 * p));
+      CHECK(sigma[1][1] == Approx(-p).margin(2e-3 * p));
+      CHECK(std::abs(sigma[0][1]) < 2e-3 * p);
+    }
+}
+
 TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
           "[friction]")
 {

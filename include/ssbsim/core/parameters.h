@@ -67,6 +67,7 @@ namespace ssbsim
       double       rest_time;             // s
       double       maximum_half_cycle_time; // s
       double       stack_pressure;          // Pa
+      bool         lateral_faces_free;      // false: symmetry planes
       double       contact_cutoff;          // dimensionless, 0: off
 
       static void declare(dealii::ParameterHandler &prm);

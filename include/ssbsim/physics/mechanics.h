@@ -150,6 +150,13 @@ namespace ssbsim
               dealii::parallel::distributed::Triangulation<dim> &tria,
               dealii::ConditionalOStream                        &pcout);
 
+    /// The simulated cell's supports: its Li side (ids::li_side) held, the
+    /// faces across the stack axis (ids::other) symmetry planes or, with
+    /// @p lateral_faces_free, traction free (`Operating conditions/Lateral
+    /// faces`).
+    static std::vector<Support>
+    cell_supports(const bool lateral_faces_free);
+
     /// @p length_scale (m) sets the absolute Newton tolerance on updates.
     void
     setup(const std::vector<Support> &supports, const double length_scale);
