@@ -836,8 +836,10 @@ namespace ssbsim
     // one potential: the series drop over the electronic contact at this
     // contact state (the particle's own solve does not see it: it is
     // outside the cell's unknowns, a resistor between the particle and
-    // the collector)
-    electronic_drop = current / interface_area * electronic_resistance();
+    // the collector); separate potentials carry their drops in V
+    electronic_drop =
+      separate_potentials ? 0. :
+                            current / interface_area * electronic_resistance();
     if (!std::isfinite(electronic_drop)) // nothing touches: no path at all
       electronic_drop =
         current == 0 ? 0. : std::copysign(std::numeric_limits<double>::max(), current);
