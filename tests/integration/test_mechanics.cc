@@ -483,13 +483,15 @@ TEST_CASE("Misfitting sphere in an elastic-perfectly-plastic matrix: plastic zon
 
 namespace
 {
-  /// Particle block [0,L] x [-L,0] under an electrolyte block [0,L] x [0,L];
-  /// boundary ids 10 bottom, 11 top, 0 sides.
+  /// A column from y_bottom to y_top: particle below y = 0, electrolyte
+  /// above; boundary ids @p bottom, @p top and @p lateral on its faces.
   void
-  two_blocks(parallel::distributed::Triangulation<2> &tria, const double L)
+  label_column(parallel::distributed::Triangulation<2> &tria,
+               const double y_bottom, const double y_top,
+               const types::boundary_id bottom, const types::boundary_id top,
+               const types::boundary_id lateral)
   {
-    GridGenerator::subdivided_hyper_rectangle(tria, {2, 4}, Point<2>(0, -L),
-                                              Point<2>(L, L));
+    const double tolerance = 1e-3 * (y_top - y_bottom);
     for (const auto &cell : tria.active_cell_iterators())
       {
         cell->set_material_id(cell->center()[1] < 0 ? ids::particle :
@@ -498,11 +500,21 @@ namespace
           if (cell->at_boundary(f))
             {
               const double y = cell->face(f)->center()[1];
-              cell->face(f)->set_boundary_id(y < -0.99 * L ? 10 :
-                                             y > 0.99 * L  ? 11 :
-                                                             0);
+              cell->face(f)->set_boundary_id(y < y_bottom + tolerance ? bottom :
+                                             y > y_top - tolerance    ? top :
+                                                                        lateral);
             }
       }
+  }
+
+  /// Particle block [0,L] x [-L,0] under an electrolyte block [0,L] x [0,L];
+  /// boundary ids 10 bottom, 11 top, 0 sides.
+  void
+  two_blocks(parallel::distributed::Triangulation<2> &tria, const double L)
+  {
+    GridGenerator::subdivided_hyper_rectangle(tria, {2, 4}, Point<2>(0, -L),
+                                              Point<2>(L, L));
+    label_column(tria, -L, L, 10, 11, 0);
   }
 
   /// Stiff, Poisson-free blocks: the interface takes all the deformation.
@@ -831,20 +843,8 @@ TEST_CASE("Lateral faces: symmetry planes hold the cell in uniaxial strain, "
       GridGenerator::subdivided_hyper_rectangle(tria, {2, 16},
                                                 Point<2>(0, -7 * L),
                                                 Point<2>(L, L));
-      for (const auto &cell : tria.active_cell_iterators())
-        {
-          cell->set_material_id(cell->center()[1] < 0 ? ids::particle :
-                                                         ids::electrolyte);
-          for (const unsigned int f : cell->face_indices())
-            if (cell->at_boundary(f))
-              {
-                const double y = cell->face(f)->center()[1];
-                cell->face(f)->set_boundary_id(
-                  y < -6.99 * L ? ids::li_side :
-                  y > 0.99 * L  ? ids::current_collector :
-                                  ids::other);
-              }
-        }
+      label_column(tria, -7 * L, L, ids::li_side, ids::current_collector,
+                   ids::other);
       Mechanics<2>::Materials m;
       m.pristine = m.converted = m.electrolyte =
         materials::NeoHookean<2>::from_young_poisson(20e9, nu);
