@@ -12,6 +12,7 @@
 #include <array>
 #include <deque>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
@@ -48,11 +49,50 @@ namespace ssbsim
      * direction d the local coordinate goes from the more negative to the
      * more positive layer.
      */
+    /// Manifold of the interface of particle k of a row of boxes (the
+    /// first: ids::interface_sphere; the others after ids::transfinite,
+    /// which all the boxes' cells share).
+    types::manifold_id
+    sphere_manifold_id(const unsigned int k)
+    {
+      return k == 0 ? ids::interface_sphere : ids::transfinite + k;
+    }
+
+    /// Centre of particle k of the row of boxes of 'Particle radii': side
+    /// by side along y, the row centred on y = 0.
+    template <int dim>
+    Point<dim>
+    row_centre(const parameters::Geometry &g, const unsigned int k)
+    {
+      Point<dim> centre;
+      centre[1] = (k - 0.5 * (g.particle_radii.size() - 1.)) * g.box_size;
+      return centre;
+    }
+
+    /// Boundary ids of the box faces by their x: the Li side (beyond the
+    /// separator), the current collector, the rest.
     template <int dim>
     void
-    sphere_in_box_coarse(const parameters::Geometry &g, Triangulation<dim> &tria)
+    label_box_faces(const parameters::Geometry &g, Triangulation<dim> &tria)
     {
-      const double R = g.particle_radius;
+      const double L = g.box_size;
+      for (const auto &cell : tria.active_cell_iterators())
+        for (const unsigned int f : cell->face_indices())
+          if (cell->face(f)->at_boundary())
+            cell->face(f)->set_boundary_id(
+              box_face_id(cell->face(f)->center()[0],
+                          -0.5 * L - g.separator_thickness,
+                          0.5 * L,
+                          1e-8 * L));
+    }
+
+    template <int dim>
+    void
+    sphere_in_box_coarse(const parameters::Geometry &g,
+                         Triangulation<dim>         &tria,
+                         const unsigned int          k = 0)
+    {
+      const double R = g.particle_radii[k];
       const double L = g.box_size;
       // layer half widths measured along a coordinate axis
       const double layer[3] = {0.35 * R, R / std::sqrt(double(dim)), 0.5 * L};
@@ -124,24 +164,40 @@ namespace ssbsim
       tria.create_triangulation(vertices, cells, SubCellData());
 
       for (const auto &cell : tria.active_cell_iterators())
-        {
-          cell->set_all_manifold_ids(ids::transfinite);
-          for (const unsigned int f : cell->face_indices())
-            {
-              if (cell->face(f)->at_boundary())
-                cell->face(f)->set_boundary_id(
-                  box_face_id(cell->face(f)->center()[0],
-                              -0.5 * L - g.separator_thickness,
-                              0.5 * L,
-                              1e-8 * L));
-            }
-        }
+        cell->set_all_manifold_ids(ids::transfinite);
+      label_box_faces(g, tria);
       for (const auto &cell : tria.active_cell_iterators())
         if (cell->material_id() == ids::particle)
           for (const unsigned int f : cell->face_indices())
             if (!cell->at_boundary(f) &&
                 cell->neighbor(f)->material_id() == ids::electrolyte)
-              cell->face(f)->set_all_manifold_ids(ids::interface_sphere);
+              cell->face(f)->set_all_manifold_ids(sphere_manifold_id(k));
+      GridTools::shift(row_centre<dim>(g, k), tria);
+    }
+
+    /// The boxes of 'Particle radii' side by side along y, merged at their
+    /// shared faces (one box: sphere_in_box_coarse).
+    template <int dim>
+    void
+    sphere_row_coarse(const parameters::Geometry &g, Triangulation<dim> &tria)
+    {
+      const unsigned int n = g.particle_radii.size();
+      if (n == 1)
+        {
+          sphere_in_box_coarse(g, tria);
+          return;
+        }
+      std::vector<std::unique_ptr<Triangulation<dim>>> boxes;
+      std::vector<const Triangulation<dim> *>          parts;
+      for (unsigned int k = 0; k < n; ++k)
+        {
+          boxes.push_back(std::make_unique<Triangulation<dim>>());
+          sphere_in_box_coarse(g, *boxes.back(), k);
+          parts.push_back(boxes.back().get());
+        }
+      GridGenerator::merge_triangulations(parts, tria, 1e-8 * g.box_size, true);
+      // the merge keeps the manifold ids, not the boundary ids
+      label_box_faces(g, tria);
     }
 
 
@@ -467,7 +523,7 @@ namespace ssbsim
     switch (geometry.type)
       {
         case parameters::Geometry::Type::sphere_in_box:
-          sphere_in_box_coarse(geometry, coarse);
+          sphere_row_coarse(geometry, coarse);
           what = "parameter 'Geometry/Type' = sphere in box";
           break;
         case parameters::Geometry::Type::porous_microsphere:
@@ -488,7 +544,9 @@ namespace ssbsim
     tria.copy_triangulation(coarse);
     if (geometry.type == parameters::Geometry::Type::sphere_in_box)
       {
-        tria.set_manifold(ids::interface_sphere, SphericalManifold<dim>());
+        for (unsigned int k = 0; k < geometry.particle_radii.size(); ++k)
+          tria.set_manifold(sphere_manifold_id(k),
+                            SphericalManifold<dim>(row_centre<dim>(geometry, k)));
         TransfiniteInterpolationManifold<dim> transfinite;
         transfinite.initialize(tria);
         tria.set_manifold(ids::transfinite, transfinite);

@@ -104,6 +104,14 @@ namespace ssbsim
       prm.declare_entry("Particle radius", "2.5", Double(1e-3, 1e4),
                         "Particle radius (um); for 'porous microsphere' the "
                         "radius of the secondary particle.");
+      prm.declare_entry(
+        "Particle radii", "", List(Double(1e-3, 1e4)),
+        "Several particles for Type = sphere in box: one per box of edge "
+        "'Box size', the boxes side by side across the stack axis (along "
+        "y, centred on y = 0), the particles with these radii (um), each "
+        "at its own potential with the electronic contact "
+        "(doc/model.md, 'Several particles'). Empty: one particle of "
+        "'Particle radius'.");
       prm.declare_entry("Grain radius", "0.5", Double(1e-3, 1e4),
                         "Half the edge of the cubic primary grains of a "
                         "'porous microsphere' (um); rounded so that a whole "
@@ -167,6 +175,12 @@ namespace ssbsim
              (t == "layered")            ? Type::layered :
                                            Type::gmsh_file;
       particle_radius     = prm.get_double("Particle radius") * micrometre;
+      particle_radii.clear();
+      for (const auto &r : dealii::Utilities::split_string_list(prm.get("Particle radii")))
+        particle_radii.push_back(dealii::Utilities::string_to_double(r) * micrometre);
+      const bool several = !particle_radii.empty();
+      if (!several)
+        particle_radii = {particle_radius};
       box_size            = prm.get_double("Box size") * micrometre;
       separator_thickness = prm.get_double("Separator thickness") * micrometre;
       layer_thickness     = prm.get_double("Layer thickness") * micrometre;
@@ -183,12 +197,18 @@ namespace ssbsim
       const std::string box_size_text = prm.get("Box size");
       prm.leave_subsection();
 
+      if (several && type != Type::sphere_in_box)
+        fail("Geometry/Particle radii",
+             "several particles are built for Type = sphere in box only "
+             "(leave it empty; a gmsh file may hold several particles)");
       if ((type == Type::sphere_in_box ||
            type == Type::porous_microsphere) &&
-          box_size < 2.2 * particle_radius)
+          box_size < 2.2 * *std::max_element(particle_radii.begin(),
+                                             particle_radii.end()))
         fail("Geometry/Box size",
-             "must be at least 2.2 x 'Particle radius' so that electrolyte "
-             "surrounds the particle (got " + box_size_text + " um)");
+             "must be at least 2.2 x 'Particle radius' (each of 'Particle "
+             "radii') so that electrolyte surrounds the particle (got " +
+               box_size_text + " um)");
       if (type == Type::porous_microsphere && grain_radius > 0.5 * particle_radius)
         fail("Geometry/Grain radius",
              "must be at most half of 'Particle radius' for Type = porous "

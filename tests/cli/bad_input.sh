@@ -85,6 +85,10 @@ expect "impedance frequencies" "Impedance/Minimum frequency.*Maximum frequency" 
   "$SSBSIM" ok.prm --set "Impedance/Minimum frequency=1e3" --set "Impedance/Maximum frequency=10"
 prm box.prm "subsection Geometry" "  set Particle radius = 5" "  set Box size = 8" "end"
 expect "particle larger than box" "Box size" "$SSBSIM" box.prm
+expect "one of the particle radii larger than the box" "Box size.*Particle radii" \
+  "$SSBSIM" ok.prm --set "Geometry/Particle radii=2.5, 4"
+expect "particle radii for a microsphere" "Geometry/Particle radii.*sphere in box only" \
+  "$SSBSIM" ok.prm --set "Geometry/Type=porous microsphere" --set "Geometry/Particle radii=1, 1"
 prm steps.prm "subsection Time stepping" "  set Initial time step = 1000" "end"
 expect "time steps out of order" "Initial time step" "$SSBSIM" steps.prm
 prm ocv.prm "subsection Kinetics" "  set Discharge open circuit table = 0:2, 0:1" "end"

@@ -821,6 +821,90 @@ namespace
   }
 } // namespace
 
+namespace
+{
+  /// Sphere-in-box cells of 'Particle radii' (empty: one of 'Particle
+  /// radius' 1 um), electrochemistry with the electronic contact.
+  std::string
+  particle_text(const std::string &radii)
+  {
+    return std::string(
+      "subsection Geometry\n set Dimension = 2\n set Global refinements = 1\n"
+      " set Particle radius = 1\n set Particle radii = " + radii +
+      "\n set Box size = 3\n set Separator thickness = 1\nend\n"
+      "subsection Kinetics\n set Electronic contact resistance = 0.005\nend\n"
+      "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
+  }
+
+  Parameters
+  particle_row(const std::string &radii)
+  {
+    return testing::make_parameters(particle_text(radii));
+  }
+} // namespace
+
+TEST_CASE("A row of particles from 'Particle radii': one box each, merged; "
+          "two equal particles behave as one")
+{
+  // Radii 1.2 and 0.8 um: the boxes share their face at y = 0 (merged:
+  // no boundary there), each particle is the single cell's of its radius
+  // shifted (capacities add up exactly).
+  {
+    Electrode<2> row(particle_row("1.2, 0.8"));
+    Electrode<2> a(particle_row("1.2")), b(particle_row("0.8"));
+    REQUIRE(row.chem.n_particles() == 2);
+    CHECK(row.chem.separate_particle_potentials());
+    CHECK(row.chem.theoretical_capacity() ==
+          Approx(a.chem.theoretical_capacity() + b.chem.theoretical_capacity())
+            .epsilon(1e-12));
+    unsigned int inner_boundary_faces = 0;
+    for (const auto &cell : row.tria.active_cell_iterators())
+      for (const unsigned int f : cell->face_indices())
+        if (cell->at_boundary(f) && std::abs(cell->face(f)->center()[1]) < 1e-9)
+          ++inner_boundary_faces;
+    CHECK(inner_boundary_faces == 0);
+  }
+  // Two equal particles side by side: the single cell is symmetric about
+  // y = 0, so the row is two copies of it: each particle carries half the
+  // cell's current at the single cell's voltage, step by step (the step
+  // control sees the same voltages and takes the same steps; nonlinear
+  // kinetics, diffusion and open-circuit curve of the defaults; 10
+  // minutes of discharge, then of charge, at C/10).
+  const std::string limit =
+    "subsection Operating conditions\n set Maximum half cycle time = 600\nend\n"
+    "subsection Output\n set Progress interval = 100000\nend\n";
+  const auto run = [&](const std::string &radii) {
+    auto simulator = std::make_unique<Simulator<2>>(
+      testing::make_parameters(particle_text(radii) + limit), MPI_COMM_WORLD, false);
+    simulator->run();
+    return simulator;
+  };
+  const auto one = run(""), two = run("1, 1");
+  const auto &s1 = one->statistics(), &s2 = two->statistics();
+  REQUIRE(s1.n_rows() == s2.n_rows());
+  double largest_difference = 0;
+  for (std::size_t row = 0; row < s1.n_rows(); ++row)
+    {
+      largest_difference =
+        std::max(largest_difference,
+                 std::abs(s1.value(row, "voltage_V") - s2.value(row, "voltage_V")));
+      CHECK(s2.value(row, "capacity_mAh_g") ==
+            Approx(s1.value(row, "capacity_mAh_g")).epsilon(1e-8).margin(1e-12));
+      CHECK(s2.value(row, "current_A") ==
+            Approx(2 * s1.value(row, "current_A")).epsilon(1e-8).margin(1e-20));
+    }
+  const auto I = two->electrochemistry().particle_currents();
+  REQUIRE(I.size() == 2);
+  const double cell = s2.value(s2.n_rows() - 1, "current_A");
+  std::cout << "row of two equal particles: " << s1.n_rows()
+            << " steps, largest voltage difference to the single cell "
+            << largest_difference << " V; particle currents " << I[0] << ", "
+            << I[1] << " A/m of " << cell << std::endl;
+  CHECK(largest_difference < 1e-8);
+  CHECK(I[0] == Approx(0.5 * cell).epsilon(1e-8));
+  CHECK(I[1] == Approx(0.5 * cell).epsilon(1e-8));
+}
+
 TEST_CASE("Two particles, each behind its own electronic contact: at rest "
           "they exchange Li through R_ct + r_e in series")
 {

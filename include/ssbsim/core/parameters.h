@@ -39,6 +39,9 @@ namespace ssbsim
       unsigned int dimension;
       Type         type;
       double       particle_radius;      // m
+      /// sphere in box: one particle per box, side by side along y (m);
+      /// one entry, 'Particle radius', unless 'Particle radii' is given
+      std::vector<double> particle_radii;
       double       box_size;             // m
       double       separator_thickness;  // m
       double       layer_thickness;      // m
