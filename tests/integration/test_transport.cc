@@ -125,16 +125,20 @@ namespace
   ConditionalOStream quiet(std::cout, false);
 
   /// The mesh of @p p's geometry and the electrochemistry on it, set up
-  /// (@p p must outlive it).
+  /// (it keeps a copy of @p p).
   template <int dim>
   struct Electrode
   {
+    /// a copy: Electrochemistry keeps a reference to its parameters, so
+    /// an Electrode built from a temporary must own them
+    const Parameters                          parameters;
     parallel::distributed::Triangulation<dim> tria;
     Electrochemistry<dim>                     chem;
 
     explicit Electrode(const Parameters &p)
-      : tria(MPI_COMM_WORLD)
-      , chem((create_geometry(p.geometry, tria), p), tria, quiet)
+      : parameters(p)
+      , tria(MPI_COMM_WORLD)
+      , chem((create_geometry(parameters.geometry, tria), parameters), tria, quiet)
     {
       chem.setup();
     }
