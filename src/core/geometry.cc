@@ -37,18 +37,6 @@ namespace ssbsim
                                         elsewhere;
     }
 
-    /**
-     * Coarse mesh of a ball of radius R centred in the cube [-L/2, L/2]^dim:
-     * a central cube of half width a, 2 dim particle cells between it and
-     * the sphere, 2 dim electrolyte cells between the sphere and the box,
-     * and, if the separator is thicker than zero, one electrolyte cell on
-     * the box face x = -L/2 towards the Li side.
-     *
-     * Each shell cell is written so that its local axes run along the global
-     * ones (positive Jacobian without reordering): along the shell
-     * direction d the local coordinate goes from the more negative to the
-     * more positive layer.
-     */
     /// Manifold of the interface of particle k of a row of boxes (the
     /// first: ids::interface_sphere; the others after ids::transfinite,
     /// which all the boxes' cells share).
@@ -86,6 +74,19 @@ namespace ssbsim
                           1e-8 * L));
     }
 
+    /**
+     * Coarse mesh of a ball of radius R (particle k of 'Particle radii')
+     * centred in the cube [-L/2, L/2]^dim, then shifted to row_centre(k):
+     * a central cube of half width a, 2 dim particle cells between it and
+     * the sphere, 2 dim electrolyte cells between the sphere and the box,
+     * and, if the separator is thicker than zero, one electrolyte cell on
+     * the box face x = -L/2 towards the Li side.
+     *
+     * Each shell cell is written so that its local axes run along the global
+     * ones (positive Jacobian without reordering): along the shell
+     * direction d the local coordinate goes from the more negative to the
+     * more positive layer.
+     */
     template <int dim>
     void
     sphere_in_box_coarse(const parameters::Geometry &g,
