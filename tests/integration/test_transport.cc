@@ -129,16 +129,12 @@ namespace
   template <int dim>
   struct Electrode
   {
-    /// a copy: Electrochemistry keeps a reference to its parameters, so
-    /// an Electrode built from a temporary must own them
-    const Parameters                          parameters;
     parallel::distributed::Triangulation<dim> tria;
     Electrochemistry<dim>                     chem;
 
     explicit Electrode(const Parameters &p)
-      : parameters(p)
-      , tria(MPI_COMM_WORLD)
-      , chem((create_geometry(parameters.geometry, tria), parameters), tria, quiet)
+      : tria(MPI_COMM_WORLD)
+      , chem((create_geometry(p.geometry, tria), p), tria, quiet)
     {
       chem.setup();
     }

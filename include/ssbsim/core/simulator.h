@@ -183,7 +183,8 @@ namespace ssbsim
     Timings       timings;
     dealii::Timer run_timer;
 
-    const Parameters                                  &parameters;
+    /// a copy, not a reference: a caller may pass a temporary
+    const Parameters                                   parameters;
     MPI_Comm                                           mpi_communicator;
     const bool                                         output;
     dealii::ConditionalOStream                         pcout;

@@ -503,7 +503,8 @@ namespace ssbsim
       return branch == Branch::discharge ? ocv_discharge : ocv_charge;
     }
 
-    const Parameters                                  &parameters;
+    /// a copy, not a reference: a caller may pass a temporary
+    const Parameters                                   parameters;
     dealii::parallel::distributed::Triangulation<dim> &triangulation;
     dealii::ConditionalOStream                        &pcout;
     MPI_Comm                                           mpi_communicator;
