@@ -46,17 +46,6 @@ namespace ssbsim
       return k == 0 ? ids::interface_sphere : ids::transfinite + k;
     }
 
-    /// Centre of particle k of the row of boxes of 'Particle radii': side
-    /// by side along y, the row centred on y = 0.
-    template <int dim>
-    Point<dim>
-    row_centre(const parameters::Geometry &g, const unsigned int k)
-    {
-      Point<dim> centre;
-      centre[1] = (k - 0.5 * (g.particle_radii.size() - 1.)) * g.box_size;
-      return centre;
-    }
-
     /// Boundary ids of the box faces by their x: the Li side (beyond the
     /// separator), the current collector, the rest.
     template <int dim>
@@ -213,17 +202,21 @@ namespace ssbsim
      * infiltrates from the outside fills them breadth first through
      * faces, up to a fraction 'Pore filling' of them; the rest (the
      * deepest open pores and every closed one) are removed: empty pores,
-     * whose faces get ids::free_surface. Groups of
+     * whose faces get ids::free_surface (label_microsphere_faces). Groups of
      * grains that touch no electrolyte (walled in by empty pores) would
      * float, unreachable by Li: they are removed too. Pyrite grows as
      * cubes, so cubic grains are its habit, not only a meshing choice.
+     * Microsphere k of 'Particle radii' (radius particle_radii[k], seed
+     * 'Random seed' + k) in its box shifted to row_centre(k).
      */
     template <int dim>
     std::string
     porous_microsphere_coarse(const parameters::Geometry &g,
-                              Triangulation<dim>         &tria)
+                              Triangulation<dim>         &tria,
+                              const unsigned int          k_row = 0)
     {
       const double       L = g.box_size;
+      const double       y_shift = row_centre<dim>(g, k_row)[1];
       const unsigned int n =
         std::max(2u, static_cast<unsigned int>(std::lround(L / (2 * g.grain_radius))));
       const double       h = L / n;
@@ -269,17 +262,22 @@ namespace ssbsim
         return p;
       };
 
+      auto shifted = [&](Point<dim> p) {
+        p[1] += y_shift;
+        return p;
+      };
+
       std::vector<State>        state(n_cells, electrolyte);
       std::vector<unsigned int> inside;
       for (unsigned int k = 0; k < n_cells; ++k)
-        if (coords_of(k)[0] >= n_sep && within_microsphere(centre_of(k), g))
+        if (coords_of(k)[0] >= n_sep && microsphere_of(shifted(centre_of(k)), g) == k_row)
           {
             state[k] = grain;
             inside.push_back(k);
           }
       // Fisher-Yates with the raw mt19937 stream (std::shuffle and the
       // distributions are implementation defined; this is reproducible)
-      std::mt19937 random(g.random_seed);
+      std::mt19937 random(g.random_seed + k_row);
       for (unsigned int i = inside.size(); i > 1; --i)
         std::swap(inside[i - 1], inside[random() % i]);
       const unsigned int n_pores = std::lround(g.porosity * inside.size());
@@ -368,7 +366,7 @@ namespace ssbsim
             {
               Point<dim> p;
               p[0] = x[i];
-              p[1] = y[j];
+              p[1] = y[j] + y_shift;
               if (dim == 3)
                 p[dim - 1] = y[kz];
               vertices.push_back(p);
@@ -393,20 +391,6 @@ namespace ssbsim
       GridTools::delete_unused_vertices(vertices, cells, no_subcells);
       tria.create_triangulation(vertices, cells, no_subcells);
 
-      const double x_min = x.front(), x_max = x.back();
-      for (const auto &cell : tria.active_cell_iterators())
-        for (const unsigned int f : cell->face_indices())
-          if (cell->face(f)->at_boundary())
-            {
-              // a boundary face inside the box bounds an empty pore
-              const Point<dim> c      = cell->face(f)->center();
-              bool             on_box = false;
-              for (unsigned int d = 1; d < dim; ++d)
-                on_box |= std::abs(std::abs(c[d]) - 0.5 * L) < 1e-8 * L;
-              cell->face(f)->set_boundary_id(
-                box_face_id(c[0], x_min, x_max, 1e-8 * L,
-                            on_box ? ids::other : ids::free_surface));
-            }
       std::ostringstream line;
       line << "porous microsphere of " << n << "^" << dim << " cells of "
            << h * 1e6 << " um, " << inside.size()
@@ -416,6 +400,59 @@ namespace ssbsim
       if (n_isolated > 0)
         line << ", " << n_isolated << " grains walled in by them removed";
       return line.str();
+    }
+
+    /// Boundary ids of a row of microsphere boxes: the Li side (the
+    /// separator's far face), the current collector, the row's outer box
+    /// faces, and the faces inside it, which bound empty pores.
+    template <int dim>
+    void
+    label_microsphere_faces(const parameters::Geometry &g, Triangulation<dim> &tria)
+    {
+      const double L = g.box_size;
+      const double half_row[3] = {0, 0.5 * L * g.particle_radii.size(), 0.5 * L};
+      for (const auto &cell : tria.active_cell_iterators())
+        for (const unsigned int f : cell->face_indices())
+          if (cell->face(f)->at_boundary())
+            {
+              const Point<dim> c      = cell->face(f)->center();
+              bool             on_box = false;
+              for (unsigned int d = 1; d < dim; ++d)
+                on_box |= std::abs(std::abs(c[d]) - half_row[d]) < 1e-8 * L;
+              cell->face(f)->set_boundary_id(
+                box_face_id(c[0], -0.5 * L - g.separator_thickness, 0.5 * L,
+                            1e-8 * L, on_box ? ids::other : ids::free_surface));
+            }
+    }
+
+    /// The microspheres of 'Particle radii' side by side along y, each in
+    /// its box (porous_microsphere_coarse), merged at the boxes' shared
+    /// faces; their descriptions, one line each.
+    template <int dim>
+    std::string
+    microsphere_row_coarse(const parameters::Geometry &g, Triangulation<dim> &tria)
+    {
+      const unsigned int n = g.particle_radii.size();
+      std::string        description;
+      if (n == 1)
+        description = porous_microsphere_coarse(g, tria);
+      else
+        {
+          std::vector<std::unique_ptr<Triangulation<dim>>> boxes;
+          std::vector<const Triangulation<dim> *>          parts;
+          for (unsigned int k = 0; k < n; ++k)
+            {
+              boxes.push_back(std::make_unique<Triangulation<dim>>());
+              description += (k > 0 ? "\n   " : "") + std::string("microsphere ") +
+                             std::to_string(k) + " (seed " +
+                             std::to_string(g.random_seed + k) + "): " +
+                             porous_microsphere_coarse(g, *boxes.back(), k);
+              parts.push_back(boxes.back().get());
+            }
+          GridGenerator::merge_triangulations(parts, tria, 1e-8 * g.box_size, true);
+        }
+      label_microsphere_faces(g, tria);
+      return description;
     }
 
     template <int dim>
@@ -528,7 +565,7 @@ namespace ssbsim
           what = "parameter 'Geometry/Type' = sphere in box";
           break;
         case parameters::Geometry::Type::porous_microsphere:
-          description = porous_microsphere_coarse(geometry, coarse);
+          description = microsphere_row_coarse(geometry, coarse);
           what = "parameter 'Geometry/Type' = porous microsphere";
           break;
         case parameters::Geometry::Type::layered:

@@ -106,12 +106,13 @@ namespace ssbsim
                         "radius of the secondary particle.");
       prm.declare_entry(
         "Particle radii", "", List(Double(1e-3, 1e4)),
-        "Several particles for Type = sphere in box: one per box of edge "
-        "'Box size', the boxes side by side across the stack axis (along "
-        "y, centred on y = 0), the particles with these radii (um), each "
-        "at its own potential with the electronic contact "
-        "(doc/model.md, 'Several particles'). Empty: one particle of "
-        "'Particle radius'.");
+        "Several particles for Type = sphere in box or porous "
+        "microsphere: one per box of edge 'Box size', the boxes side by "
+        "side across the stack axis (along y, centred on y = 0), the "
+        "particles with these radii (um), each at its own potential with "
+        "the electronic contact (doc/model.md, 'Several particles'); "
+        "microsphere k (from 0) is drawn with 'Random seed' + k. Empty: one "
+        "particle of 'Particle radius'.");
       prm.declare_entry("Grain radius", "0.5", Double(1e-3, 1e4),
                         "Half the edge of the cubic primary grains of a "
                         "'porous microsphere' (um); rounded so that a whole "
@@ -127,7 +128,8 @@ namespace ssbsim
                         "closed pores stay empty.");
       prm.declare_entry("Random seed", "1", Integer(0),
                         "Seed of the pore placement of a 'porous "
-                        "microsphere': same seed, same microstructure.");
+                        "microsphere': same seed, same microstructure (the "
+                        "k-th of 'Particle radii' takes this + k).");
       prm.declare_entry("Box size", "8", Double(1e-3, 1e5),
                         "Edge length of the electrolyte cube around the "
                         "particle (um); for 'layered' the lateral width.");
@@ -197,10 +199,12 @@ namespace ssbsim
       const std::string box_size_text = prm.get("Box size");
       prm.leave_subsection();
 
-      if (several && type != Type::sphere_in_box)
+      if (several && type != Type::sphere_in_box &&
+          type != Type::porous_microsphere)
         fail("Geometry/Particle radii",
-             "several particles are built for Type = sphere in box only "
-             "(leave it empty; a gmsh file may hold several particles)");
+             "several particles are built for Type = sphere in box or "
+             "porous microsphere only (leave it empty; a gmsh file may hold "
+             "several particles)");
       if ((type == Type::sphere_in_box ||
            type == Type::porous_microsphere) &&
           box_size < 2.2 * *std::max_element(particle_radii.begin(),
@@ -209,10 +213,13 @@ namespace ssbsim
              "must be at least 2.2 x 'Particle radius' (each of 'Particle "
              "radii') so that electrolyte surrounds the particle (got " +
                box_size_text + " um)");
-      if (type == Type::porous_microsphere && grain_radius > 0.5 * particle_radius)
+      if (type == Type::porous_microsphere &&
+          grain_radius > 0.5 * *std::min_element(particle_radii.begin(),
+                                                 particle_radii.end()))
         fail("Geometry/Grain radius",
-             "must be at most half of 'Particle radius' for Type = porous "
-             "microsphere (a microsphere of at least a few grains)");
+             "must be at most half of 'Particle radius' (each of 'Particle "
+             "radii') for Type = porous microsphere (a microsphere of at "
+             "least a few grains)");
       if (type == Type::porous_microsphere && separator_thickness <= 0)
         fail("Geometry/Separator thickness",
              "must be > 0 for Type = porous microsphere (the Li side is the "

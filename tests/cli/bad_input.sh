@@ -87,8 +87,10 @@ prm box.prm "subsection Geometry" "  set Particle radius = 5" "  set Box size = 
 expect "particle larger than box" "Box size" "$SSBSIM" box.prm
 expect "one of the particle radii larger than the box" "Box size.*Particle radii" \
   "$SSBSIM" ok.prm --set "Geometry/Particle radii=2.5, 4"
-expect "particle radii for a microsphere" "Geometry/Particle radii.*sphere in box only" \
-  "$SSBSIM" ok.prm --set "Geometry/Type=porous microsphere" --set "Geometry/Particle radii=1, 1"
+expect "particle radii for a layered electrode" "Geometry/Particle radii.*sphere in box or porous microsphere only" \
+  "$SSBSIM" ok.prm --set "Geometry/Type=layered" --set "Geometry/Particle radii=1, 1"
+expect "a microsphere of the row smaller than two grains" "Geometry/Grain radius.*each of 'Particle radii'" \
+  "$SSBSIM" ok.prm --set "Geometry/Type=porous microsphere" --set "Geometry/Particle radii=2.5, 0.8"
 prm steps.prm "subsection Time stepping" "  set Initial time step = 1000" "end"
 expect "time steps out of order" "Initial time step" "$SSBSIM" steps.prm
 prm ocv.prm "subsection Kinetics" "  set Discharge open circuit table = 0:2, 0:1" "end"

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <cmath>
 #include <complex>
 #include <iostream>
@@ -903,6 +904,86 @@ TEST_CASE("A row of particles from 'Particle radii': one box each, merged; "
   CHECK(largest_difference < 1e-8);
   CHECK(I[0] == Approx(0.5 * cell).epsilon(1e-8));
   CHECK(I[1] == Approx(0.5 * cell).epsilon(1e-8));
+}
+
+namespace
+{
+  /// A porous microsphere cell (the in-situ grown scenario's, coarse) or,
+  /// with @p radii, a row of them.
+  Parameters
+  microsphere_row(const std::string &radii, const unsigned int seed)
+  {
+    return testing::make_parameters(
+      "subsection Geometry\n set Dimension = 2\n set Type = porous microsphere\n"
+      " set Particle radius = 2.5\n set Particle radii = " + radii +
+      "\n set Grain radius = 0.5\n set Porosity = 0.3\n set Pore filling = 0.7\n"
+      " set Random seed = " + std::to_string(seed) +
+      "\n set Box size = 8\n set Global refinements = 0\nend\n"
+      "subsection Kinetics\n set Electronic contact resistance = 0.005\nend\n");
+  }
+
+  /// Centres of the coarse cells of @p material_id (rounded to 1 nm), shifted by @p dy.
+  std::set<std::pair<long, long>>
+  coarse_centres(const Triangulation<2> &tria, const types::material_id material_id,
+                 const double dy = 0)
+  {
+    std::set<std::pair<long, long>> centres;
+    for (const auto &cell : tria.cell_iterators_on_level(0))
+      if (cell->material_id() == material_id)
+        centres.emplace(std::lround(cell->center()[0] * 1e9),
+                        std::lround((cell->center()[1] + dy) * 1e9));
+    return centres;
+  }
+} // namespace
+
+TEST_CASE("A row of porous microspheres from 'Particle radii': microsphere k "
+          "is the single one of seed 'Random seed' + k, shifted, and one "
+          "particle behind its own electronic contact")
+{
+  // Seeds 3 and 4 (arrangements that differ): the row's microsphere 0 (y <
+  // 0) is the single cell of seed 3 shifted by -4 um, microsphere 1 that
+  // of seed 4 shifted by +4 um, grain for grain, pore for pore; the
+  // capacities and interface areas add up, each microsphere is one
+  // particle whose electrons come over its outer surface only, as in the
+  // single cells.
+  Electrode<2> row(microsphere_row("2.5, 2.5", 3));
+  Electrode<2> a(microsphere_row("", 3)), b(microsphere_row("", 4));
+  for (const auto material : {ids::particle, ids::electrolyte})
+    {
+      auto expected = coarse_centres(a.tria, material, -4e-6);
+      for (const auto &c : coarse_centres(b.tria, material, 4e-6))
+        expected.insert(c);
+      CHECK((coarse_centres(row.tria, material) == expected));
+    }
+  CHECK_FALSE((coarse_centres(a.tria, ids::particle) ==
+               coarse_centres(b.tria, ids::particle)));
+  const auto free_faces = [](const Triangulation<2> &tria) {
+    unsigned int n = 0;
+    for (const auto &cell : tria.active_cell_iterators())
+      for (const unsigned int f : cell->face_indices())
+        n += cell->at_boundary(f) && cell->face(f)->boundary_id() == ids::free_surface;
+    return n;
+  };
+  CHECK(free_faces(row.tria) == free_faces(a.tria) + free_faces(b.tria));
+  CHECK(free_faces(a.tria) > 0);
+
+  REQUIRE(row.chem.n_particles() == 2);
+  CHECK(a.chem.n_particles() == 1);
+  CHECK(row.chem.separate_particle_potentials());
+  CHECK(row.chem.theoretical_capacity() ==
+        Approx(a.chem.theoretical_capacity() + b.chem.theoretical_capacity())
+          .epsilon(1e-12));
+  const auto A = disk_interfaces(row.chem);
+  CHECK(A[0] == Approx(a.chem.get_interface_area()).epsilon(1e-12));
+  CHECK(A[1] == Approx(b.chem.get_interface_area()).epsilon(1e-12));
+  // the electronic resistance r A / a_e over the whole interface A: the
+  // touching network a_e of the row is the single cells' outer surfaces
+  const double r = 0.005;
+  const double network_a = r * A[0] / a.chem.electronic_resistance(),
+               network_b = r * A[1] / b.chem.electronic_resistance();
+  CHECK(network_a < 0.9 * A[0]); // the grown interfaces inside carry no electrons
+  CHECK(row.chem.electronic_resistance() ==
+        Approx(r * (A[0] + A[1]) / (network_a + network_b)).epsilon(1e-12));
 }
 
 TEST_CASE("Two particles, each behind its own electronic contact: at rest "

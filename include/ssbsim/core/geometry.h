@@ -5,6 +5,7 @@
 
 #include <ssbsim/core/parameters.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -50,19 +51,51 @@ namespace ssbsim
   particle_grains(const dealii::Triangulation<dim> &tria,
                   const parameters::Geometry       &geometry);
 
+  /// Centre of particle k of the row of boxes of 'Particle radii' (sphere
+  /// in box or porous microsphere): side by side along y, the row centred
+  /// on y = 0; one particle sits at the origin.
+  template <int dim>
+  inline dealii::Point<dim>
+  row_centre(const parameters::Geometry &geometry, const unsigned int k)
+  {
+    dealii::Point<dim> centre;
+    centre[1] = (k - 0.5 * (geometry.particle_radii.size() - 1.)) * geometry.box_size;
+    return centre;
+  }
+
   /**
-   * Whether a coarse cell of a porous microsphere, whose centre is
-   * @p coarse_centre, lies inside the microsphere (a grain, a pore, or
-   * electrolyte grown into a pore) and not in the surrounding composite.
-   * The rule the geometry builds the microsphere by, and the one the
-   * physics reads it back with (the composite's carbon lies only outside).
+   * The porous microsphere of the row (0, 1, ...) inside which a coarse
+   * cell whose centre is @p coarse_centre lies (a grain, a pore, or
+   * electrolyte grown into a pore), numbers::invalid_unsigned_int if it
+   * lies in the surrounding composite. The rule the geometry builds the
+   * microspheres by, and the one the physics reads them back with (the
+   * composite's carbon lies only outside; each microsphere is one
+   * particle, its grains at one potential).
    */
+  template <int dim>
+  inline unsigned int
+  microsphere_of(const dealii::Point<dim>   &coarse_centre,
+                 const parameters::Geometry &geometry)
+  {
+    const auto   n = geometry.particle_radii.size();
+    const double s = coarse_centre[1] / geometry.box_size + 0.5 * (n - 1.);
+    if (s < -0.5 || s >= n - 0.5)
+      return dealii::numbers::invalid_unsigned_int;
+    const auto k = static_cast<unsigned int>(std::lround(s));
+    return coarse_centre.distance(row_centre<dim>(geometry, k)) <
+               geometry.particle_radii[k] ?
+             k :
+             dealii::numbers::invalid_unsigned_int;
+  }
+
+  /// Whether a coarse cell lies inside any microsphere (microsphere_of).
   template <int dim>
   inline bool
   within_microsphere(const dealii::Point<dim>   &coarse_centre,
                      const parameters::Geometry &geometry)
   {
-    return coarse_centre.norm() < geometry.particle_radius;
+    return microsphere_of(coarse_centre, geometry) !=
+           dealii::numbers::invalid_unsigned_int;
   }
 
   /// The particle's centre: where the built-in sphere sits, else the
