@@ -44,18 +44,14 @@ def seed_row(run):
     n = len(c.get("cycle", []))
     q = [run.cycle_value("discharge_capacity_mAh_g", k) for k in range(1, n + 1)]
     f = [run.cycle_value("contact_fraction_end_discharge", k) for k in range(1, n + 1)]
-    s = run.stats
     # electronic contact at the end of each charge and the first voltage
     # of the discharge that follows
     restart = []
     for k in range(1, n + 1):
-        charge = [i for i in range(len(s["time_s"]))
-                  if int(s["cycle"][i]) == k and int(s["half_cycle"][i]) == 2]
-        after = [i for i in range(len(s["time_s"]))
-                 if int(s["cycle"][i]) == k + 1 and int(s["half_cycle"][i]) == 1]
+        charge = run.half_cycle(k, 2)["electronic_contact_fraction"]
+        after = run.half_cycle(k + 1, 1)["voltage_V"]
         if charge:
-            restart.append((s["electronic_contact_fraction"][charge[-1]],
-                            s["voltage_V"][after[0]] if after else None))
+            restart.append((charge[-1], after[0] if after else None))
     alive = [v > ALIVE * q[0] for v in q] if q and q[0] else []
     deviation = max(abs(f[0] / v - 1) if v > 0 else float("inf") for v in f) if f else None
     return q, f, restart, alive, deviation

@@ -46,21 +46,58 @@ namespace ssbsim
       return k == 0 ? ids::interface_sphere : ids::transfinite + k;
     }
 
-    /// Boundary ids of the box faces by their x: the Li side (beyond the
-    /// separator), the current collector, the rest.
+    /// Boundary ids of a row of boxes of 'Particle radii' (row_centre): by
+    /// their x the Li side (beyond the separator) and the current
+    /// collector; the row's other outer faces; and the boundary faces
+    /// inside the row, which bound the empty pores of a porous microsphere
+    /// (a sphere in box has none).
     template <int dim>
     void
     label_box_faces(const parameters::Geometry &g, Triangulation<dim> &tria)
     {
       const double L = g.box_size;
+      const double half_row[3] = {0, 0.5 * L * g.particle_radii.size(), 0.5 * L};
       for (const auto &cell : tria.active_cell_iterators())
         for (const unsigned int f : cell->face_indices())
           if (cell->face(f)->at_boundary())
-            cell->face(f)->set_boundary_id(
-              box_face_id(cell->face(f)->center()[0],
-                          -0.5 * L - g.separator_thickness,
-                          0.5 * L,
-                          1e-8 * L));
+            {
+              const Point<dim> c      = cell->face(f)->center();
+              bool             on_box = false;
+              for (unsigned int d = 1; d < dim; ++d)
+                on_box |= std::abs(std::abs(c[d]) - half_row[d]) < 1e-8 * L;
+              cell->face(f)->set_boundary_id(
+                box_face_id(c[0], -0.5 * L - g.separator_thickness, 0.5 * L,
+                            1e-8 * L, on_box ? ids::other : ids::free_surface));
+            }
+    }
+
+    /// The boxes of 'Particle radii' side by side along y, box k built by
+    /// build_box(k, box) around its particle at row_centre(k), merged at
+    /// their shared faces (one box: built in place), then labelled
+    /// (label_box_faces: the merge keeps the manifold ids, not the
+    /// boundary ids).
+    template <int dim, typename BuildBox>
+    void
+    box_row_coarse(const parameters::Geometry &g,
+                   Triangulation<dim>         &tria,
+                   const BuildBox             &build_box)
+    {
+      const unsigned int n = g.particle_radii.size();
+      if (n == 1)
+        build_box(0, tria);
+      else
+        {
+          std::vector<std::unique_ptr<Triangulation<dim>>> boxes;
+          std::vector<const Triangulation<dim> *>          parts;
+          for (unsigned int k = 0; k < n; ++k)
+            {
+              boxes.push_back(std::make_unique<Triangulation<dim>>());
+              build_box(k, *boxes.back());
+              parts.push_back(boxes.back().get());
+            }
+          GridGenerator::merge_triangulations(parts, tria, 1e-8 * g.box_size, true);
+        }
+      label_box_faces(g, tria);
     }
 
     /**
@@ -155,7 +192,6 @@ namespace ssbsim
 
       for (const auto &cell : tria.active_cell_iterators())
         cell->set_all_manifold_ids(ids::transfinite);
-      label_box_faces(g, tria);
       for (const auto &cell : tria.active_cell_iterators())
         if (cell->material_id() == ids::particle)
           for (const unsigned int f : cell->face_indices())
@@ -165,29 +201,14 @@ namespace ssbsim
       GridTools::shift(row_centre<dim>(g, k), tria);
     }
 
-    /// The boxes of 'Particle radii' side by side along y, merged at their
-    /// shared faces (one box: sphere_in_box_coarse).
+    /// The spheres in boxes of 'Particle radii' side by side along y.
     template <int dim>
     void
     sphere_row_coarse(const parameters::Geometry &g, Triangulation<dim> &tria)
     {
-      const unsigned int n = g.particle_radii.size();
-      if (n == 1)
-        {
-          sphere_in_box_coarse(g, tria);
-          return;
-        }
-      std::vector<std::unique_ptr<Triangulation<dim>>> boxes;
-      std::vector<const Triangulation<dim> *>          parts;
-      for (unsigned int k = 0; k < n; ++k)
-        {
-          boxes.push_back(std::make_unique<Triangulation<dim>>());
-          sphere_in_box_coarse(g, *boxes.back(), k);
-          parts.push_back(boxes.back().get());
-        }
-      GridGenerator::merge_triangulations(parts, tria, 1e-8 * g.box_size, true);
-      // the merge keeps the manifold ids, not the boundary ids
-      label_box_faces(g, tria);
+      box_row_coarse(g, tria, [&](const unsigned int k, Triangulation<dim> &box) {
+        sphere_in_box_coarse(g, box, k);
+      });
     }
 
 
@@ -202,7 +223,7 @@ namespace ssbsim
      * infiltrates from the outside fills them breadth first through
      * faces, up to a fraction 'Pore filling' of them; the rest (the
      * deepest open pores and every closed one) are removed: empty pores,
-     * whose faces get ids::free_surface (label_microsphere_faces). Groups of
+     * whose faces get ids::free_surface (label_box_faces). Groups of
      * grains that touch no electrolyte (walled in by empty pores) would
      * float, unreachable by Li: they are removed too. Pyrite grows as
      * cubes, so cubic grains are its habit, not only a meshing choice.
@@ -402,56 +423,21 @@ namespace ssbsim
       return line.str();
     }
 
-    /// Boundary ids of a row of microsphere boxes: the Li side (the
-    /// separator's far face), the current collector, the row's outer box
-    /// faces, and the faces inside it, which bound empty pores.
-    template <int dim>
-    void
-    label_microsphere_faces(const parameters::Geometry &g, Triangulation<dim> &tria)
-    {
-      const double L = g.box_size;
-      const double half_row[3] = {0, 0.5 * L * g.particle_radii.size(), 0.5 * L};
-      for (const auto &cell : tria.active_cell_iterators())
-        for (const unsigned int f : cell->face_indices())
-          if (cell->face(f)->at_boundary())
-            {
-              const Point<dim> c      = cell->face(f)->center();
-              bool             on_box = false;
-              for (unsigned int d = 1; d < dim; ++d)
-                on_box |= std::abs(std::abs(c[d]) - half_row[d]) < 1e-8 * L;
-              cell->face(f)->set_boundary_id(
-                box_face_id(c[0], -0.5 * L - g.separator_thickness, 0.5 * L,
-                            1e-8 * L, on_box ? ids::other : ids::free_surface));
-            }
-    }
-
-    /// The microspheres of 'Particle radii' side by side along y, each in
-    /// its box (porous_microsphere_coarse), merged at the boxes' shared
-    /// faces; their descriptions, one line each.
+    /// The porous microspheres of 'Particle radii' side by side along y;
+    /// their descriptions, one line each.
     template <int dim>
     std::string
     microsphere_row_coarse(const parameters::Geometry &g, Triangulation<dim> &tria)
     {
       const unsigned int n = g.particle_radii.size();
       std::string        description;
-      if (n == 1)
-        description = porous_microsphere_coarse(g, tria);
-      else
-        {
-          std::vector<std::unique_ptr<Triangulation<dim>>> boxes;
-          std::vector<const Triangulation<dim> *>          parts;
-          for (unsigned int k = 0; k < n; ++k)
-            {
-              boxes.push_back(std::make_unique<Triangulation<dim>>());
-              description += (k > 0 ? "\n   " : "") + std::string("microsphere ") +
-                             std::to_string(k) + " (seed " +
-                             std::to_string(g.random_seed + k) + "): " +
-                             porous_microsphere_coarse(g, *boxes.back(), k);
-              parts.push_back(boxes.back().get());
-            }
-          GridGenerator::merge_triangulations(parts, tria, 1e-8 * g.box_size, true);
-        }
-      label_microsphere_faces(g, tria);
+      box_row_coarse(g, tria, [&](const unsigned int k, Triangulation<dim> &box) {
+        const std::string line = porous_microsphere_coarse(g, box, k);
+        description += n == 1 ? line :
+                                (k > 0 ? "\n   " : "") + std::string("microsphere ") +
+                                  std::to_string(k) + " (seed " +
+                                  std::to_string(g.random_seed + k) + "): " + line;
+      });
       return description;
     }
 

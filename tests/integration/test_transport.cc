@@ -126,7 +126,7 @@ namespace
   ConditionalOStream quiet(std::cout, false);
 
   /// The mesh of @p p's geometry and the electrochemistry on it, set up
-  /// (it keeps a copy of @p p).
+  /// (Electrochemistry keeps a copy of @p p).
   template <int dim>
   struct Electrode
   {
