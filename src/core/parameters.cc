@@ -643,6 +643,18 @@ namespace ssbsim
                         Integer(1, 100000),
                         "Krylov iterations per solve before it is declared "
                         "failed (the time step is then cut back).");
+      prm.declare_entry("Linear solver", "automatic",
+                        Selection("automatic|iterative|direct"),
+                        "How the linear systems of the Newton iterations "
+                        "(transport and mechanics) are solved: iterative = "
+                        "Krylov (GMRES, CG) preconditioned by ML AMG (the "
+                        "mechanics with its rigid-body modes), for 3D and "
+                        "large meshes; direct = sparse LU (Amesos KLU, the "
+                        "matrix gathered on one rank), exact, and about 1.3 "
+                        "times faster on the 2D cells of inputs/ (the 2D "
+                        "microsphere's first cycle, benchmarks/"
+                        "linear_solver.sh); automatic = direct in 2D, "
+                        "iterative in 3D.");
       prm.declare_entry("Memory per rank", "0", Double(0, 1e6),
                         "Memory a rank may use (GB); 0: the memory available "
                         "on the node (MemAvailable) shared by its ranks. A "
@@ -660,6 +672,7 @@ namespace ssbsim
       linear_tolerance      = prm.get_double("Linear solver tolerance");
       max_linear_iterations = prm.get_integer("Maximum linear iterations");
       memory_per_rank       = prm.get_double("Memory per rank") * 1e9;
+      linear_solver         = prm.get("Linear solver");
       prm.leave_subsection();
     }
 

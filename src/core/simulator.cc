@@ -184,6 +184,7 @@ namespace ssbsim
         materials.interface_damping   = m.interface_damping;
         materials.linear_tolerance    = m.linear_tolerance;
         materials.keep_preconditioner = m.keep_preconditioner;
+        materials.direct_solver = parameters.solver.direct_linear_solver(dim);
         materials.f_bar               = m.f_bar;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
@@ -843,12 +844,18 @@ namespace ssbsim
           << " " << std::setw(9) << half_cycle_name(kind) << "  V = "
           << std::setprecision(4) << chemistry->cell_voltage() << " V  Q = "
           << std::setprecision(1) << std::setw(6) << capacity
-          << " mAh/g  Newton " << result.newton_iterations << "  linear "
-          << result.linear_iterations;
+          << " mAh/g  Newton " << result.newton_iterations;
+    // Krylov iterations only where there are any (Solver/Linear solver)
+    const bool direct = parameters.solver.direct_linear_solver(dim);
+    if (!direct)
+      pcout << "  linear " << result.linear_iterations;
     if (mechanics)
-      pcout << "  (mechanics: Newton " << result.mechanics_newton_iterations
-            << ", CG " << result.mechanics_linear_iterations << ", coupling "
-            << result.coupling_iterations << ")";
+      {
+        pcout << "  (mechanics: Newton " << result.mechanics_newton_iterations;
+        if (!direct)
+          pcout << ", CG " << result.mechanics_linear_iterations;
+        pcout << ", coupling " << result.coupling_iterations << ")";
+      }
     pcout << std::defaultfloat << std::endl;
   }
 

@@ -879,8 +879,19 @@ namespace ssbsim
             epetra.RightScale(s);
           }
 
+        // sparse LU: factorised once, solved for the residual and each
+        // particle's potential column; else AMG on the preconditioner
+        // matrix and GMRES
+        const bool    direct = parameters.solver.direct_linear_solver(dim);
+        SolverControl direct_control(1, 0);
+        TrilinosWrappers::SolverDirect lu(
+          direct_control,
+          TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
         TrilinosWrappers::PreconditionAMG amg;
-        amg.initialize(preconditioner_matrix, regions::amg_settings());
+        if (direct)
+          lu.initialize(jacobian);
+        else
+          amg.initialize(preconditioner_matrix, regions::amg_settings());
 
         auto solve = [&](const TrilinosWrappers::MPI::Vector &b,
                          TrilinosWrappers::MPI::Vector       &x) {
@@ -890,6 +901,12 @@ namespace ssbsim
           const double norm = scaled_b.l2_norm();
           if (norm == 0)
             return true;
+          if (direct)
+            {
+              lu.solve(x, scaled_b);
+              x.scale(scaling);
+              return std::isfinite(x.l2_norm());
+            }
           SolverControl control(parameters.solver.max_linear_iterations,
                                 parameters.solver.linear_tolerance * norm);
           SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(

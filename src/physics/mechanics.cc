@@ -13,6 +13,7 @@
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
 #include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
 #include <deal.II/numerics/vector_tools.h>
 
 #include <ssbsim/core/geometry.h>
@@ -715,7 +716,30 @@ namespace ssbsim
         residual *= -1.;
         if (it == 1 && !materials.keep_preconditioner)
           amg.reset();
-        for (bool fresh = false; !fresh;)
+        if (materials.direct_solver)
+          {
+            // sparse LU (KLU, the matrix gathered on one rank): exact, and
+            // in 2D faster than AMG-CG, whose iteration counts the
+            // interface's penalty and the plastic tangent drive up
+            update = 0;
+            TrilinosWrappers::SolverDirect direct(
+              control,
+              TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
+            try
+              {
+                direct.solve(matrix, update, residual);
+              }
+            catch (const std::exception &)
+              {
+                update = std::numeric_limits<double>::quiet_NaN();
+              }
+            if (!std::isfinite(update.l2_norm()))
+              {
+                result.failure = "mechanics direct solver failed";
+                return result;
+              }
+          }
+        for (bool fresh = materials.direct_solver; !fresh;)
           {
             fresh = !amg || amg_last_iterations > 2 * amg_first_iterations;
             if (fresh)

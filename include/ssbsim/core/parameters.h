@@ -161,6 +161,16 @@ namespace ssbsim
       double       linear_tolerance;
       unsigned int max_linear_iterations;
       double       memory_per_rank; // bytes; 0: the node's available memory
+      std::string  linear_solver;   // automatic, iterative or direct
+
+      /// whether the Newton systems are solved by sparse LU (else by
+      /// AMG-preconditioned Krylov): "automatic" picks LU in 2D
+      bool
+      direct_linear_solver(const unsigned int dim) const
+      {
+        return linear_solver == "direct" ||
+               (linear_solver == "automatic" && dim == 2);
+      }
 
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);

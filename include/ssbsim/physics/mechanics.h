@@ -118,6 +118,9 @@ namespace ssbsim
       /// keep the ML hierarchy across time steps (else: rebuilt at the
       /// first Newton iteration of each solve)
       bool keep_preconditioner = false;
+      /// sparse direct solve (Amesos KLU) of each Newton system instead
+      /// of AMG-preconditioned CG/GMRES
+      bool direct_solver = false;
       /// true: F-bar (mean dilatation): each quadrature point's volume
       /// change beyond its swelling replaced by its cell's, F_bar = (J_bar
       /// J_sw / J)^(1/dim) F with J_bar = int J dV / int J_sw dV (see
