@@ -650,11 +650,10 @@ namespace ssbsim
                         "Krylov (GMRES, CG) preconditioned by ML AMG (the "
                         "mechanics with its rigid-body modes), for 3D and "
                         "large meshes; direct = sparse LU (Amesos KLU, the "
-                        "matrix gathered on one rank), exact, and about 1.3 "
+                        "matrix gathered on one rank), exact, and 1.1-1.3 "
                         "times faster on the 2D cells of inputs/ (the 2D "
-                        "microsphere's first cycle, benchmarks/"
-                        "linear_solver.sh); automatic = direct in 2D, "
-                        "iterative in 3D.");
+                        "microsphere, benchmarks/linear_solver.sh); "
+                        "automatic = direct in 2D, iterative in 3D.");
       prm.declare_entry("Memory per rank", "0", Double(0, 1e6),
                         "Memory a rank may use (GB); 0: the memory available "
                         "on the node (MemAvailable) shared by its ranks. A "
