@@ -653,7 +653,10 @@ namespace ssbsim
                         "matrix gathered on one rank), exact, and 1.1-1.3 "
                         "times faster on the 2D cells of inputs/ (the 2D "
                         "microsphere, benchmarks/linear_solver.sh); "
-                        "automatic = direct in 2D, iterative in 3D.");
+                        "automatic = direct in 2D, iterative in 3D. A 2D "
+                        "mesh of more than some 1e5 unknowns per field is "
+                        "better solved iteratively: the LU's fill and its "
+                        "one gathering rank grow faster than AMG's cost.");
       prm.declare_entry("Memory per rank", "0", Double(0, 1e6),
                         "Memory a rank may use (GB); 0: the memory available "
                         "on the node (MemAvailable) shared by its ranks. A "
