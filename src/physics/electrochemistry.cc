@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace ssbsim
@@ -888,10 +889,20 @@ namespace ssbsim
           direct_control,
           TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
         TrilinosWrappers::PreconditionAMG amg;
+        bool factorised = true;
         if (direct)
-          lu.initialize(jacobian);
+          try
+            {
+              lu.initialize(jacobian);
+            }
+          catch (const std::exception &)
+            {
+              factorised = false; // a singular Jacobian: cut the step
+            }
         else
           amg.initialize(preconditioner_matrix, regions::amg_settings());
+        // every rank takes the same branch below
+        factorised = Utilities::MPI::min(factorised ? 1 : 0, mpi_communicator) == 1;
 
         auto solve = [&](const TrilinosWrappers::MPI::Vector &b,
                          TrilinosWrappers::MPI::Vector       &x) {
@@ -903,7 +914,17 @@ namespace ssbsim
             return true;
           if (direct)
             {
-              lu.solve(x, scaled_b);
+              if (!factorised)
+                return false;
+              try
+                {
+                  lu.solve(x, scaled_b);
+                }
+              catch (const std::exception &)
+                {
+                  // seen by every rank through the norm below
+                  x = std::numeric_limits<double>::quiet_NaN();
+                }
               x.scale(scaling);
               return std::isfinite(x.l2_norm());
             }
