@@ -6,8 +6,8 @@
 # the output directory (default results/paper-comparison). 2D; about
 # 15 minutes on 2 cores (session 22: solid 360 s, liquid 346 s, the
 # microsphere's five cycles 1054 s; the scenarios run side by side, one
-# rank each; 28 min before the sparse LU became the 2D default). Finished runs are not redone (delete a scenario's directory to
-# redo it).
+# rank each; 28 min before the sparse LU became the 2D default).
+# Finished runs are not redone (delete a scenario's directory to redo it).
 #   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
 set -euo pipefail

@@ -885,9 +885,8 @@ namespace ssbsim
         // matrix and GMRES
         const bool    direct = parameters.solver.direct_linear_solver(dim);
         SolverControl direct_control(1, 0);
-        TrilinosWrappers::SolverDirect lu(
-          direct_control,
-          TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
+        TrilinosWrappers::SolverDirect lu(direct_control,
+                                          regions::direct_settings());
         TrilinosWrappers::PreconditionAMG amg;
         bool factorised = true;
         if (direct)
@@ -1156,7 +1155,7 @@ namespace ssbsim
         block.compress(VectorOperation::insert);
         SolverControl                  control(1, 0);
         TrilinosWrappers::SolverDirect direct(
-          control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
+          control, regions::direct_settings());
         direct.initialize(block);
         // the particles' admittances Y_kl = dI_k / d phi_s,l:
         // d_k delta_kl - c_k . (J + i omega M)^-1 b_l, with c = c_J +

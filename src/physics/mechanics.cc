@@ -722,9 +722,8 @@ namespace ssbsim
             // in 2D faster than AMG-CG, whose iteration counts the
             // interface's penalty and the plastic tangent drive up
             update = 0;
-            TrilinosWrappers::SolverDirect direct(
-              control,
-              TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu"));
+            TrilinosWrappers::SolverDirect direct(control,
+                                                  regions::direct_settings());
             try
               {
                 direct.solve(matrix, update, residual);
@@ -739,40 +738,41 @@ namespace ssbsim
                 return result;
               }
           }
-        for (bool fresh = materials.direct_solver; !fresh;)
-          {
-            fresh = !amg || amg_last_iterations > 2 * amg_first_iterations;
-            if (fresh)
-              {
-                build_preconditioner(use_rigid_body_modes);
-                lap(timings_.preconditioner);
-              }
-            update = 0;
-            try
-              {
-                // sliding friction makes the interface matrix unsymmetric:
-                // GMRES, right-preconditioned so that it measures the true
-                // residual like CG (left preconditioning would measure the
-                // AMG-scaled one, smaller by the stiffness, and stop at once)
-                using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
-                if (symmetric_matrix())
-                  SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(
-                    matrix, update, residual, *amg);
-                else
-                  GMRES(control, GMRES::AdditionalData(100, true))
-                    .solve(matrix, update, residual, *amg);
-                break;
-              }
-            catch (const SolverControl::NoConvergence &)
-              {
-                amg.reset();
-                if (fresh)
-                  {
-                    result.failure = "mechanics linear solver did not converge";
-                    return result;
-                  }
-              }
-          }
+        else
+          for (bool fresh = false; !fresh;)
+            {
+              fresh = !amg || amg_last_iterations > 2 * amg_first_iterations;
+              if (fresh)
+                {
+                  build_preconditioner(use_rigid_body_modes);
+                  lap(timings_.preconditioner);
+                }
+              update = 0;
+              try
+                {
+                  // sliding friction makes the interface matrix unsymmetric:
+                  // GMRES, right-preconditioned so that it measures the true
+                  // residual like CG (left preconditioning would measure the
+                  // AMG-scaled one, smaller by the stiffness, and stop at once)
+                  using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
+                  if (symmetric_matrix())
+                    SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(
+                      matrix, update, residual, *amg);
+                  else
+                    GMRES(control, GMRES::AdditionalData(100, true))
+                      .solve(matrix, update, residual, *amg);
+                  break;
+                }
+              catch (const SolverControl::NoConvergence &)
+                {
+                  amg.reset();
+                  if (fresh)
+                    {
+                      result.failure = "mechanics linear solver did not converge";
+                      return result;
+                    }
+                }
+            }
         lap(timings_.linear_solver);
         result.linear_iterations += control.last_step();
         amg_last_iterations = control.last_step();

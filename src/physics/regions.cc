@@ -69,6 +69,12 @@ namespace ssbsim::regions
     return data;
   }
 
+  TrilinosWrappers::SolverDirect::AdditionalData
+  direct_settings()
+  {
+    return TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Klu");
+  }
+
   template void assign_fe_by_material(DoFHandler<2> &);
   template void assign_fe_by_material(DoFHandler<3> &);
   template std::vector<InterfaceFace<2>> interface_faces(const DoFHandler<2> &);

@@ -2,7 +2,8 @@
 # run.sh CASE [--set ...]: runs tests/regression/CASE.prm and compares
 # statistics.csv and cycles.csv with the reference in tests/regression/CASE/
 # (numdiff, relative 1e-6). Extra arguments go to ssbsim: the same
-# reference must come out of either linear solver (Solver/Linear solver). After an intended change of results, regenerate the reference with
+# reference must come out of either linear solver (Solver/Linear solver).
+# After an intended change of results, regenerate the reference with
 #   build/ssbsim tests/regression/CASE.prm --set "Output/Output directory=tests/regression/CASE"
 # and say why in the commit message.
 set -euo pipefail

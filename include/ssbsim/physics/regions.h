@@ -4,6 +4,7 @@
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
 
 #include <vector>
 
@@ -75,5 +76,10 @@ namespace ssbsim
     /// The ML settings all solvers start from (Q1, smoothed aggregation).
     dealii::TrilinosWrappers::PreconditionAMG::AdditionalData
     amg_settings();
+
+    /// The sparse LU all direct solves use (Amesos KLU; a distributed
+    /// matrix is gathered on one rank).
+    dealii::TrilinosWrappers::SolverDirect::AdditionalData
+    direct_settings();
   } // namespace regions
 } // namespace ssbsim
