@@ -825,6 +825,23 @@ namespace ssbsim
                         "of the cold pressing. LPS: 1900 (nanoindentation, "
                         "McGrogan 2017). 0: a debonded face conducts "
                         "wherever it is closed.");
+      prm.declare_entry("Initially debonded fraction", "0", Double(0, 1),
+                        "Fraction of each particle's interface that starts "
+                        "debonded (fully damaged: it holds in compression "
+                        "and friction, conducts only on its asperities, "
+                        "p / H of its area with Debonded contact hardness "
+                        "H, and carries no tension): the incomplete contact "
+                        "a cold-pressed composite leaves, voids on one side "
+                        "of a particle. The debonded faces are those whose "
+                        "outward normal lies within a cone around "
+                        "'Initially debonded direction', its half angle set "
+                        "so that the cap is this fraction of a disk's (2D) "
+                        "or a sphere's (3D) surface. 0: bonded everywhere.");
+      prm.declare_entry("Initially debonded direction", "0, 1, 0",
+                        List(Double(), 3, 3),
+                        "Axis of the initially debonded cap (three numbers, "
+                        "x, y, z; normalised; in 2D the first two count): "
+                        "0, 1, 0 faces the current collector.");
       prm.declare_entry("Contact factor per face", "true", Bool(),
                         "true: each interface face conducts according to "
                         "the mean gap at its vertices, measured along the "
@@ -961,6 +978,11 @@ namespace ssbsim
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
       contact_hardness    = prm.get_double("Debonded contact hardness") * 1e6;
       contact_per_face    = prm.get_bool("Contact factor per face");
+      initially_debonded_fraction =
+        prm.get_double("Initially debonded fraction");
+      debonded_direction =
+        three_doubles(prm, "Initially debonded direction", "Mechanics/");
+
       geometry_degree     = prm.get_integer("Geometry degree");
       contact_smoothing   = prm.get_double("Interface contact smoothing") * 1e-9;
       interface_viscosity = prm.get_double("Interface viscosity");
@@ -1112,6 +1134,13 @@ namespace ssbsim
       fail("Particle/Orientation",
            "'random per grain' orients the diffusivity only; with an "
            "anisotropic 'Mechanics/Swelling anisotropy' use 'fixed'");
+    const auto &a = mechanics.debonded_direction;
+    if (mechanics.initially_debonded_fraction > 0 &&
+        !(std::hypot(a[0], a[1]) > 0 || (geometry.dimension == 3 && a[2] != 0)))
+      fail("Mechanics/Initially debonded direction",
+           "has no component in the model's plane or space (allowed: three "
+           "numbers, x and y not both 0 in 2D, not all 0 in 3D) while the "
+           "initially debonded fraction is above 0");
     if (electrolyte.liquid && mechanics.enabled &&
         mechanics.residual_stiffness <= 0)
       fail("Mechanics/Interface residual stiffness",

@@ -177,6 +177,9 @@ namespace ssbsim
         materials.closure_gap      = m.closure_gap;
         materials.contact_hardness = m.contact_hardness;
         materials.contact_per_face = m.contact_per_face;
+        materials.initially_debonded_fraction = m.initially_debonded_fraction;
+        for (unsigned int d = 0; d < dim; ++d)
+          materials.debonded_direction[d] = m.debonded_direction[d];
         materials.mapping_degree   = m.geometry_degree;
         materials.interface_viscosity = m.interface_viscosity;
         materials.residual_contact    = m.residual_contact;
@@ -217,6 +220,8 @@ namespace ssbsim
 
     run_timer.restart();
     write_cycles(); // the header: a run stopped early leaves no stale rows
+    if (mechanics)
+      press_pristine_cell();
     typename Electrochemistry<dim>::StepResult initial;
     initial.converged = true;
     record(0, rest, 0., 0., initial);
@@ -686,6 +691,23 @@ namespace ssbsim
     if (mechanics)
       chemistry->hydrostatic_stresses() = pending_stress;
     accepted_stress = chemistry->hydrostatic_stresses();
+  }
+
+  template <int dim>
+  void
+  Simulator<dim>::press_pristine_cell()
+  {
+    const auto m =
+      mechanics->solve(true, parameters.time_stepping.initial_time_step);
+    if (!m.converged)
+      throw std::runtime_error(
+        "the pristine cell under Operating conditions/Stack pressure = " +
+        std::to_string(parameters.operating.stack_pressure / 1e6) +
+        " MPa did not converge before the first step (" + m.failure +
+        "); a lower stack pressure or a finer interface mesh may help");
+    mechanics->accept();
+    chemistry->contact_factors() = mechanics->contact_factors();
+    accepted_contact             = chemistry->contact_factors();
   }
 
   template <int dim>

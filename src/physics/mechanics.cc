@@ -179,6 +179,7 @@ namespace ssbsim
       {});
     trial_plastic_state = plastic_state;
     interface_state.assign(interface_faces.size() * face_quadrature.size(), {});
+    debond_initial_cap();
     trial_interface_state = interface_state;
     accepted_jump.assign(interface_state.size(), Tensor<1, dim>());
     trial_jump = accepted_jump;
@@ -1027,6 +1028,30 @@ namespace ssbsim
         a[f] = materials::contact_factor(gap, materials.closure_gap);
       }
     return a;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::debond_initial_cap()
+  {
+    const double f = materials.initially_debonded_fraction;
+    if (!(f > 0) || materials.interface_intact || materials.wetting_electrolyte)
+      return;
+    const Tensor<1, dim> axis = materials.debonded_direction /
+                                materials.debonded_direction.norm();
+    const double cos_phi = dim == 2 ? std::cos(numbers::PI * f) : 1. - 2. * f;
+    for_each_interface_point([&](const unsigned int k,
+                                 const double,
+                                 const Tensor<1, dim> &,
+                                 const Tensor<1, dim> &normal) {
+      if (normal * axis >= cos_phi)
+        {
+          auto &state          = interface_state[k];
+          state.damage         = 1.;
+          state.viscous_damage = 1.;
+          state.strength_loss  = 1.;
+        }
+    });
   }
 
   template <int dim>

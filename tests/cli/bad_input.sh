@@ -111,6 +111,11 @@ expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/C
 expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
 expect "--set with an empty name" "empty section or parameter name" "$SSBSIM" ok.prm --set "Geometry/Dimension/=2"
 expect "swelling without in-plane share" "Mechanics/Swelling anisotropy.*w_a \+ w_b > 0" "$SSBSIM" ok.prm --set "Mechanics/Swelling anisotropy=0, 0, 1"
+expect "debonded cap off the plane" "Mechanics/Initially debonded direction.*x and y not both 0 in 2D" \
+  "$SSBSIM" ok.prm --set "Mechanics/Initially debonded fraction=0.25" \
+  --set "Mechanics/Initially debonded direction=0, 0, 1"
+expect "debonded fraction above 1" "Initially debonded fraction" \
+  "$SSBSIM" ok.prm --set "Mechanics/Initially debonded fraction=1.5"
 
 prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
 expect "missing mesh file" "Mesh file.*absent.msh" "$SSBSIM" nomesh.prm

@@ -1012,6 +1012,74 @@ TEST_CASE("Asperity contact: a pressed face conducts 1 - d + d p / H as it debon
   CHECK(lowest[reclosed] == Approx(p / H).epsilon(1e-4));
 }
 
+TEST_CASE("Initially debonded cap: the cold-pressed particle's lee side starts "
+          "debonded and conducts on its asperities")
+{
+  // The default 2D disk in its box (level 2: 16 interface faces of 22.5
+  // degrees, vertices at its multiples), a quarter of the interface
+  // debonded around +y and an eighth around the diagonal: caps of half
+  // angle pi f = 45 and 22.5 degrees whose edges fall on vertices, so
+  // exactly 4 and 2 faces start debonded. Unloaded, those conduct nothing
+  // (1 - d = 0, no pressure on the asperities; the residual factor) and
+  // the rest conducts whole; under the stack pressure every debonded
+  // point conducts p / H of its own contact pressure (the bonded ones
+  // slide and debond in part where the load shears them).
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Global refinements = 2\nend\n");
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  const double R = p.geometry.particle_radius, H = 1.9e9, pressure = 200e6;
+  for (const auto &[fraction, direction] :
+       {std::pair<double, Tensor<1, 2>>{0.25, Tensor<1, 2>({0., 2.})},
+        std::pair<double, Tensor<1, 2>>{0.125, Tensor<1, 2>({1., 1.})}})
+    {
+      Mechanics<2>::Materials m;
+      m.pristine    = materials::NeoHookean<2>::from_young_poisson(300e9, 0.16);
+      m.converted   = m.pristine;
+      m.electrolyte = materials::NeoHookean<2>::from_young_poisson(20e9, 0.3);
+      m.contact_hardness            = H;
+      m.contact_per_face            = false;
+      m.initially_debonded_fraction = fraction;
+      m.debonded_direction          = direction;
+      Mechanics<2> mechanics(m, tria, quiet);
+      mechanics.setup(Mechanics<2>::cell_supports(false), R);
+
+      // the interface points are the same in both lists, in one order
+      const auto count = [&](const auto &points, const auto &is) {
+        unsigned int n = 0;
+        for (const auto &point : points)
+          n += is(point);
+        return Utilities::MPI::sum(n, MPI_COMM_WORLD);
+      };
+      const auto   unloaded = mechanics.interface_points();
+      const auto   all      = count(unloaded, [](const auto &) { return true; });
+      const double debonded =
+        count(unloaded, [](const auto &q) { return q.damage == 1.; });
+      CHECK(debonded / all == Approx(fraction).epsilon(1e-12));
+      CHECK(count(unloaded, [](const auto &q) {
+              return (q.damage == 1. && q.contact < 1e-9) ||
+                     (q.damage == 0. && q.contact == 1.);
+            }) == all);
+
+      mechanics.set_pressure(ids::current_collector, pressure);
+      REQUIRE(mechanics.solve().converged);
+      const auto   loaded  = mechanics.interface_points();
+      unsigned int checked = 0;
+      double       highest = 0;
+      for (const auto &q : loaded)
+        if (q.damage == 1.)
+          {
+            CHECK(q.normal_traction < 0);
+            CHECK(q.contact == Approx(std::min(1., -q.normal_traction / H)).epsilon(1e-9));
+            highest = std::max(highest, q.contact);
+            ++checked;
+          }
+      CHECK(Utilities::MPI::sum(checked, MPI_COMM_WORLD) == debonded);
+      // pressed at the order of the stack pressure
+      CHECK(Utilities::MPI::max(highest, MPI_COMM_WORLD) > 0.2 * pressure / H);
+    }
+}
+
 TEST_CASE("Contact along vertex normals: a rigidly rotated particle stays in contact")
 {
   // The default 2D disk in its box (level 2: 16 interface faces, kink

@@ -164,6 +164,14 @@ namespace ssbsim
     void
     accept_step();
 
+    /// The pristine cell pressed: the mechanics solved under the stack
+    /// pressure before any Li moves, its contact handed to the kinetics,
+    /// so that the first row's contact and interfacial resistance are
+    /// those of the cell the first impedance would measure (an
+    /// initially debonded cap conducts only where the load presses it).
+    void
+    press_pristine_cell();
+
     void
     reject_step();
 

@@ -102,6 +102,10 @@ namespace ssbsim
       /// vertex gaps along the vertex normals; false: per quadrature point
       /// from its own gap
       bool contact_per_face = false;
+      /// fraction of the interface that starts debonded (the cap around
+      /// debonded_direction, see setup()); 0: bonded everywhere
+      double                 initially_debonded_fraction = 0;
+      dealii::Tensor<1, dim> debonded_direction;
       /// polynomial degree of the geometry (MappingQ): 2 follows the
       /// curved particle surface, so that faces sliding along it do not
       /// ride over the kinks of a faceted (degree 1) interface
@@ -426,6 +430,17 @@ namespace ssbsim
      */
     void
     setup_vertex_normals();
+
+    /**
+     * The initially debonded cap (Materials::initially_debonded_fraction):
+     * every interface point whose outward particle normal n has
+     * n . a >= cos(phi) with the unit axis a starts fully damaged
+     * (d = d_v = D = 1), phi the half angle of a cap that is the
+     * fraction f of a circle (2D: phi = pi f) or of a sphere (3D:
+     * cos(phi) = 1 - 2 f).
+     */
+    void
+    debond_initial_cap();
 
     /// The Newton matrix is symmetric (CG) unless the interface can damage
     /// or slide.
