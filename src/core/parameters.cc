@@ -825,7 +825,8 @@ namespace ssbsim
                         "of the cold pressing. LPS: 1900 (nanoindentation, "
                         "McGrogan 2017). 0: a debonded face conducts "
                         "wherever it is closed.");
-      prm.declare_entry("Initially debonded fraction", "0", Double(0, 1),
+      prm.declare_entry("Initially debonded fraction", "0",
+                        List(Double(0, 1), 1),
                         "Fraction of each particle's interface that starts "
                         "debonded (fully damaged: it holds in compression "
                         "and friction, conducts only on its asperities, "
@@ -836,12 +837,15 @@ namespace ssbsim
                         "outward normal lies within a cone around "
                         "'Initially debonded direction', its half angle set "
                         "so that the cap is this fraction of a disk's (2D) "
-                        "or a sphere's (3D) surface. 0: bonded everywhere.");
+                        "or a sphere's (3D) surface. One number for every "
+                        "particle, or one per particle of Geometry/Particle "
+                        "radii. 0: bonded everywhere.");
       prm.declare_entry("Initially debonded direction", "0, 1, 0",
                         List(Double(), 3, 3),
                         "Axis of the initially debonded cap (three numbers, "
                         "x, y, z; normalised; in 2D the first two count): "
-                        "0, 1, 0 faces the current collector.");
+                        "the stack axis is x, 1, 0, 0 faces the current "
+                        "collector, 0, 1, 0 a lateral neighbour.");
       prm.declare_entry("Contact factor per face", "true", Bool(),
                         "true: each interface face conducts according to "
                         "the mean gap at its vertices, measured along the "
@@ -978,8 +982,11 @@ namespace ssbsim
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
       contact_hardness    = prm.get_double("Debonded contact hardness") * 1e6;
       contact_per_face    = prm.get_bool("Contact factor per face");
-      initially_debonded_fraction =
-        prm.get_double("Initially debonded fraction");
+      initially_debonded_fraction.clear();
+      for (const auto &f : dealii::Utilities::split_string_list(
+             prm.get("Initially debonded fraction")))
+        initially_debonded_fraction.push_back(
+          dealii::Utilities::string_to_double(f));
       debonded_direction =
         three_doubles(prm, "Initially debonded direction", "Mechanics/");
 
@@ -1134,8 +1141,15 @@ namespace ssbsim
       fail("Particle/Orientation",
            "'random per grain' orients the diffusivity only; with an "
            "anisotropic 'Mechanics/Swelling anisotropy' use 'fixed'");
+    const auto &fractions = mechanics.initially_debonded_fraction;
+    if (fractions.size() != 1 && fractions.size() != geometry.particle_radii.size())
+      fail("Mechanics/Initially debonded fraction",
+           "has " + std::to_string(fractions.size()) +
+             " values for " + std::to_string(geometry.particle_radii.size()) +
+             " particles (allowed: one value for all, or one per particle of "
+             "Geometry/Particle radii)");
     const auto &a = mechanics.debonded_direction;
-    if (mechanics.initially_debonded_fraction > 0 &&
+    if (*std::max_element(fractions.begin(), fractions.end()) > 0 &&
         !(std::hypot(a[0], a[1]) > 0 || (geometry.dimension == 3 && a[2] != 0)))
       fail("Mechanics/Initially debonded direction",
            "has no component in the model's plane or space (allowed: three "

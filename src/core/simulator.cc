@@ -178,6 +178,8 @@ namespace ssbsim
         materials.contact_hardness = m.contact_hardness;
         materials.contact_per_face = m.contact_per_face;
         materials.initially_debonded_fraction = m.initially_debonded_fraction;
+        materials.particle_of_coarse_cell =
+          chemistry->get_particle_of_coarse_cell();
         for (unsigned int d = 0; d < dim; ++d)
           materials.debonded_direction[d] = m.debonded_direction[d];
         materials.mapping_degree   = m.geometry_degree;

@@ -1034,17 +1034,27 @@ namespace ssbsim
   void
   Mechanics<dim>::debond_initial_cap()
   {
-    const double f = materials.initially_debonded_fraction;
-    if (!(f > 0) || materials.interface_intact || materials.wetting_electrolyte)
+    const auto &fractions = materials.initially_debonded_fraction;
+    if (fractions.empty() ||
+        !(*std::max_element(fractions.begin(), fractions.end()) > 0) ||
+        materials.interface_intact || materials.wetting_electrolyte)
       return;
     const Tensor<1, dim> axis = materials.debonded_direction /
                                 materials.debonded_direction.norm();
-    const double cos_phi = dim == 2 ? std::cos(numbers::PI * f) : 1. - 2. * f;
+    const unsigned int nq = face_quadrature.size();
     for_each_interface_point([&](const unsigned int k,
                                  const double,
                                  const Tensor<1, dim> &,
                                  const Tensor<1, dim> &normal) {
-      if (normal * axis >= cos_phi)
+      const auto        &owner = materials.particle_of_coarse_cell;
+      const unsigned int particle =
+        owner.empty() || fractions.size() == 1 ?
+          0 :
+          owner[interface_faces[k / nq].cell->id().get_coarse_cell_id()];
+      AssertIndexRange(particle, fractions.size());
+      const double f       = fractions[particle];
+      const double cos_phi = dim == 2 ? std::cos(numbers::PI * f) : 1. - 2. * f;
+      if (f > 0 && normal * axis >= cos_phi)
         {
           auto &state          = interface_state[k];
           state.damage         = 1.;

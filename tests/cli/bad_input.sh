@@ -116,6 +116,10 @@ expect "debonded cap off the plane" "Mechanics/Initially debonded direction.*x a
   --set "Mechanics/Initially debonded direction=0, 0, 1"
 expect "debonded fraction above 1" "Initially debonded fraction" \
   "$SSBSIM" ok.prm --set "Mechanics/Initially debonded fraction=1.5"
+expect "debonded fractions not one per particle" \
+  "Mechanics/Initially debonded fraction.*has 3 values for 2 particles" \
+  "$SSBSIM" ok.prm --set "Geometry/Particle radii=1, 1" \
+  --set "Mechanics/Initially debonded fraction=0, 0.1, 0.2"
 
 prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
 expect "missing mesh file" "Mesh file.*absent.msh" "$SSBSIM" nomesh.prm

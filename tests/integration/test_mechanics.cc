@@ -1039,7 +1039,7 @@ TEST_CASE("Initially debonded cap: the cold-pressed particle's lee side starts "
       m.electrolyte = materials::NeoHookean<2>::from_young_poisson(20e9, 0.3);
       m.contact_hardness            = H;
       m.contact_per_face            = false;
-      m.initially_debonded_fraction = fraction;
+      m.initially_debonded_fraction = {fraction};
       m.debonded_direction          = direction;
       Mechanics<2> mechanics(m, tria, quiet);
       mechanics.setup(Mechanics<2>::cell_supports(false), R);
@@ -1077,6 +1077,42 @@ TEST_CASE("Initially debonded cap: the cold-pressed particle's lee side starts "
       CHECK(Utilities::MPI::sum(checked, MPI_COMM_WORLD) == debonded);
       // pressed at the order of the stack pressure
       CHECK(Utilities::MPI::max(highest, MPI_COMM_WORLD) > 0.2 * pressure / H);
+    }
+}
+
+TEST_CASE("Initially debonded cap per particle: a row of two disks, the second "
+          "one capped")
+{
+  // Two equal disks side by side ('Particle radii'), each in its own box
+  // at level 2: one fraction for both debonds a quarter of every
+  // interface point, one per particle (0, 0.25) a quarter of the
+  // second's only, i.e. an eighth of all.
+  const Parameters p = testing::make_parameters(
+    "subsection Geometry\n set Dimension = 2\n set Global refinements = 2\n"
+    " set Particle radii = 2.5, 2.5\nend\n");
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  create_geometry(p.geometry, tria);
+  const auto owner = particle_grains(tria, p.geometry);
+  for (const auto &[fractions, expected] :
+       {std::pair<std::vector<double>, double>{{0.25}, 0.25},
+        std::pair<std::vector<double>, double>{{0., 0.25}, 0.125},
+        std::pair<std::vector<double>, double>{{0.25, 0.}, 0.125}})
+    {
+      auto m = stiff_blocks({1e17, 20e6, 30e6, 1., 3., 2.});
+      m.initially_debonded_fraction = fractions;
+      m.debonded_direction          = Tensor<1, 2>({0., 1.});
+      m.particle_of_coarse_cell     = owner;
+      Mechanics<2> mechanics(m, tria, quiet);
+      mechanics.setup(Mechanics<2>::cell_supports(false), p.geometry.particle_radius);
+      unsigned int all = 0, debonded = 0;
+      for (const auto &q : mechanics.interface_points())
+        {
+          ++all;
+          debonded += q.damage == 1.;
+        }
+      all      = Utilities::MPI::sum(all, MPI_COMM_WORLD);
+      debonded = Utilities::MPI::sum(debonded, MPI_COMM_WORLD);
+      CHECK(static_cast<double>(debonded) / all == Approx(expected).epsilon(1e-12));
     }
 }
 

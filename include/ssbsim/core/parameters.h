@@ -204,7 +204,7 @@ namespace ssbsim
       double closure_gap;                            // m
       double contact_hardness;                       // Pa
       bool   contact_per_face;
-      double initially_debonded_fraction;            // of the interface
+      std::vector<double> initially_debonded_fraction; // per particle (or one)
       std::array<double, 3> debonded_direction;      // x, y, z
       unsigned int geometry_degree;
       double contact_smoothing;                      // m

@@ -212,6 +212,14 @@ namespace ssbsim
       return particle_volume;
     }
 
+    /// The particle (from 0) of each coarse cell, by coarse-cell id
+    /// (numbers::invalid_unsigned_int on electrolyte cells).
+    const std::vector<unsigned int> &
+    get_particle_of_coarse_cell() const
+    {
+      return particle_of_coarse_cell;
+    }
+
     double
     get_interface_area() const
     {

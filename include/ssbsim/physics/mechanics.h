@@ -102,10 +102,14 @@ namespace ssbsim
       /// vertex gaps along the vertex normals; false: per quadrature point
       /// from its own gap
       bool contact_per_face = false;
-      /// fraction of the interface that starts debonded (the cap around
-      /// debonded_direction, see setup()); 0: bonded everywhere
-      double                 initially_debonded_fraction = 0;
+      /// fraction of each particle's interface that starts debonded (the
+      /// cap around debonded_direction, see debond_initial_cap()): one
+      /// value for every particle or one per particle; empty or 0: bonded
+      std::vector<double>    initially_debonded_fraction;
       dealii::Tensor<1, dim> debonded_direction;
+      /// particle (from 0) of each coarse cell, by coarse-cell id (as
+      /// Electrochemistry numbers them); empty: one particle
+      std::vector<unsigned int> particle_of_coarse_cell;
       /// polynomial degree of the geometry (MappingQ): 2 follows the
       /// curved particle surface, so that faces sliding along it do not
       /// ride over the kinks of a faceted (degree 1) interface
@@ -432,8 +436,9 @@ namespace ssbsim
     setup_vertex_normals();
 
     /**
-     * The initially debonded cap (Materials::initially_debonded_fraction):
-     * every interface point whose outward particle normal n has
+     * The initially debonded cap (Materials::initially_debonded_fraction,
+     * the fraction f of the point's particle): every interface point
+     * whose outward particle normal n has
      * n . a >= cos(phi) with the unit axis a starts fully damaged
      * (d = d_v = D = 1), phi the half angle of a cap that is the
      * fraction f of a circle (2D: phi = pi f) or of a sphere (3D:
