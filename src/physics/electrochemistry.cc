@@ -211,10 +211,13 @@ namespace ssbsim
                     locally_owned_dofs,
                     dsp,
                     mpi_communicator);
-    preconditioner_matrix.reinit(locally_owned_dofs,
-                                 locally_owned_dofs,
-                                 dsp,
-                                 mpi_communicator);
+    // the AMG's block-diagonal matrix, only where AMG is used (the
+    // sparse LU factorises the Jacobian itself)
+    if (!parameters.solver.direct_linear_solver(dim))
+      preconditioner_matrix.reinit(locally_owned_dofs,
+                                   locally_owned_dofs,
+                                   dsp,
+                                   mpi_communicator);
 
     const unsigned int nq_face = face_quadrature.size();
     contact_factor.assign(interface_faces.size() * nq_face, 1.);
@@ -389,8 +392,10 @@ namespace ssbsim
   void
   Electrochemistry<dim>::assemble(const double time_step, Assembly &out)
   {
-    jacobian              = 0;
-    preconditioner_matrix = 0;
+    const bool with_amg = !parameters.solver.direct_linear_solver(dim);
+    jacobian = 0;
+    if (with_amg)
+      preconditioner_matrix = 0;
     out.residual.reinit(locally_owned_dofs, mpi_communicator);
     const unsigned int n_phi = n_potentials();
     out.d_residual_d_phi_s.resize(n_phi);
@@ -497,9 +502,10 @@ namespace ssbsim
             }
           update_constraints.distribute_local_to_global(
             cell_matrix, cell_residual, dofs, jacobian, out.residual);
-          update_constraints.distribute_local_to_global(cell_matrix,
-                                                        dofs,
-                                                        preconditioner_matrix);
+          if (with_amg)
+            update_constraints.distribute_local_to_global(cell_matrix,
+                                                          dofs,
+                                                          preconditioner_matrix);
         }
 
     // interface: Butler-Volmer, assembled once from the particle side
@@ -587,13 +593,16 @@ namespace ssbsim
           face_matrix, face_residual, face_dofs, jacobian, out.residual);
         // the preconditioner sees each field on its own (block diagonal):
         // AMG then never aggregates theta and phi_e nodes together
-        for (unsigned int m = 0; m < nt; ++m)
-          for (unsigned int l = 0; l < nt; ++l)
-            if ((m < np) != (l < np))
-              face_matrix(m, l) = 0;
-        update_constraints.distribute_local_to_global(face_matrix,
-                                                      face_dofs,
-                                                      preconditioner_matrix);
+        if (with_amg)
+          {
+            for (unsigned int m = 0; m < nt; ++m)
+              for (unsigned int l = 0; l < nt; ++l)
+                if ((m < np) != (l < np))
+                  face_matrix(m, l) = 0;
+            update_constraints.distribute_local_to_global(face_matrix,
+                                                          face_dofs,
+                                                          preconditioner_matrix);
+          }
         update_constraints.distribute_local_to_global(
           face_b, face_dofs, out.d_residual_d_phi_s[potential_of(k)]);
         update_constraints.distribute_local_to_global(
@@ -601,7 +610,8 @@ namespace ssbsim
       });
 
     jacobian.compress(VectorOperation::add);
-    preconditioner_matrix.compress(VectorOperation::add);
+    if (with_amg)
+      preconditioner_matrix.compress(VectorOperation::add);
     out.residual.compress(VectorOperation::add);
     for (unsigned int g = 0; g < n_phi; ++g)
       {
@@ -872,18 +882,19 @@ namespace ssbsim
           }
         scaling.compress(VectorOperation::insert);
         const Epetra_Vector &s = *scaling.trilinos_vector()(0);
+        const bool direct = parameters.solver.direct_linear_solver(dim);
         for (auto *matrix : {&jacobian, &preconditioner_matrix})
-          {
-            auto &epetra =
-              const_cast<Epetra_CrsMatrix &>(matrix->trilinos_matrix());
-            epetra.LeftScale(s);
-            epetra.RightScale(s);
-          }
+          if (matrix == &jacobian || !direct)
+            {
+              auto &epetra =
+                const_cast<Epetra_CrsMatrix &>(matrix->trilinos_matrix());
+              epetra.LeftScale(s);
+              epetra.RightScale(s);
+            }
 
         // sparse LU: factorised once, solved for the residual and each
         // particle's potential column; else AMG on the preconditioner
         // matrix and GMRES
-        const bool    direct = parameters.solver.direct_linear_solver(dim);
         SolverControl direct_control(1, 0);
         TrilinosWrappers::SolverDirect lu(direct_control,
                                           regions::direct_settings());
