@@ -710,6 +710,11 @@ namespace ssbsim
     mechanics->accept();
     chemistry->contact_factors() = mechanics->contact_factors();
     accepted_contact             = chemistry->contact_factors();
+    pcout << "   pristine cell under " << parameters.operating.stack_pressure / 1e6
+          << " MPa: contact fraction " << chemistry->contact_fraction()
+          << ", interfacial resistance "
+          << chemistry->interfacial_resistance() * 1e4 << " ohm cm^2"
+          << std::endl;
   }
 
   template <int dim>
