@@ -982,14 +982,10 @@ namespace ssbsim
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
       contact_hardness    = prm.get_double("Debonded contact hardness") * 1e6;
       contact_per_face    = prm.get_bool("Contact factor per face");
-      initially_debonded_fraction.clear();
-      for (const auto &f : dealii::Utilities::split_string_list(
-             prm.get("Initially debonded fraction")))
-        initially_debonded_fraction.push_back(
-          dealii::Utilities::string_to_double(f));
+      initially_debonded_fraction = dealii::Utilities::string_to_double(
+        dealii::Utilities::split_string_list(prm.get("Initially debonded fraction")));
       debonded_direction =
         three_doubles(prm, "Initially debonded direction", "Mechanics/");
-
       geometry_degree     = prm.get_integer("Geometry degree");
       contact_smoothing   = prm.get_double("Interface contact smoothing") * 1e-9;
       interface_viscosity = prm.get_double("Interface viscosity");

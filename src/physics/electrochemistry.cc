@@ -882,15 +882,15 @@ namespace ssbsim
           }
         scaling.compress(VectorOperation::insert);
         const Epetra_Vector &s = *scaling.trilinos_vector()(0);
+        const auto scale = [&s](TrilinosWrappers::SparseMatrix &matrix) {
+          auto &epetra = const_cast<Epetra_CrsMatrix &>(matrix.trilinos_matrix());
+          epetra.LeftScale(s);
+          epetra.RightScale(s);
+        };
         const bool direct = parameters.solver.direct_linear_solver(dim);
-        for (auto *matrix : {&jacobian, &preconditioner_matrix})
-          if (matrix == &jacobian || !direct)
-            {
-              auto &epetra =
-                const_cast<Epetra_CrsMatrix &>(matrix->trilinos_matrix());
-              epetra.LeftScale(s);
-              epetra.RightScale(s);
-            }
+        scale(jacobian);
+        if (!direct) // the LU does not need the AMG's matrix (assemble())
+          scale(preconditioner_matrix);
 
         // sparse LU: factorised once, solved for the residual and each
         // particle's potential column; else AMG on the preconditioner
