@@ -401,6 +401,42 @@ TEST_CASE("Electrolyte slab: ohmic drop and its Arrhenius temperature scaling")
           .epsilon(1e-7));
 }
 
+TEST_CASE("Sparse LU on a singular Jacobian: the step fails and is not "
+          "kept")
+{
+  // The transport's Newton system is factorised by KLU (the 2D default).
+  // With no electrolyte conductance the rows of the slab's inner
+  // electrolyte nodes are zero: the Jacobian is singular and KLU cannot
+  // factorise it (on 1 and 2 ranks: every rank takes the same branch). The step must come back not converged, with the linear
+  // solver named, instead of throwing or returning a non-finite state,
+  // and rejecting it must leave the accepted state untouched. The same
+  // slab with its conductivity is the control: one step converges.
+  Parameters p = testing::make_parameters(
+    slab_geometry +
+    "subsection Kinetics\n set Discharge open circuit table = 0:1.5, 1:1.5\nend\n"
+    "subsection Solver\n set Linear solver = direct\nend\n");
+  const double dt = 10.; // s
+  {
+    Electrode<2> control(p);
+    const double current = -0.1 * control.chem.theoretical_capacity() / 3600.;
+    const auto   r = control.chem.solve_time_step(dt, current, Branch::discharge);
+    CHECK(r.converged);
+  }
+  p.electrolyte.conductivity = 0.;
+  Electrode<2> electrode(p);
+  auto        &chem     = electrode.chem;
+  const double current  = -0.1 * chem.theoretical_capacity() / 3600.;
+  const double stored   = chem.li_stored();
+  const auto   r        = chem.solve_time_step(dt, current, Branch::discharge);
+  std::cout << "singular Jacobian: converged " << r.converged << ", failure '"
+            << r.failure << "'" << std::endl;
+  CHECK_FALSE(r.converged);
+  CHECK(r.failure == "linear solver did not converge");
+  chem.reject_step();
+  CHECK(chem.li_stored() == stored);
+  CHECK(std::isfinite(chem.cell_voltage()));
+}
+
 TEST_CASE("Open-circuit shift by the stress: Omega sigma_h / F")
 {
   // The planar film of the slab test (flat open-circuit curve) under a
