@@ -335,6 +335,7 @@ namespace ssbsim
         data_out.add_data_vector(stress.volume_ratio, "volume_ratio_J");
         data_out.add_data_vector(stress.plastic_strain,
                                  "equivalent_plastic_strain");
+        data_out.add_data_vector(stress.porosity, "electrolyte_porosity");
       }
     data_out.build_patches();
 

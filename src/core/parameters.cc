@@ -727,6 +727,25 @@ namespace ssbsim
       prm.declare_entry("Electrolyte creep exponent", "3", Double(1, 20),
                         "Norton exponent n of the creep law (dimensionless, "
                         "1: linear viscous).");
+      prm.declare_entry("Electrolyte porosity", "0", Double(0, 0.5),
+                        "Porosity of the cold-pressed Li7P3S11 "
+                        "(dimensionless, 0-0.5): under a pressure above the "
+                        "compaction pressure its pores close, irreversibly, "
+                        "until it is dense (a pressure cap beside the J2 "
+                        "surface, doc/model.md section 6). 0: dense, no "
+                        "compaction. Needs Electrolyte plasticity = true.");
+      prm.declare_entry("Electrolyte compaction pressure", "370",
+                        Double(0, 1e5),
+                        "Pressure (MPa) at which the porous electrolyte "
+                        "starts to compact: the pressure it was cold-"
+                        "pressed at (370 MPa is common for sulfide "
+                        "pellets), beyond which a powder compact densifies "
+                        "further.");
+      prm.declare_entry("Electrolyte compaction hardening", "10",
+                        Double(0, 1e4),
+                        "Rise of the compaction pressure (GPa) per unit of "
+                        "volumetric plastic strain -ln J_p: the pressure "
+                        "needed to close the last pores.");
       prm.declare_entry("Particle plasticity", "true", Bool(),
                         "true: the particle is elastic-plastic too (J2 "
                         "after the swelling, F = F_e F_p F_sw; yield stress "
@@ -960,6 +979,16 @@ namespace ssbsim
       electrolyte_creep_stress =
         prm.get_double("Electrolyte creep stress") * 1e6;
       electrolyte_creep_exponent = prm.get_double("Electrolyte creep exponent");
+      electrolyte_porosity = prm.get_double("Electrolyte porosity");
+      electrolyte_compaction_pressure =
+        prm.get_double("Electrolyte compaction pressure") * 1e6;
+      electrolyte_compaction_hardening =
+        prm.get_double("Electrolyte compaction hardening") * 1e9;
+      if (electrolyte_porosity > 0 && !electrolyte_plastic)
+        fail("Mechanics/Electrolyte porosity",
+             "compaction acts in the electrolyte's plastic return map: set "
+             "Mechanics/Electrolyte plasticity = true, or the porosity to 0 "
+             "(allowed: 0 when the electrolyte is elastic)");
       if (electrolyte_creep_rate > 0 && !electrolyte_plastic)
         fail("Mechanics/Electrolyte creep rate",
              "creep acts in the electrolyte's plastic return map: set "

@@ -143,6 +143,11 @@ namespace ssbsim
           m.electrolyte_creep_stress;
         materials.electrolyte_plasticity.creep_exponent =
           m.electrolyte_creep_exponent;
+        materials.electrolyte_plasticity.porosity = m.electrolyte_porosity;
+        materials.electrolyte_plasticity.compaction_pressure =
+          m.electrolyte_compaction_pressure;
+        materials.electrolyte_plasticity.compaction_hardening =
+          m.electrolyte_compaction_hardening;
         materials.particle_plastic       = m.particle_plastic;
         materials.pristine_yield_stress  = m.pristine_yield_stress;
         materials.converted_yield_stress = m.converted_yield_stress;

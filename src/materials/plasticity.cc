@@ -227,7 +227,26 @@ namespace ssbsim::materials
             for (unsigned int j = 0; j < 3; ++j)
               updated.plastic_metric_inverse[i][j] = Cp_inv_new[i][j];
         }
-      const Number pressure_part = law.kappa * log(J);
+      // the pressure, capped by the compaction of the pores
+      const Number log_J = log(J);
+      Number       log_Jp = old.plastic_volume_log;
+      if (law.porosity > 0)
+        {
+          const double dense = std::log(1. - law.porosity);
+          const double cap   = law.compaction_pressure -
+                             law.compaction_hardening * old.plastic_volume_log;
+          if (old.plastic_volume_log > dense &&
+              -law.kappa * (value_of(log_J) - old.plastic_volume_log) > cap)
+            {
+              log_Jp = (law.compaction_pressure + law.kappa * log_J) /
+                       (law.kappa + law.compaction_hardening);
+              if (value_of(log_Jp) < dense)
+                log_Jp = dense;
+              updated.plastic_volume_log = value_of(log_Jp);
+              plastic                    = true;
+            }
+        }
+      const Number pressure_part = law.kappa * (log_J - log_Jp);
       for (unsigned int d = 0; d < 3; ++d)
         s[d][d] += pressure_part;
       return s;
@@ -246,6 +265,14 @@ namespace ssbsim::materials
       return F3;
     }
   } // namespace
+
+  double
+  J2Plasticity::porosity_of(const PlasticState &state) const
+  {
+    return porosity > 0 ?
+             1. - (1. - porosity) / std::exp(state.plastic_volume_log) :
+             0.;
+  }
 
   template <int dim>
   J2Plasticity::Response<dim>

@@ -1239,7 +1239,8 @@ namespace ssbsim
   {
     const unsigned int n = triangulation.n_active_cells();
     CellStress         out{dealii::Vector<float>(n), dealii::Vector<float>(n),
-                   dealii::Vector<float>(n), dealii::Vector<float>(n)};
+                   dealii::Vector<float>(n), dealii::Vector<float>(n),
+                   dealii::Vector<float>(n)};
     std::vector<double> volume(n, 0.);
     for_each_stress_point(
       false,
@@ -1260,6 +1261,10 @@ namespace ssbsim
         if (plastic(cell->active_fe_index()))
           out.plastic_strain(c) +=
             trial_plastic_state[index].equivalent_plastic_strain * JxW;
+        if (cell->active_fe_index() != particle_fe && materials.electrolyte_plastic)
+          out.porosity(c) += materials.electrolyte_plasticity.porosity_of(
+                               trial_plastic_state[index]) *
+                             JxW;
         volume[c] += JxW;
       });
     for (unsigned int c = 0; c < n; ++c)
@@ -1269,6 +1274,7 @@ namespace ssbsim
           out.hydrostatic(c) /= volume[c];
           out.volume_ratio(c) /= volume[c];
           out.plastic_strain(c) /= volume[c];
+          out.porosity(c) /= volume[c];
         }
     return out;
   }

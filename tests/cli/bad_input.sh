@@ -107,6 +107,11 @@ expect "negative electronic contact resistance" "Electronic contact resistance.*
 expect "creep in an elastic electrolyte" \
   "Mechanics/Electrolyte creep rate.*Electrolyte plasticity = true" "$SSBSIM" ok.prm \
   --set "Mechanics/Electrolyte plasticity=false" --set "Mechanics/Electrolyte creep rate=1e-6"
+expect "compaction in an elastic electrolyte" \
+  "Mechanics/Electrolyte porosity.*Electrolyte plasticity = true" "$SSBSIM" ok.prm \
+  --set "Mechanics/Electrolyte plasticity=false" --set "Mechanics/Electrolyte porosity=0.1"
+expect "porosity out of range" "Electrolyte porosity" "$SSBSIM" ok.prm \
+  --set "Mechanics/Electrolyte porosity=0.7"
 expect "--set unknown name" "Geometry/Colour" "$SSBSIM" ok.prm --set "Geometry/Colour=red"
 expect "--set without value" "Section/Name=value" "$SSBSIM" ok.prm --set "Geometry/Dimension"
 expect "--set with an empty name" "empty section or parameter name" "$SSBSIM" ok.prm --set "Geometry/Dimension/=2"

@@ -910,6 +910,90 @@ TEST_CASE("J2 plasticity: tangent against finite differences, plane strain")
   CHECK((sigma * dealii::determinant(plastic_step) - tau).norm() < 1e-9 * tau.norm());
 }
 
+TEST_CASE("J2 plasticity with compaction: a porous compact pressed "
+          "hydrostatically against the closed form, exact tangent")
+{
+  // A cold-pressed LPS-like compact (kappa = 16.7 GPa), porosity 0.1,
+  // compaction from p_c0 = 370 MPa with H_v = 10 GPa, squeezed
+  // hydrostatically, F = lambda I, J = lambda^3, in steps: elastic
+  // (p = -kappa ln J) up to p_c0, then on the cap p = p_c0 - H_v ln J_p
+  // with ln J_p = (p_c0 + kappa ln J) / (kappa + H_v), until the compact
+  // is dense (ln J_p = ln 0.9) and elastic again. No deviator: the J2
+  // surface is not touched. Unloading is elastic about the compacted
+  // volume: at J = J_p the compact is stress free.
+  auto law                 = lps_plastic(1e9);
+  law.porosity             = 0.1;
+  law.compaction_pressure  = 370e6;
+  law.compaction_hardening = 10e9;
+  const double kappa = law.kappa, pc = 370e6, Hv = 10e9;
+  const double dense = std::log(0.9);
+
+  materials::PlasticState state;
+  double      largest_error = 0;
+  unsigned int on_cap = 0, past_dense = 0;
+  for (unsigned int k = 1; k <= 100; ++k)
+    {
+      const double         log_J = -0.0025 * k; // down to J = 0.78
+      dealii::Tensor<2, 3> F;
+      for (unsigned int d = 0; d < 3; ++d)
+        F[d][d] = std::exp(log_J / 3.);
+      const auto r = law.evaluate<3>(F, state, false);
+      // closed form
+      const double elastic_p = -kappa * log_J;
+      double       log_Jp    = 0;
+      if (elastic_p > pc)
+        log_Jp = std::max((pc + kappa * log_J) / (kappa + Hv), dense);
+      const double p = -kappa * (log_J - log_Jp);
+      on_cap += (log_Jp < 0 && log_Jp > dense);
+      past_dense += (log_Jp == dense);
+      const auto tau = kirchhoff(r.P, F);
+      for (unsigned int d = 0; d < 3; ++d)
+        largest_error = std::max(largest_error, std::abs(-tau[d][d] - p) / pc);
+      CHECK(std::abs(tau[0][1]) < 1e-6 * pc);
+      CHECK(r.state.plastic_volume_log == Approx(log_Jp).margin(1e-12));
+      CHECK(r.state.equivalent_plastic_strain == 0.);
+      state = r.state;
+    }
+  std::cout << "compaction: largest pressure error " << largest_error
+            << " p_c0; " << on_cap << " steps on the cap, " << past_dense
+            << " dense" << std::endl;
+  CHECK(largest_error < 1e-10);
+  CHECK(on_cap > 10);
+  CHECK(past_dense > 10);
+  CHECK(law.porosity_of(state) == Approx(0.).margin(1e-12));
+
+  // unloading is elastic about the compacted volume: stress free at J = J_p
+  dealii::Tensor<2, 3> F_free;
+  for (unsigned int d = 0; d < 3; ++d)
+    F_free[d][d] = std::exp(dense / 3.);
+  const auto unloaded = law.evaluate<3>(F_free, state, false);
+  CHECK(unloaded.P.norm() < 1e-6 * pc);
+  CHECK(unloaded.state.plastic_volume_log == state.plastic_volume_log);
+
+  // half compacted: the porosity left, and the tangent on the cap and
+  // with the J2 surface active at the same time
+  materials::PlasticState half;
+  half.plastic_volume_log = 0.5 * dense;
+  CHECK(law.porosity_of(half) ==
+        Approx(1. - 0.9 / std::exp(0.5 * dense)).epsilon(1e-12));
+  const dealii::Tensor<2, 3> squeezed(
+    {{0.93, 0.01, 0.0}, {0.0, 0.95, 0.02}, {0.0, 0.0, 0.96}});
+  const dealii::Tensor<2, 3> sheared_squeezed(
+    {{0.90, 0.06, 0.0}, {0.01, 1.01, 0.02}, {0.0, 0.0, 0.93}});
+  for (const auto &F : {squeezed, sheared_squeezed})
+    {
+      const auto r = law.evaluate<3>(F, half, true);
+      CHECK(r.plastic);
+      CHECK(r.state.plastic_volume_log < half.plastic_volume_log);
+      check_tangent_by_differences(
+        [&](const auto &G) { return law.evaluate<3>(G, half, false).P; }, F, r.A, law.mu);
+    }
+  CHECK(law.evaluate<3>(sheared_squeezed, half, false).state.equivalent_plastic_strain > 0);
+  // porosity 0: the dense law, whatever the pressure
+  const auto dense_law = lps_plastic(1e9);
+  CHECK(dense_law.evaluate<3>(squeezed, {}, false).state.plastic_volume_log == 0.);
+}
+
 TEST_CASE("J2 plasticity with swelling: stress free at F = F_sw, exact tangent")
 {
   // the converted particle's law: J2 on F F_sw^-1, pulled back with the

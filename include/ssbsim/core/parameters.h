@@ -190,6 +190,9 @@ namespace ssbsim
       double electrolyte_creep_rate;                 // 1/s
       double electrolyte_creep_stress;               // Pa
       double electrolyte_creep_exponent;             // -
+      double electrolyte_porosity;                   // -
+      double electrolyte_compaction_pressure;        // Pa
+      double electrolyte_compaction_hardening;       // Pa
       bool   particle_plastic;
       double pristine_yield_stress;  // Pa
       double converted_yield_stress; // Pa

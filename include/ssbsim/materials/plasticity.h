@@ -5,13 +5,16 @@
 namespace ssbsim::materials
 {
   /// Plastic history of one quadrature point: the inverse plastic metric
-  /// C_p^-1 = (F_p^T F_p)^-1 (isochoric, det 1) and the equivalent plastic
-  /// strain alpha that drives the hardening.
+  /// C_p^-1 = (F_p^T F_p)^-1 of the isochoric flow (det 1), the equivalent
+  /// plastic strain alpha that drives the hardening, and the logarithm of
+  /// the plastic volume ratio ln J_p (<= 0: the pores compacted; 0 in a
+  /// dense material).
   struct PlasticState
   {
     dealii::Tensor<2, 3> plastic_metric_inverse{
       {{1., 0., 0.}, {0., 1., 0.}, {0., 0., 1.}}};
     double equivalent_plastic_strain = 0;
+    double plastic_volume_log        = 0;
   };
 
   /**
@@ -41,6 +44,17 @@ namespace ssbsim::materials
    * the stress outside the yield surface, the surface caps it. Both count
    * in alpha (the hardening acts on all inelastic strain). time_step = 0
    * (or creep_rate = 0) is the rate-independent law.
+   *
+   * Optional compaction of a porous material (a cold-pressed powder
+   * compact: porosity phi_0 > 0), a pressure cap decoupled from the J2
+   * surface as the Simo split decouples the energy: F_p = J_p^(1/3) F_p_iso,
+   * the pressure p = -kappa ln(J / J_p) (Kirchhoff) is bounded by the
+   * compaction pressure p_c = p_c0 - H_v ln J_p, and past it the pores
+   * close, irreversibly (J_p only falls): the return is closed form,
+   * ln J_p = (p_c0 + kappa ln J) / (kappa + H_v), until the material is
+   * dense, ln J_p = ln(1 - phi_0), after which it is elastic again. The
+   * porosity left is 1 - (1 - phi_0) / J_p. The isochoric part (b_e_bar,
+   * the J2 return) does not see J_p. porosity = 0 is the dense law.
    */
   struct J2Plasticity
   {
@@ -51,6 +65,13 @@ namespace ssbsim::materials
     double creep_rate     = 0.; ///< creep strain rate at creep_stress, 1/s
     double creep_stress   = 1.; ///< reference stress of the creep law, Pa
     double creep_exponent = 1.; ///< Norton exponent n, >= 1
+    double porosity       = 0.; ///< initial porosity phi_0 in [0, 1)
+    double compaction_pressure  = 0.; ///< p_c0, Pa
+    double compaction_hardening = 0.; ///< H_v, Pa per unit -ln J_p
+
+    /// Porosity of a state: 1 - (1 - phi_0) / J_p.
+    double
+    porosity_of(const PlasticState &state) const;
 
     static J2Plasticity
     from_young_poisson(const double E,

@@ -303,7 +303,8 @@ namespace ssbsim
     hydrostatic_stress(const bool particle_only = true) const;
 
     /// Cell means (over the reference volume) of the von Mises and
-    /// hydrostatic Cauchy stress (Pa) and of the volume ratio J = det F,
+    /// hydrostatic Cauchy stress (Pa), of the volume ratio J = det F, of
+    /// the equivalent plastic strain and of the electrolyte's porosity,
     /// indexed by active_cell_index (locally owned cells; 0 elsewhere).
     struct CellStress
     {
@@ -311,6 +312,9 @@ namespace ssbsim
       dealii::Vector<float> hydrostatic;
       dealii::Vector<float> volume_ratio;
       dealii::Vector<float> plastic_strain; ///< equivalent, electrolyte
+      /// porosity left in the electrolyte (Electrolyte porosity: its pores
+      /// compacted by the pressure); 0 in the particle
+      dealii::Vector<float> porosity;
     };
 
     CellStress
