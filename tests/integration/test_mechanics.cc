@@ -507,6 +507,18 @@ namespace
       }
   }
 
+  /// The cell's column of width L: particle [0,L] x [-7L,0] under an
+  /// electrolyte block [0,L] x [0,L], the Li side below, the collector on
+  /// top, the lateral faces as the cell's.
+  void
+  long_column(parallel::distributed::Triangulation<2> &tria, const double L)
+  {
+    GridGenerator::subdivided_hyper_rectangle(tria, {2, 16}, Point<2>(0, -7 * L),
+                                              Point<2>(L, L));
+    label_column(tria, -7 * L, L, ids::li_side, ids::current_collector,
+                 ids::other);
+  }
+
   /// Particle block [0,L] x [-L,0] under an electrolyte block [0,L] x [0,L];
   /// boundary ids 10 bottom, 11 top, 0 sides.
   void
@@ -840,11 +852,7 @@ TEST_CASE("Lateral faces: symmetry planes hold the cell in uniaxial strain, "
   for (const bool free_faces : {false, true})
     {
       parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-      GridGenerator::subdivided_hyper_rectangle(tria, {2, 16},
-                                                Point<2>(0, -7 * L),
-                                                Point<2>(L, L));
-      label_column(tria, -7 * L, L, ids::li_side, ids::current_collector,
-                   ids::other);
+      long_column(tria, L);
       Mechanics<2>::Materials m;
       m.pristine = m.converted = m.electrolyte =
         materials::NeoHookean<2>::from_young_poisson(20e9, nu);
@@ -879,11 +887,7 @@ TEST_CASE("Sparse LU on a singular stiffness: the mechanics step fails")
   for (const double young_electrolyte : {20e9, 0.})
     {
       parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
-      GridGenerator::subdivided_hyper_rectangle(tria, {2, 16},
-                                                Point<2>(0, -7 * L),
-                                                Point<2>(L, L));
-      label_column(tria, -7 * L, L, ids::li_side, ids::current_collector,
-                   ids::other);
+      long_column(tria, L);
       Mechanics<2>::Materials m;
       m.pristine = m.converted =
         materials::NeoHookean<2>::from_young_poisson(20e9, 0.3);
