@@ -196,9 +196,37 @@ PY
 # with mechanics: displacement, stress and the interface state are written
 "$SSBSIM" quick.prm --set "Output/Output directory=mech" \
   --set "Mechanics/Enable mechanics=true" --set "Operating conditions/C rate=5" > mech.log
-for field in displacement von_mises_stress hydrostatic_stress volume_ratio_J interface_contact_factor interface_damage; do
+for field in displacement von_mises_stress hydrostatic_stress volume_ratio_J equivalent_plastic_strain electrolyte_porosity interface_contact_factor interface_damage; do
   grep -q "Name=\"${field}\"" mech/solution/solution-00000.0000.vtu
 done
+# a porous LPS (Mechanics/Electrolyte porosity) compacts where the
+# swelling particle presses it above its compaction pressure (here 50
+# MPa, so that the thin shell converted at 5C reaches it), and only
+# there: its porosity field lies in [0, 0.15], below 0.15 somewhere in
+# the LPS, 0.15 where it was not pressed, 0 in the particle; a dense LPS
+# writes 0 everywhere
+"$SSBSIM" quick.prm --set "Output/Output directory=porous" \
+  --set "Geometry/Type=sphere in box" --set "Output/Solution output interval=1000" \
+  --set "Mechanics/Enable mechanics=true" --set "Operating conditions/C rate=5" \
+  --set "Mechanics/Electrolyte porosity=0.15" \
+  --set "Mechanics/Electrolyte compaction pressure=50" > porous.log
+/usr/bin/python3 - porous mech <<'PY'
+import re, sys, meshio
+def last_fields(run):
+    pvd = open(run + "/solution.pvd").read()
+    piece = re.findall(r'file="(solution/[^"]+)\.pvtu"', pvd)[-1]
+    m = meshio.read(f"{run}/{piece}.0000.vtu")
+    return m.point_data["electrolyte_porosity"], m.point_data["material_id"]
+porosity, material = last_fields(sys.argv[1])
+lps = porosity[material == 2]
+assert (porosity[material == 1] == 0).all(), "porosity in the particle"
+assert lps.min() >= 0 and lps.max() <= 0.15 + 1e-7, (lps.min(), lps.max())
+assert lps.min() < 0.14, f"nothing compacted: smallest porosity {lps.min()}"
+assert abs(lps.max() - 0.15) < 1e-7, f"the far LPS compacted too: {lps.max()}"
+dense, _ = last_fields(sys.argv[2])
+assert (dense == 0).all(), "a dense LPS with porosity"
+print(f"compaction: LPS porosity {lps.min():.4f} to {lps.max():.4f}")
+PY
 # and the interface series, one record per solution record, readable by meshio
 [ "$(grep -c 'DataSet' mech/interface.pvd)" -eq "$(grep -c 'DataSet' mech/solution.pvd)" ]
 for pvtu in $(grep -o 'interface/interface-[0-9]*\.pvtu' mech/interface.pvd); do
