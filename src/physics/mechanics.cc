@@ -1258,13 +1258,15 @@ namespace ssbsim
         out.von_mises(c) += std::sqrt(1.5 * scalar_product(dev, dev)) * JxW;
         out.hydrostatic(c) += p * JxW;
         out.volume_ratio(c) += determinant(F) * JxW;
-        if (plastic(cell->active_fe_index()))
-          out.plastic_strain(c) +=
-            trial_plastic_state[index].equivalent_plastic_strain * JxW;
-        if (cell->active_fe_index() != particle_fe && materials.electrolyte_plastic)
-          out.porosity(c) += materials.electrolyte_plasticity.porosity_of(
-                               trial_plastic_state[index]) *
-                             JxW;
+        const unsigned int fe = cell->active_fe_index();
+        if (plastic(fe))
+          {
+            const auto &state = trial_plastic_state[index];
+            out.plastic_strain(c) += state.equivalent_plastic_strain * JxW;
+            if (fe != particle_fe)
+              out.porosity(c) +=
+                materials.electrolyte_plasticity.porosity_of(state) * JxW;
+          }
         volume[c] += JxW;
       });
     for (unsigned int c = 0; c < n; ++c)
