@@ -986,16 +986,20 @@ namespace ssbsim
         prm.get_double("Electrolyte compaction pressure") * 1e6;
       electrolyte_compaction_hardening =
         prm.get_double("Electrolyte compaction hardening") * 1e9;
-      if (electrolyte_porosity > 0 && !electrolyte_plastic)
-        fail("Mechanics/Electrolyte porosity",
-             "compaction acts in the electrolyte's plastic return map: set "
-             "Mechanics/Electrolyte plasticity = true, or the porosity to 0 "
-             "(allowed: 0 when the electrolyte is elastic)");
-      if (electrolyte_creep_rate > 0 && !electrolyte_plastic)
-        fail("Mechanics/Electrolyte creep rate",
-             "creep acts in the electrolyte's plastic return map: set "
-             "Mechanics/Electrolyte plasticity = true, or the creep rate to "
-             "0 (allowed: 0 when the electrolyte is elastic)");
+      // creep and compaction live in the electrolyte's plastic return map
+      const auto needs_plastic_electrolyte =
+        [&](const std::string &name, const double value,
+            const std::string &what, const std::string &quantity) {
+          if (value > 0 && !electrolyte_plastic)
+            fail("Mechanics/" + name,
+                 what + " acts in the electrolyte's plastic return map: set "
+                        "Mechanics/Electrolyte plasticity = true, or the " +
+                   quantity + " to 0 (allowed: 0 when the electrolyte is elastic)");
+        };
+      needs_plastic_electrolyte("Electrolyte porosity", electrolyte_porosity,
+                                "compaction", "porosity");
+      needs_plastic_electrolyte("Electrolyte creep rate", electrolyte_creep_rate,
+                                "creep", "creep rate");
       swelling_anisotropy =
         three_doubles(prm, "Swelling anisotropy", "Mechanics/");
       if (!(swelling_anisotropy[0] + swelling_anisotropy[1] > 0))
