@@ -407,10 +407,11 @@ TEST_CASE("Sparse LU on a singular Jacobian: the step fails and is not "
   // The transport's Newton system is factorised by KLU (the 2D default).
   // With no electrolyte conductance the rows of the slab's inner
   // electrolyte nodes are zero: the Jacobian is singular and KLU cannot
-  // factorise it (on 1 and 2 ranks: every rank takes the same branch). The step must come back not converged, with the linear
-  // solver named, instead of throwing or returning a non-finite state,
-  // and rejecting it must leave the accepted state untouched. The same
-  // slab with its conductivity is the control: one step converges.
+  // factorise it (on 1 and 2 ranks: every rank takes the same branch).
+  // The step must come back not converged, with the linear solver named,
+  // instead of throwing or returning a non-finite state, and rejecting it
+  // must leave the accepted state untouched. The same slab with its
+  // conductivity is the control: one step converges.
   Parameters p = testing::make_parameters(
     slab_geometry +
     "subsection Kinetics\n set Discharge open circuit table = 0:1.5, 1:1.5\nend\n"
