@@ -245,4 +245,21 @@ PY
 "$SSBSIM" "$root/inputs/fes2_gmsh_2d.prm" --set "Output/Output directory=gmsh" \
   --set "Operating conditions/C rate=5" --set "Geometry/Global refinements=0" > gmsh.log
 [ "$(wc -l < gmsh/cycles.csv)" -eq 2 ]
+# the cubic-habit mesh is the rounded square its .geo describes: the
+# 2.5 um disk's area, the perimeter of a square of half side 2.228 um with
+# corners of 0.5 um (meshes/cube_in_box_2d.geo), found as the interface
+"$SSBSIM" "$root/inputs/fes2_solid_cube_2d.prm" --set "Output/Output directory=cube" \
+  --set "Mechanics/Enable mechanics=false" --set "Impedance/After each discharge=false" \
+  --set "Operating conditions/C rate=5" > cube.log
+/usr/bin/python3 - cube.log <<'PY'
+import math, re, sys
+log = open(sys.argv[1]).read()
+m = re.search(r"particle: volume (\S+) m\^2, .* interface area (\S+) m\^2/m", log)
+area, perimeter = float(m.group(1)), float(m.group(2))
+disk = math.pi * 2.5e-6 ** 2
+rounded = 8 * (2.228e-6 - 0.5e-6) + 2 * math.pi * 0.5e-6
+assert abs(area / disk - 1) < 2e-3, (area, disk)
+# the corners' arcs are resolved by straight faces: slightly shorter
+assert -3e-3 < perimeter / rounded - 1 < 0, (perimeter, rounded)
+PY
 echo "command line: all checks passed"
