@@ -345,7 +345,8 @@ namespace ssbsim
       for (unsigned int k = 0; k < n_cells; ++k)
         if (state[k] == pore)
           {
-            state[k] = removed;
+            if (!g.third_medium_pores)
+              state[k] = removed;
             ++n_empty;
           }
       // groups of grains without an electrolyte face
@@ -404,8 +405,9 @@ namespace ssbsim
                                    kz = dim == 3 ? c[2] + ((v >> 2) & 1) : 0;
                 cell.vertices[v] = i + vcount[0] * (j + vcount[1] * kz);
               }
-            cell.material_id =
-              state[k] == grain ? ids::particle : ids::electrolyte;
+            cell.material_id = state[k] == grain ? ids::particle :
+                               state[k] == pore  ? ids::third_medium :
+                                                   ids::electrolyte;
             cells.push_back(cell);
           }
       SubCellData no_subcells;
@@ -508,12 +510,16 @@ namespace ssbsim
       for (const auto &cell : tria.active_cell_iterators())
         {
           const auto m = cell->material_id();
-          if (m != ids::particle && m != ids::electrolyte)
+          if (m != ids::particle && m != ids::electrolyte &&
+              m != ids::third_medium)
             throw UserError(what + ": cell material id " + std::to_string(m) +
                             " found; allowed are " +
-                            std::to_string(ids::particle) + " (particle) and " +
+                            std::to_string(ids::particle) + " (particle), " +
                             std::to_string(ids::electrolyte) +
-                            " (electrolyte), see meshes/README.md");
+                            " (electrolyte) and " +
+                            std::to_string(ids::third_medium) +
+                            " (third medium of empty pores), see "
+                            "meshes/README.md");
           has_particle |= (m == ids::particle);
           has_electrolyte |= (m == ids::electrolyte);
           for (const unsigned int f : cell->face_indices())

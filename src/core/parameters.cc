@@ -126,6 +126,18 @@ namespace ssbsim
                         "the electrolyte grown in situ fills (-): it "
                         "infiltrates from the outside, so the deepest and the "
                         "closed pores stay empty.");
+      prm.declare_entry("Empty pores", "removed",
+                        Selection("removed|third medium"),
+                        "What the empty pores of a 'porous microsphere' are "
+                        "in the mesh. removed: holes whose faces are free "
+                        "surfaces; their faces pass through each other when "
+                        "the swelling closes them. third medium: cells of a "
+                        "compliant fictitious solid that carries no Li and "
+                        "no ions and stiffens without bound as it is "
+                        "squeezed, so that closing pore faces press on each "
+                        "other (third-medium contact, doc/model.md section "
+                        "6; Mechanics/Third medium stiffness and "
+                        "regularisation).");
       prm.declare_entry("Random seed", "1", Integer(0),
                         "Seed of the pore placement of a 'porous "
                         "microsphere': same seed, same microstructure (the "
@@ -189,6 +201,7 @@ namespace ssbsim
       grain_radius        = prm.get_double("Grain radius") * micrometre;
       porosity            = prm.get_double("Porosity");
       pore_filling        = prm.get_double("Pore filling");
+      third_medium_pores  = prm.get("Empty pores") == "third medium";
       random_seed         = prm.get_integer("Random seed");
       global_refinements  = prm.get_integer("Global refinements");
       interface_refinements = prm.get_integer("Interface refinements");
@@ -748,6 +761,25 @@ namespace ssbsim
                         "needed to close the last pores (an estimate: a "
                         "relative density of 0.85 at 370 MPa and 0.95 at "
                         "1 GPa gives 5.7 GPa).");
+      prm.declare_entry("Third medium stiffness", "1e-5", Double(1e-12, 1e-1),
+                        "Young's modulus of the third medium that fills the "
+                        "empty pores (Geometry/Empty pores = third medium) "
+                        "as a fraction of the electrolyte's (dimensionless; "
+                        "Poisson's ratio 0.3): small enough that the pores "
+                        "still take up the swelling, its neo-Hookean ln J "
+                        "term makes it stiffen without bound as a pore "
+                        "closes. A numerical aid: its ablation is in "
+                        "doc/calibration.md.");
+      prm.declare_entry("Third medium regularisation", "1e-5",
+                        Double(0, 1e-1),
+                        "Penalty alpha on the third medium's non-affine "
+                        "deformation within a cell, the energy alpha/2 int "
+                        "|F - <F>_cell|^2 dV, as a fraction of the "
+                        "electrolyte's shear modulus (dimensionless): it "
+                        "keeps the soft cells from distorting (hourglass, "
+                        "inversion at corners) while they are squeezed "
+                        "(Faltus, Amato and Horak 2026). A numerical aid: "
+                        "its ablation is in doc/calibration.md.");
       prm.declare_entry("Particle plasticity", "true", Bool(),
                         "true: the particle is elastic-plastic too (J2 "
                         "after the swelling, F = F_e F_p F_sw; yield stress "
@@ -986,6 +1018,8 @@ namespace ssbsim
         prm.get_double("Electrolyte compaction pressure") * 1e6;
       electrolyte_compaction_hardening =
         prm.get_double("Electrolyte compaction hardening") * 1e9;
+      third_medium_stiffness      = prm.get_double("Third medium stiffness");
+      third_medium_regularisation = prm.get_double("Third medium regularisation");
       // creep and compaction live in the electrolyte's plastic return map
       const auto needs_plastic_electrolyte =
         [&](const std::string &name, const double value,

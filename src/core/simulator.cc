@@ -148,6 +148,10 @@ namespace ssbsim
           m.electrolyte_compaction_pressure;
         materials.electrolyte_plasticity.compaction_hardening =
           m.electrolyte_compaction_hardening;
+        materials.third_medium = materials::NeoHookean<dim>::from_young_poisson(
+          m.third_medium_stiffness * m.young_electrolyte, 0.3);
+        materials.third_medium_regularisation =
+          m.third_medium_regularisation * materials.electrolyte.mu;
         materials.particle_plastic       = m.particle_plastic;
         materials.pristine_yield_stress  = m.pristine_yield_stress;
         materials.converted_yield_stress = m.converted_yield_stress;
@@ -838,7 +842,9 @@ namespace ssbsim
         pcout << "   step " << step << ": warning: " << folds.count
               << " cell(s) folded at a corner (det F = "
               << folds.smallest_jacobian << " at a vertex of the "
-              << (folds.material == ids::particle ? "particle" : "electrolyte")
+              << (folds.material == ids::particle     ? "particle" :
+                  folds.material == ids::third_medium ? "third-medium" :
+                                                        "electrolyte")
               << " cell centred at (";
         for (unsigned int d = 0; d < dim; ++d)
           pcout << (d > 0 ? ", " : "") << folds.where[d] * 1e6;

@@ -71,6 +71,9 @@ namespace ssbsim
       FESystem<dim>(FE_Q<dim>(1), 1, FE_Nothing<dim>(), 1));
     fe_collection.push_back(
       FESystem<dim>(FE_Nothing<dim>(), 1, FE_Q<dim>(1), 1));
+    // third medium (empty pores): no Li, no ions
+    fe_collection.push_back(
+      FESystem<dim>(FE_Nothing<dim>(), 1, FE_Nothing<dim>(), 1));
 
     const auto  &p     = parameters;
     const double T     = p.operating.temperature;
@@ -482,7 +485,7 @@ namespace ssbsim
                     }
                 }
             }
-          else
+          else if (cell->active_fe_index() == electrolyte_fe)
             {
               electrolyte_values.reinit(cell);
               const auto &fv = electrolyte_values;

@@ -34,12 +34,15 @@ namespace ssbsim
   {
     using regions::electrolyte_fe;
     using regions::particle_fe;
+    using regions::third_medium_fe;
 
+    /// the displacement field of a cell with FE index @p fe_index: the
+    /// electrolyte's, or the particle's (which the third medium shares)
     template <int dim>
     FEValuesExtractors::Vector
     displacement_of(const unsigned int fe_index)
     {
-      return FEValuesExtractors::Vector(fe_index == particle_fe ? 0 : dim);
+      return FEValuesExtractors::Vector(fe_index == electrolyte_fe ? dim : 0);
     }
 
     /// The axis a planar, axis-aligned face is normal to.
@@ -86,6 +89,12 @@ namespace ssbsim
       FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
     fe_collection.push_back(
       FESystem<dim>(FE_Nothing<dim>(), dim, FE_Q<dim>(1), dim));
+    // the third medium of the empty pores carries the particle's field:
+    // the same element, so that the DoFHandler identifies the unknowns of
+    // the vertices it shares with the grains (continuous there); at the
+    // electrolyte it is not attached (see doc/model.md section 6)
+    fe_collection.push_back(
+      FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
   }
 
   template <int dim>
@@ -158,11 +167,14 @@ namespace ssbsim
     constraints.close();
 
     interface_faces = regions::interface_faces(dof_handler);
+    medium_faces =
+      regions::faces_between(dof_handler, ids::third_medium, ids::electrolyte);
     setup_vertex_normals();
 
     DynamicSparsityPattern dsp(locally_relevant_dofs);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
     regions::add_interface_couplings(interface_faces, constraints, dsp);
+    regions::add_interface_couplings(medium_faces, constraints, dsp);
     SparsityTools::distribute_sparsity_pattern(dsp,
                                                locally_owned_dofs,
                                                mpi_communicator,
@@ -216,6 +228,8 @@ namespace ssbsim
   Mechanics<dim>::material_at(const unsigned int fe_index,
                               const double       conversion) const
   {
+    if (fe_index == third_medium_fe)
+      return {materials.third_medium, materials::isotropic_swelling<dim>(1.)};
     if (fe_index != particle_fe)
       return {materials.electrolyte, materials::isotropic_swelling<dim>(1.)};
     const double x = std::clamp(conversion, 0., 1.);
@@ -330,6 +344,54 @@ namespace ssbsim
   }
 
   template <int dim>
+  void
+  Mechanics<dim>::regularise_third_medium(const FEValues<dim>               &fv,
+                                          const std::vector<Tensor<2, dim>> &grad,
+                                          const bool                   with_matrix,
+                                          const std::vector<unsigned int> &component,
+                                          FullMatrix<double>        &cell_matrix,
+                                          Vector<double> &cell_residual) const
+  {
+    const double alpha = materials.third_medium_regularisation;
+    if (alpha == 0)
+      return;
+    const unsigned int          nq = grad.size(), n = component.size();
+    double                      volume = 0;
+    Tensor<2, dim>              mean;
+    std::vector<Tensor<1, dim>> mean_g(n);
+    for (unsigned int q = 0; q < nq; ++q)
+      {
+        volume += fv.JxW(q);
+        mean += grad[q] * fv.JxW(q);
+        for (unsigned int i = 0; i < n; ++i)
+          mean_g[i] += fv.shape_grad(i, q) * fv.JxW(q);
+      }
+    mean /= volume;
+    for (auto &g : mean_g)
+      g /= volume;
+    // (G - <G>) integrates to zero against the constant <g_i>, so the
+    // residual alpha int (G - <G>) : dG_i dV needs no mean of g_i
+    for (unsigned int q = 0; q < nq; ++q)
+      {
+        const Tensor<2, dim> distortion = grad[q] - mean;
+        for (unsigned int i = 0; i < n; ++i)
+          {
+            const Tensor<1, dim> g_i = fv.shape_grad(i, q);
+            cell_residual(i) += alpha * (distortion[component[i]] * g_i) * fv.JxW(q);
+            if (with_matrix)
+              for (unsigned int j = 0; j < n; ++j)
+                if (component[j] == component[i])
+                  cell_matrix(i, j) += alpha * (g_i * fv.shape_grad(j, q)) * fv.JxW(q);
+          }
+      }
+    if (with_matrix)
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int j = 0; j < n; ++j)
+          if (component[j] == component[i])
+            cell_matrix(i, j) -= alpha * volume * (mean_g[i] * mean_g[j]);
+  }
+
+  template <int dim>
   double
   Mechanics<dim>::swelling_volume_ratio(const unsigned int fe_index,
                                         const double       conversion) const
@@ -348,10 +410,12 @@ namespace ssbsim
       matrix = 0;
     residual.reinit(locally_owned_dofs, mpi_communicator);
 
-    FEValues<dim>        values[2] = {
+    FEValues<dim>        values[3] = {
       FEValues<dim>(*mapping, fe_collection[0], cell_quadrature,
                     update_gradients | update_JxW_values),
       FEValues<dim>(*mapping, fe_collection[1], cell_quadrature,
+                    update_gradients | update_JxW_values),
+      FEValues<dim>(*mapping, fe_collection[2], cell_quadrature,
                     update_gradients | update_JxW_values)};
     const unsigned int          nq = cell_quadrature.size();
     std::vector<Tensor<2, dim>> grad(nq);
@@ -369,8 +433,8 @@ namespace ssbsim
     // n + i]), and the relative change of the cell's volume ratio (beta)
     std::vector<double>                  b;
     std::vector<double>                  beta;
-    std::vector<unsigned int>            component[2];
-    for (unsigned int k = 0; k < 2; ++k)
+    std::vector<unsigned int>            component[3];
+    for (unsigned int k = 0; k < 3; ++k)
       for (unsigned int i = 0; i < fe_collection[k].n_dofs_per_cell(); ++i)
         component[k].push_back(
           fe_collection[k].system_to_component_index(i).first -
@@ -478,6 +542,9 @@ namespace ssbsim
             for (unsigned int i = 0; i < n; ++i)
               for (unsigned int j = i + 1; j < n; ++j)
                 cell_matrix(i, j) = cell_matrix(j, i);
+          if (k == third_medium_fe)
+            regularise_third_medium(fv, grad, with_matrix, c_of, cell_matrix,
+                                    cell_residual);
 
           // dead-load pressure: traction -p N on the reference face
           if (pressure != 0 && cell->at_boundary())
@@ -505,37 +572,75 @@ namespace ssbsim
             constraints.distribute_local_to_global(cell_residual, dofs, residual);
         }
 
-    // cohesive interface, assembled once per face from the particle side:
-    // the traction t([[u]]) acts on the particle, -t on the electrolyte
-    FEFaceValues<dim> particle_face(*mapping, fe_collection[particle_fe], face_quadrature,
-                                    update_values | update_normal_vectors |
-                                      update_JxW_values);
-    FEFaceValues<dim> electrolyte_face(*mapping, fe_collection[electrolyte_fe],
-                                       face_quadrature, update_values);
-    const unsigned int np  = fe_collection[particle_fe].n_dofs_per_cell();
-    const unsigned int ne  = fe_collection[electrolyte_fe].n_dofs_per_cell();
-    const unsigned int nt  = np + ne;
+    // faces between a body with the particle's field (particle or third
+    // medium, FE index @p fe) and the electrolyte, assembled once per face
+    // from the first side: the traction t([[u]]) of traction(f, q, [[u]],
+    // n, t, D) (D = dt/d[[u]]) acts on that side, -t on the electrolyte
     const unsigned int nqf = face_quadrature.size();
-    const auto         up  = displacement_of<dim>(particle_fe);
     const auto         ue  = displacement_of<dim>(electrolyte_fe);
-    std::vector<Tensor<1, dim>> u_p(nqf), u_e(nqf), N(nt);
-    FullMatrix<double>                   face_matrix(nt, nt);
-    Vector<double>                       face_residual(nt);
-    std::vector<types::global_dof_index> face_dofs(nt), p_dofs(np), e_dofs(ne);
-    const auto                          &law = materials.cohesive;
-    regions::for_each_interface_face(
-      interface_faces, particle_face, electrolyte_face,
-      [&](const unsigned int f, const auto &cell, const auto &neighbor) {
-        particle_face[up].get_function_values(relevant_solution, u_p);
-        electrolyte_face[ue].get_function_values(relevant_solution, u_e);
-        face_matrix   = 0;
-        face_residual = 0;
-        for (unsigned int q = 0; q < nqf; ++q)
-          {
-            const Tensor<1, dim> jump   = u_e[q] - u_p[q];
-            const Tensor<1, dim> normal = particle_face.normal_vector(q);
-            Tensor<1, dim>       t;
-            Tensor<2, dim>       D;
+    FEFaceValues<dim>  electrolyte_face(*mapping, fe_collection[electrolyte_fe],
+                                       face_quadrature, update_values);
+    auto assemble_faces = [&](const std::vector<regions::InterfaceFace<dim>> &faces,
+                              const unsigned int fe, const auto &traction) {
+      FEFaceValues<dim> particle_face(*mapping, fe_collection[fe], face_quadrature,
+                                      update_values | update_normal_vectors |
+                                        update_JxW_values);
+      const unsigned int np = fe_collection[fe].n_dofs_per_cell();
+      const unsigned int ne = fe_collection[electrolyte_fe].n_dofs_per_cell();
+      const unsigned int nt = np + ne;
+      const auto         up = displacement_of<dim>(fe);
+      std::vector<Tensor<1, dim>> u_p(nqf), u_e(nqf), N(nt);
+      FullMatrix<double>                   face_matrix(nt, nt);
+      Vector<double>                       face_residual(nt);
+      std::vector<types::global_dof_index> face_dofs(nt), p_dofs(np), e_dofs(ne);
+      regions::for_each_interface_face(
+        faces, particle_face, electrolyte_face,
+        [&](const unsigned int f, const auto &cell, const auto &neighbor) {
+          particle_face[up].get_function_values(relevant_solution, u_p);
+          electrolyte_face[ue].get_function_values(relevant_solution, u_e);
+          face_matrix   = 0;
+          face_residual = 0;
+          for (unsigned int q = 0; q < nqf; ++q)
+            {
+              Tensor<1, dim> t;
+              Tensor<2, dim> D;
+              traction(f, q, u_e[q] - u_p[q], particle_face.normal_vector(q), t, D);
+              const double JxW = particle_face.JxW(q);
+              for (unsigned int m = 0; m < nt; ++m)
+                N[m] = m < np ? -particle_face[up].value(m, q) :
+                                electrolyte_face[ue].value(m - np, q);
+              for (unsigned int m = 0; m < nt; ++m)
+                {
+                  face_residual(m) += (t * N[m]) * JxW;
+                  if (with_matrix)
+                    for (unsigned int l = 0; l < nt; ++l)
+                      face_matrix(m, l) += (N[m] * (D * N[l])) * JxW;
+                }
+            }
+          cell->get_dof_indices(p_dofs);
+          neighbor->get_dof_indices(e_dofs);
+          std::copy(p_dofs.begin(), p_dofs.end(), face_dofs.begin());
+          std::copy(e_dofs.begin(), e_dofs.end(), face_dofs.begin() + np);
+          if (with_matrix)
+            constraints.distribute_local_to_global(
+              face_matrix, face_residual, face_dofs, matrix, residual);
+          else
+            constraints.distribute_local_to_global(face_residual, face_dofs,
+                                                   residual);
+        });
+    };
+
+    // cohesive interface
+    const auto &law = materials.cohesive;
+    assemble_faces(
+      interface_faces,
+      particle_fe,
+      [&](const unsigned int    f,
+          const unsigned int    q,
+          const Tensor<1, dim> &jump,
+          const Tensor<1, dim> &normal,
+          Tensor<1, dim>       &t,
+          Tensor<2, dim>       &D) {
             if (materials.wetting_electrolyte)
               ; // the liquid carries no traction
             else if (materials.interface_intact)
@@ -562,29 +667,22 @@ namespace ssbsim
             for (unsigned int d = 0; d < dim; ++d)
               D[d][d] += materials.residual_stiffness + damping;
             trial_jump[f * nqf + q] = jump;
-            const double JxW = particle_face.JxW(q);
-            for (unsigned int m = 0; m < nt; ++m)
-              N[m] = m < np ? -particle_face[up].value(m, q) :
-                              electrolyte_face[ue].value(m - np, q);
-            for (unsigned int m = 0; m < nt; ++m)
-              {
-                face_residual(m) += (t * N[m]) * JxW;
-                if (with_matrix)
-                  for (unsigned int l = 0; l < nt; ++l)
-                    face_matrix(m, l) += (N[m] * (D * N[l])) * JxW;
-              }
-          }
-        cell->get_dof_indices(p_dofs);
-        neighbor->get_dof_indices(e_dofs);
-        std::copy(p_dofs.begin(), p_dofs.end(), face_dofs.begin());
-        std::copy(e_dofs.begin(), e_dofs.end(), face_dofs.begin() + np);
-        if (with_matrix)
-          constraints.distribute_local_to_global(
-            face_matrix, face_residual, face_dofs, matrix, residual);
-        else
-          constraints.distribute_local_to_global(face_residual, face_dofs,
-                                                 residual);
       });
+    // the third medium is tied to the electrolyte it borders by the
+    // interface's penalty stiffness (it fills the pore: the pore's LPS
+    // faces press on it as its grain faces do)
+    if (!materials.wetting_electrolyte)
+      assemble_faces(medium_faces,
+                     third_medium_fe,
+                     [&](const unsigned int,
+                         const unsigned int,
+                         const Tensor<1, dim> &jump,
+                         const Tensor<1, dim> &,
+                         Tensor<1, dim> &t,
+                         Tensor<2, dim> &D) {
+                       t = law.stiffness * jump;
+                       D = law.stiffness * unit_symmetric_tensor<dim>();
+                     });
 
     if (with_matrix)
       matrix.compress(VectorOperation::add);
@@ -1176,9 +1274,10 @@ namespace ssbsim
                                          const bool             particle_only,
                                          const Callback        &f) const
   {
-    FEValues<dim> values[2] = {
+    FEValues<dim> values[3] = {
       FEValues<dim>(*mapping, fe_collection[0], quadrature, update_gradients | flags),
-      FEValues<dim>(*mapping, fe_collection[1], quadrature, update_gradients | flags)};
+      FEValues<dim>(*mapping, fe_collection[1], quadrature, update_gradients | flags),
+      FEValues<dim>(*mapping, fe_collection[2], quadrature, update_gradients | flags)};
     std::vector<Tensor<2, dim>> grad(quadrature.size());
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() &&

@@ -13,30 +13,40 @@ namespace ssbsim::regions
   {
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
-        cell->set_active_fe_index(cell->material_id() == ids::particle ?
-                                    particle_fe :
-                                    electrolyte_fe);
+        cell->set_active_fe_index(
+          cell->material_id() == ids::particle     ? particle_fe :
+          cell->material_id() == ids::third_medium ? third_medium_fe :
+                                                     electrolyte_fe);
+  }
+
+  template <int dim>
+  std::vector<InterfaceFace<dim>>
+  faces_between(const DoFHandler<dim>     &dof_handler,
+                const types::material_id from,
+                const types::material_id to)
+  {
+    std::vector<InterfaceFace<dim>> faces;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == from)
+        for (const unsigned int f : cell->face_indices())
+          if (!cell->at_boundary(f) && cell->neighbor(f)->material_id() == to)
+            {
+              AssertThrow(!cell->neighbor_is_coarser(f) &&
+                            !cell->neighbor(f)->has_children(),
+                          ExcMessage("the faces between two materials "
+                                     "(particle, electrolyte, third medium) "
+                                     "must be conforming (no hanging nodes "
+                                     "across them)"));
+              faces.push_back({cell, f});
+            }
+    return faces;
   }
 
   template <int dim>
   std::vector<InterfaceFace<dim>>
   interface_faces(const DoFHandler<dim> &dof_handler)
   {
-    std::vector<InterfaceFace<dim>> faces;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
-        for (const unsigned int f : cell->face_indices())
-          if (!cell->at_boundary(f) &&
-              cell->neighbor(f)->material_id() == ids::electrolyte)
-            {
-              AssertThrow(!cell->neighbor_is_coarser(f) &&
-                            !cell->neighbor(f)->has_children(),
-                          ExcMessage("the particle/electrolyte interface "
-                                     "must be conforming (no hanging "
-                                     "nodes across it)"));
-              faces.push_back({cell, f});
-            }
-    return faces;
+    return faces_between(dof_handler, ids::particle, ids::electrolyte);
   }
 
   template <int dim>
@@ -79,6 +89,10 @@ namespace ssbsim::regions
   template void assign_fe_by_material(DoFHandler<3> &);
   template std::vector<InterfaceFace<2>> interface_faces(const DoFHandler<2> &);
   template std::vector<InterfaceFace<3>> interface_faces(const DoFHandler<3> &);
+  template std::vector<InterfaceFace<2>>
+  faces_between(const DoFHandler<2> &, types::material_id, types::material_id);
+  template std::vector<InterfaceFace<3>>
+  faces_between(const DoFHandler<3> &, types::material_id, types::material_id);
   template void add_interface_couplings(const std::vector<InterfaceFace<2>> &,
                                         const AffineConstraints<double> &,
                                         DynamicSparsityPattern &);

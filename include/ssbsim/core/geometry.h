@@ -16,6 +16,9 @@ namespace ssbsim
   {
     constexpr dealii::types::material_id particle    = 1;
     constexpr dealii::types::material_id electrolyte = 2;
+    /// empty pore kept as a compliant fictitious solid (third-medium
+    /// contact): the mechanics' particle field, nothing in the transport
+    constexpr dealii::types::material_id third_medium = 3;
 
     constexpr dealii::types::boundary_id other             = 0;
     constexpr dealii::types::boundary_id li_side           = 1;

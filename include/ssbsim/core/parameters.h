@@ -48,6 +48,9 @@ namespace ssbsim
       double       grain_radius;         // m, porous microsphere
       double       porosity;             // -, porous microsphere
       double       pore_filling;         // -, porous microsphere
+      /// porous microsphere: empty pores kept as third-medium cells
+      /// (ids::third_medium) instead of removed
+      bool         third_medium_pores = false;
       unsigned int random_seed;          // porous microsphere
       unsigned int global_refinements;
       unsigned int interface_refinements;
@@ -193,6 +196,8 @@ namespace ssbsim
       double electrolyte_porosity;                   // -
       double electrolyte_compaction_pressure;        // Pa
       double electrolyte_compaction_hardening;       // Pa
+      double third_medium_stiffness;                 // E / E_electrolyte
+      double third_medium_regularisation;            // alpha / mu_electrolyte
       bool   particle_plastic;
       double pristine_yield_stress;  // Pa
       double converted_yield_stress; // Pa

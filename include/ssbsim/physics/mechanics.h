@@ -10,6 +10,7 @@
 #include <deal.II/fe/mapping.h>
 #include <deal.II/hp/fe_collection.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/vector.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
@@ -65,6 +66,11 @@ namespace ssbsim
       materials::NeoHookean<dim> pristine;
       materials::NeoHookean<dim> converted;
       materials::NeoHookean<dim> electrolyte;
+      /// the compliant fictitious solid of the empty pores (cells of
+      /// ids::third_medium), and the penalty alpha (Pa) of its
+      /// regularisation alpha/2 int |F - <F>_cell|^2 dV
+      materials::NeoHookean<dim> third_medium = {0., 0.};
+      double                     third_medium_regularisation = 0;
       /// true: the electrolyte is elastic-plastic (electrolyte_plasticity,
       /// whose elastic moduli replace `electrolyte`)
       bool                    electrolyte_plastic = false;
@@ -509,8 +515,9 @@ namespace ssbsim
     bool
     plastic(const unsigned int fe_index) const
     {
-      return fe_index == regions::particle_fe ? materials.particle_plastic :
-                                       materials.electrolyte_plastic;
+      return fe_index == regions::particle_fe    ? materials.particle_plastic :
+             fe_index == regions::electrolyte_fe ? materials.electrolyte_plastic :
+                                                   false;
     }
 
     /// The elastic-plastic law of a body and its swelling stretch at the
@@ -533,6 +540,22 @@ namespace ssbsim
                           const unsigned int                         first,
                           std::vector<dealii::Tensor<2, dim>>       &F,
                           std::vector<dealii::Tensor<2, dim>>       &F_bar) const;
+
+    /// Adds the third medium's regularisation alpha/2 int |G - <G>|^2 dV
+    /// (G = Grad u, <G> its mean over the cell; Faltus, Amato and Horak
+    /// 2026) to a third-medium cell's residual and, with @p with_matrix,
+    /// its (constant) stiffness alpha (int g_i . g_j dV - V <g_i> . <g_j>)
+    /// between shape functions of one component. It vanishes for any
+    /// affine displacement: it penalises only the distortion within a
+    /// cell. @p grad: Grad u at the quadrature points of @p fv;
+    /// @p component: the displacement component of each shape function.
+    void
+    regularise_third_medium(const dealii::FEValues<dim, dim>          &fv,
+                            const std::vector<dealii::Tensor<2, dim>> &grad,
+                            const bool                                 with_matrix,
+                            const std::vector<unsigned int>           &component,
+                            dealii::FullMatrix<double>                &cell_matrix,
+                            dealii::Vector<double> &cell_residual) const;
 
     /// det of the swelling stretch of body @p fe_index at the conversion
     /// extent @p conversion: 1 + beta xi, 1 in the electrolyte.
@@ -564,6 +587,8 @@ namespace ssbsim
     dealii::TrilinosWrappers::MPI::Vector  vertex_normal;
 
     std::vector<regions::InterfaceFace<dim>> interface_faces;
+    /// faces of the third medium on the electrolyte (a penalty tie)
+    std::vector<regions::InterfaceFace<dim>> medium_faces;
     std::vector<materials::CohesiveState> interface_state;       // accepted
     std::vector<materials::CohesiveState> trial_interface_state; // last solve
     std::vector<dealii::Tensor<1, dim>>   accepted_jump; // [[u]] at accept()

@@ -19,6 +19,10 @@ namespace ssbsim
   {
     constexpr unsigned int particle_fe    = 0;
     constexpr unsigned int electrolyte_fe = 1;
+    /// third-medium cells (ids::third_medium): every collection has a
+    /// third element, FE_Nothing in the transport, the particle's
+    /// displacement field in the mechanics (continuous with the grains)
+    constexpr unsigned int third_medium_fe = 2;
 
     /// A face of a locally owned particle cell whose neighbour is
     /// electrolyte; each interface face appears once.
@@ -63,6 +67,15 @@ namespace ssbsim
     template <int dim>
     std::vector<InterfaceFace<dim>>
     interface_faces(const dealii::DoFHandler<dim> &dof_handler);
+
+    /// The faces of the locally owned cells of material @p from whose
+    /// neighbour has material @p to, in active-cell order; throws if one
+    /// is not conforming. interface_faces() is (particle, electrolyte).
+    template <int dim>
+    std::vector<InterfaceFace<dim>>
+    faces_between(const dealii::DoFHandler<dim> &dof_handler,
+                  const dealii::types::material_id from,
+                  const dealii::types::material_id to);
 
     /// Adds the couplings between the unknowns of the two cells of each
     /// interface face (rows owned elsewhere are sent to their owners by
