@@ -419,7 +419,8 @@ namespace ssbsim
            << h * 1e6 << " um, " << inside.size()
            << " in the microsphere: " << inside.size() - n_pores - n_isolated
            << " grains, " << n_open << " pores filled with electrolyte, "
-           << n_empty << " empty";
+           << n_empty << " empty"
+           << (g.third_medium_pores ? " (kept as third medium)" : "");
       if (n_isolated > 0)
         line << ", " << n_isolated << " grains walled in by them removed";
       return line.str();

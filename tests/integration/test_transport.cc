@@ -1335,12 +1335,13 @@ namespace
   template <int dim>
   struct Microstructure
   {
-    double              particle = 0, electrolyte = 0, box = 0, cell = 0;
+    double              particle = 0, electrolyte = 0, medium = 0, box = 0,
+                        cell = 0;
     unsigned int        inside = 0, free_faces = 0, free_faces_outside = 0;
     std::vector<double> particle_centres; // x of every particle cell, sorted
 
     Microstructure(const double porosity, const double filling,
-                   const unsigned int seed)
+                   const unsigned int seed, const bool third_medium = false)
     {
       const Parameters p = testing::make_parameters(
         "subsection Geometry\n set Dimension = " + std::to_string(dim) +
@@ -1349,6 +1350,7 @@ namespace
         " set Grain radius = 0.25\n set Porosity = " + std::to_string(porosity) +
         "\n set Pore filling = " + std::to_string(filling) +
         "\n set Random seed = " + std::to_string(seed) +
+        (third_medium ? "\n set Empty pores = third medium" : "") +
         "\n set Global refinements = 0\nend\n");
       parallel::distributed::Triangulation<dim> tria(MPI_COMM_WORLD);
       create_geometry(p.geometry, tria);
@@ -1366,8 +1368,9 @@ namespace
       for (const auto &c : tria.active_cell_iterators())
         if (c->is_locally_owned())
           {
-            (c->material_id() == ids::particle ? particle : electrolyte) +=
-              c->measure();
+            (c->material_id() == ids::particle     ? particle :
+             c->material_id() == ids::third_medium ? medium :
+                                                     electrolyte) += c->measure();
             if (c->material_id() == ids::particle)
               particle_centres.push_back(c->center()[0] + 7 * c->center()[1]);
             for (const unsigned int f : c->face_indices())
@@ -1380,6 +1383,7 @@ namespace
           }
       particle    = Utilities::MPI::sum(particle, MPI_COMM_WORLD);
       electrolyte = Utilities::MPI::sum(electrolyte, MPI_COMM_WORLD);
+      medium      = Utilities::MPI::sum(medium, MPI_COMM_WORLD);
       std::sort(particle_centres.begin(), particle_centres.end());
     }
   };
@@ -1407,6 +1411,15 @@ namespace
     CHECK(empty.particle / empty.cell <= full.inside - pores + 1e-9);
     CHECK(empty.free_faces > 0);
     CHECK(empty.free_faces_outside == 0);
+    CHECK(empty.medium == 0);
+
+    // the same with the empty pores kept as third medium: every pore is a
+    // medium cell, the grains and the electrolyte are those above (grains
+    // walled in by pores are still removed: they could not react)
+    const Microstructure<dim> medium(0.3, 0., 7, true);
+    CHECK(medium.medium / medium.cell == Approx(pores).epsilon(1e-12));
+    CHECK(medium.particle_centres == empty.particle_centres);
+    CHECK(medium.electrolyte == Approx(empty.electrolyte).epsilon(1e-12));
 
     // half filled: exactly half of the pores (rounded) hold electrolyte
     const Microstructure<dim> half(0.3, 0.5, 7);
