@@ -1542,6 +1542,33 @@ namespace
         cell->set_material_id(ids::third_medium);
   }
 
+  /// Converts the particle of the column @p tria (held at its bottom and
+  /// top, its sides symmetry planes; materials @p m, swelling 1.61)
+  /// uniformly through xi = 0.05, 0.1, 0.15 and 0.2, and calls after(xi,
+  /// mechanics, result) after each converged step.
+  template <typename After>
+  void
+  convert_in_column(parallel::distributed::Triangulation<2> &tria,
+                    Mechanics<2>::Materials m, const double L,
+                    const After &after)
+  {
+    m.swelling = 1.61;
+    Mechanics<2> mechanics(m, tria, quiet);
+    mechanics.setup({{10, Mechanics<2>::Support::fixed},
+                     {11, Mechanics<2>::Support::fixed},
+                     {ids::other, Mechanics<2>::Support::normal_fixed}},
+                    L);
+    for (const double xi : {0.05, 0.1, 0.15, 0.2})
+      {
+        auto &extent = mechanics.conversion_extent();
+        std::fill(extent.begin(), extent.end(), xi);
+        const auto r = mechanics.solve();
+        REQUIRE(r.converged);
+        mechanics.accept();
+        after(xi, mechanics, r);
+      }
+  }
+
   /// P_yy of the neo-Hookean @p law at F = diag(1, lambda) after the
   /// isotropic swelling stretch s (2D): the uniaxial strain of the column.
   double
@@ -1598,20 +1625,9 @@ TEST_CASE("Third medium: a swelling block closes a gap filled with the "
         m.electrolyte                 = lps;
         m.third_medium                = medium;
         m.third_medium_regularisation = alpha;
-        m.swelling                    = beta;
         m.cohesive.stiffness          = k;
-        Mechanics<2> mechanics(m, tria, quiet);
-        mechanics.setup({{10, Mechanics<2>::Support::fixed},
-                         {11, Mechanics<2>::Support::fixed},
-                         {ids::other, Mechanics<2>::Support::normal_fixed}},
-                        L);
-        for (const double xi : {0.05, 0.1, 0.15, 0.2})
-          {
-            auto &extent = mechanics.conversion_extent();
-            std::fill(extent.begin(), extent.end(), xi);
-            const auto r = mechanics.solve();
-            REQUIRE(r.converged);
-            mechanics.accept();
+        convert_in_column(tria, m, L, [&](const double xi, const auto &mechanics,
+                                          const auto &r) {
             const double s = std::sqrt(1 + beta * xi);
             // the change of the column's length at the stress p (< 0)
             const auto elongation = [&](const double p) {
@@ -1648,7 +1664,7 @@ TEST_CASE("Third medium: a swelling block closes a gap filled with the "
                 CHECK(lambda_m < 0.06);
                 CHECK(-sigma_m > 30 * 1e6);
               }
-          }
+          });
       }
 }
 
@@ -1664,7 +1680,7 @@ TEST_CASE("Third medium: the regularisation's stiffness is its residual's "
   // that is not the residual's derivative converges linearly: without the
   // cell-mean term in the stiffness the residual falls by 0.9 per
   // iteration and this check fails at every xi).
-  const double L = 1e-6, beta = 1.61;
+  const double L = 1e-6;
   const auto   solid  = materials::NeoHookean<2>::from_young_poisson(1e9, 0.3);
   const auto   medium = materials::NeoHookean<2>::from_young_poisson(1e6, 0.3);
   for (const unsigned int with_regularisation : {0u, 1u})
@@ -1676,19 +1692,8 @@ TEST_CASE("Third medium: the regularisation's stiffness is its residual's "
       m.pristine = m.converted = m.electrolyte = solid;
       m.third_medium                = medium;
       m.third_medium_regularisation = with_regularisation * 100 * medium.mu;
-      m.swelling                    = beta;
-      Mechanics<2> mechanics(m, tria, quiet);
-      mechanics.setup({{10, Mechanics<2>::Support::fixed},
-                       {11, Mechanics<2>::Support::fixed},
-                       {ids::other, Mechanics<2>::Support::normal_fixed}},
-                      L);
-      for (const double xi : {0.05, 0.1, 0.15, 0.2})
-        {
-          auto &extent = mechanics.conversion_extent();
-          std::fill(extent.begin(), extent.end(), xi);
-          const auto r = mechanics.solve();
-          REQUIRE(r.converged);
-          mechanics.accept();
+      convert_in_column(tria, m, L, [&](const double xi, const auto &,
+                                        const auto &r) {
           const auto &norms = r.residual_norms;
           std::cout << "third medium beside the block, regularisation "
                     << with_regularisation << ", xi " << xi << ": residuals";
@@ -1702,6 +1707,6 @@ TEST_CASE("Third medium: the regularisation's stiffness is its residual's "
                 CHECK(e_next <= 20 * e * e);
             }
           CHECK(r.newton_iterations <= 5);
-        }
+        });
     }
 }
