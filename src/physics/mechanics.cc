@@ -668,20 +668,29 @@ namespace ssbsim
               D[d][d] += materials.residual_stiffness + damping;
             trial_jump[f * nqf + q] = jump;
       });
-    // the third medium is tied to the electrolyte it borders by the
-    // interface's penalty stiffness (it fills the pore: the pore's LPS
-    // faces press on it as its grain faces do)
+    // the third medium presses on the electrolyte it borders: frictionless
+    // contact, the interface's penalty stiffness on the overlap [[u]].n <
+    // 0 (and the residual spring). Not a tie: the medium shares its
+    // vertices with the grains, so a tie would bond the LPS to the grain
+    // corners around a pore, past the cohesive interface
     if (!materials.wetting_electrolyte)
       assemble_faces(medium_faces,
                      third_medium_fe,
                      [&](const unsigned int,
                          const unsigned int,
                          const Tensor<1, dim> &jump,
-                         const Tensor<1, dim> &,
-                         Tensor<1, dim> &t,
-                         Tensor<2, dim> &D) {
-                       t = law.stiffness * jump;
-                       D = law.stiffness * unit_symmetric_tensor<dim>();
+                         const Tensor<1, dim> &normal,
+                         Tensor<1, dim>       &t,
+                         Tensor<2, dim>       &D) {
+                       t = materials.residual_stiffness * jump;
+                       D = materials.residual_stiffness *
+                           unit_symmetric_tensor<dim>();
+                       const double overlap = jump * normal;
+                       if (overlap < 0)
+                         {
+                           t += law.stiffness * overlap * normal;
+                           D += law.stiffness * outer_product(normal, normal);
+                         }
                      });
 
     if (with_matrix)

@@ -1710,3 +1710,33 @@ TEST_CASE("Third medium: the regularisation's stiffness is its residual's "
         });
     }
 }
+
+TEST_CASE("Third medium: it presses on the electrolyte but does not hold it "
+          "in tension")
+{
+  // The column with its electrolyte layer (tests above), unconverted, its
+  // top pulled up by 10 nm: the electrolyte leaves the medium, held only
+  // by the residual spring (1 Pa/nm here), and carries its traction, 10 Pa,
+  // instead of the medium's 1e6 Pa x 10 nm / 0.2 um = 5e4 Pa that a tie
+  // would pass on.
+  const double L = 1e-6, d = 10e-9;
+  parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+  particle_under_medium(tria, L, L, 2);
+  Mechanics<2>::Materials m;
+  m.pristine = m.converted = m.electrolyte =
+    materials::NeoHookean<2>::from_young_poisson(1e9, 0.3);
+  m.third_medium       = materials::NeoHookean<2>::from_young_poisson(1e6, 0.3);
+  m.residual_stiffness = 1e9;
+  Mechanics<2> mechanics(m, tria, quiet);
+  mechanics.setup({{10, Mechanics<2>::Support::fixed},
+                   {11, Mechanics<2>::Support::fixed},
+                   {ids::other, Mechanics<2>::Support::normal_fixed}},
+                  L);
+  mechanics.set_support_value(11, Tensor<1, 2>({0., d}));
+  const auto r = mechanics.solve();
+  REQUIRE(r.converged);
+  const double sigma_e = mechanics.mean_stress(ids::electrolyte)[1][1];
+  std::cout << "third medium pulled: sigma_yy " << sigma_e
+            << " Pa in the electrolyte" << std::endl;
+  CHECK(sigma_e == Approx(m.residual_stiffness * d).epsilon(1e-3));
+}
