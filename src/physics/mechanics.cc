@@ -335,7 +335,7 @@ namespace ssbsim
       }
     const double J_bar = current_volume / swollen_volume;
     for (unsigned int q = 0; q < nq; ++q)
-      F_bar[q] = materials.f_bar ?
+      F_bar[q] = f_bar_on(fe_index) ?
                    std::pow(J_bar * swelling_volume_ratio(fe_index, xi[first + q]) /
                               determinant(F[q]),
                             1. / dim) *
@@ -457,7 +457,7 @@ namespace ssbsim
           fv[u].get_function_gradients(relevant_solution, grad);
           const unsigned int first = cell->active_cell_index() * nq;
           deformation_gradients(grad, fv, k, first, F, F_bar);
-          const bool   f_bar = materials.f_bar && with_matrix;
+          const bool   f_bar = f_bar_on(k) && with_matrix;
           if (f_bar)
             {
               // d J_bar / J_bar = sum_q J_q b_q JxW_q / sum_q J_q JxW_q
@@ -538,7 +538,7 @@ namespace ssbsim
                 for (unsigned int j = 0; j <= (plastic_cell ? n - 1 : i); ++j)
                   cell_matrix(i, j) += (B[i][c_of[j]] * g[j]) * JxW;
             }
-          if (with_matrix && !plastic_cell && !materials.f_bar)
+          if (with_matrix && !plastic_cell && !f_bar_on(k))
             for (unsigned int i = 0; i < n; ++i)
               for (unsigned int j = i + 1; j < n; ++j)
                 cell_matrix(i, j) = cell_matrix(j, i);

@@ -457,6 +457,16 @@ namespace ssbsim
     void
     debond_initial_cap();
 
+    /// F-bar on the cells of FE index @p fe_index: not in the third
+    /// medium, whose pointwise ln J barrier is what stops a closing pore
+    /// (with J averaged over the cell a Gauss point could pass J = 0; the
+    /// medium is compressible and does not lock)
+    bool
+    f_bar_on(const unsigned int fe_index) const
+    {
+      return materials.f_bar && fe_index != regions::third_medium_fe;
+    }
+
     /// The Newton matrix is symmetric (CG) unless the interface can damage
     /// or slide.
     bool
