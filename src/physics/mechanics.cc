@@ -91,8 +91,8 @@ namespace ssbsim
       FESystem<dim>(FE_Nothing<dim>(), dim, FE_Q<dim>(1), dim));
     // the third medium of the empty pores carries the particle's field:
     // the same element, so that the DoFHandler identifies the unknowns of
-    // the vertices it shares with the grains (continuous there); at the
-    // electrolyte it is not attached (see doc/model.md section 6)
+    // the vertices it shares with the grains (continuous there); with the
+    // electrolyte it is in frictionless contact (medium_faces, assemble())
     fe_collection.push_back(
       FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
   }
