@@ -761,7 +761,7 @@ namespace ssbsim
                         "needed to close the last pores (an estimate: a "
                         "relative density of 0.85 at 370 MPa and 0.95 at "
                         "1 GPa gives 5.7 GPa).");
-      prm.declare_entry("Third medium stiffness", "1e-5", Double(1e-12, 1e-1),
+      prm.declare_entry("Third medium stiffness", "1e-4", Double(1e-12, 1e-1),
                         "Young's modulus of the third medium that fills the "
                         "empty pores (Geometry/Empty pores = third medium) "
                         "as a fraction of the electrolyte's (dimensionless; "
@@ -770,7 +770,7 @@ namespace ssbsim
                         "term makes it stiffen without bound as a pore "
                         "closes. A numerical aid: its ablation is in "
                         "doc/calibration.md.");
-      prm.declare_entry("Third medium regularisation", "1e-5",
+      prm.declare_entry("Third medium regularisation", "1e-2",
                         Double(0, 1e-1),
                         "Penalty alpha on the third medium's non-affine "
                         "deformation within a cell, the energy alpha/2 int "
