@@ -145,3 +145,15 @@ if sys.argv[3] == "liquid" and float(one["contact_fraction_end_discharge"]) != 1
     sys.exit("liquid electrolyte: the contact fraction must stay 1")
 PY
 done
+
+# The in-situ grown microsphere with its empty pore kept as third medium
+# (level 1, 1C, coupled): the medium's unknowns are the particle field's,
+# identified across the grains' vertices on both ranks (measured: 4e-10).
+pores=("$root/inputs/fes2_insitu_grown.prm" --set "Geometry/Empty pores=third medium"
+       --set "Geometry/Global refinements=1" --set "Operating conditions/C rate=1"
+       --set "Operating conditions/Number of cycles=1"
+       --set "Impedance/After each discharge=false" --set "Output/Write solution=false")
+"$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" "${pores[@]}" --set "Output/Output directory=one_pores" > one_pores.log
+"$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" "${pores[@]}" --set "Output/Output directory=two_pores" > two_pores.log
+bash "$here/compare_csv.sh" one_pores/cycles.csv two_pores/cycles.csv 1e-6
+echo "third medium: 1 and 2 ranks agree"
