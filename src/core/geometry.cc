@@ -223,7 +223,8 @@ namespace ssbsim
      * infiltrates from the outside fills them breadth first through
      * faces, up to a fraction 'Pore filling' of them; the rest (the
      * deepest open pores and every closed one) are removed: empty pores,
-     * whose faces get ids::free_surface (label_box_faces). Groups of
+     * whose faces get ids::free_surface (label_box_faces), or with 'Empty
+     * pores = third medium' kept as cells of ids::third_medium. Groups of
      * grains that touch no electrolyte (walled in by empty pores) would
      * float, unreachable by Li: they are removed too. Pyrite grows as
      * cubes, so cubic grains are its habit, not only a meshing choice.

@@ -597,7 +597,7 @@ namespace ssbsim
     dealii::TrilinosWrappers::MPI::Vector  vertex_normal;
 
     std::vector<regions::InterfaceFace<dim>> interface_faces;
-    /// faces of the third medium on the electrolyte (a penalty tie)
+    /// faces of the third medium on the electrolyte (frictionless contact)
     std::vector<regions::InterfaceFace<dim>> medium_faces;
     std::vector<materials::CohesiveState> interface_state;       // accepted
     std::vector<materials::CohesiveState> trial_interface_state; // last solve
