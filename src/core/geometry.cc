@@ -12,6 +12,7 @@
 #include <array>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <set>
@@ -213,6 +214,118 @@ namespace ssbsim
 
 
     /**
+     * Grains that meet only at a vertex (in 3D also only along an edge) of
+     * a grid of count[0] x count[1] (x count[2]) cells, numbered x fastest:
+     * in each block of the cells around a vertex or an edge, the grain
+     * cells must be one face-connected group within the block. Where they
+     * are not, the pore cell of the block that touches most of the
+     * separate groups through faces (the first of equals) is made a grain,
+     * until no block changes. Returns the number of cells made grains and
+     * the number of blocks whose grains still meet only at a corner (no
+     * pore beside them).
+     */
+    template <int dim>
+    std::pair<unsigned int, unsigned int>
+    bridge_corner_contacts(const std::array<unsigned int, 3>          &count,
+                           const std::function<bool(unsigned int)>   &is_grain,
+                           const std::function<bool(unsigned int)>   &is_pore,
+                           const std::function<void(unsigned int)>   &make_grain)
+    {
+      // the directions a block spans: the cells around an edge along the
+      // missing direction (3D), or around a vertex (all directions)
+      std::vector<std::vector<unsigned int>> spans;
+      if (dim == 2)
+        spans = {{0, 1}};
+      else
+        spans = {{0, 1}, {0, 2}, {1, 2}, {0, 1, 2}};
+      unsigned int n_changed = 0, n_split = 0;
+      bool         changed = true;
+      while (changed)
+        {
+          changed = false;
+          n_split = 0;
+          for (const auto &span : spans)
+            {
+              // the block's first cell runs over the grid less the last
+              // layer along the spanned directions
+              std::array<unsigned int, 3> first_count = count;
+              for (const unsigned int d : span)
+                first_count[d] -= 1;
+              const unsigned int n_block = 1u << span.size();
+              for (unsigned int c2 = 0; c2 < first_count[2]; ++c2)
+                for (unsigned int c1 = 0; c1 < first_count[1]; ++c1)
+                  for (unsigned int c0 = 0; c0 < first_count[0]; ++c0)
+                    {
+                      std::array<unsigned int, 8> cells;
+                      for (unsigned int b = 0; b < n_block; ++b)
+                        {
+                          std::array<unsigned int, 3> c = {{c0, c1, c2}};
+                          for (unsigned int s = 0; s < span.size(); ++s)
+                            c[span[s]] += (b >> s) & 1;
+                          cells[b] = c[0] + count[0] * (c[1] + count[1] * c[2]);
+                        }
+                      // face-connected groups of the block's grain cells
+                      // (face neighbours in a block differ in one bit)
+                      while (true)
+                        {
+                          std::array<int, 8> group;
+                          group.fill(-1);
+                          int n_groups = 0;
+                          for (unsigned int b = 0; b < n_block; ++b)
+                            if (is_grain(cells[b]) && group[b] < 0)
+                              {
+                                std::vector<unsigned int> stack{b};
+                                group[b] = n_groups;
+                                while (!stack.empty())
+                                  {
+                                    const unsigned int a = stack.back();
+                                    stack.pop_back();
+                                    for (unsigned int s = 0; s < span.size(); ++s)
+                                      {
+                                        const unsigned int m = a ^ (1u << s);
+                                        if (is_grain(cells[m]) && group[m] < 0)
+                                          {
+                                            group[m] = n_groups;
+                                            stack.push_back(m);
+                                          }
+                                      }
+                                  }
+                                ++n_groups;
+                              }
+                          if (n_groups < 2)
+                            break;
+                          int          best = -1;
+                          unsigned int best_touched = 1;
+                          for (unsigned int b = 0; b < n_block; ++b)
+                            if (is_pore(cells[b]))
+                              {
+                                std::set<int> touched;
+                                for (unsigned int s = 0; s < span.size(); ++s)
+                                  if (group[b ^ (1u << s)] >= 0)
+                                    touched.insert(group[b ^ (1u << s)]);
+                                if (touched.size() > best_touched)
+                                  {
+                                    best         = b;
+                                    best_touched = touched.size();
+                                  }
+                              }
+                          if (best < 0)
+                            {
+                              ++n_split;
+                              break;
+                            }
+                          make_grain(cells[best]);
+                          ++n_changed;
+                          changed = true;
+                        }
+                    }
+            }
+        }
+      return {n_changed, n_split};
+    }
+
+
+    /**
      * Coarse mesh of a porous microsphere (secondary particle of radius R)
      * in the box [-L/2, L/2]^dim with the separator layer on x = -L/2: a
      * grid of n^dim cubic cells of edge h = L/n, n = round(L / 2 r_g), each
@@ -302,9 +415,18 @@ namespace ssbsim
       std::mt19937 random(g.random_seed + k_row);
       for (unsigned int i = inside.size(); i > 1; --i)
         std::swap(inside[i - 1], inside[random() % i]);
-      const unsigned int n_pores = std::lround(g.porosity * inside.size());
+      unsigned int n_pores = std::lround(g.porosity * inside.size());
       for (unsigned int i = 0; i < n_pores; ++i)
         state[inside[i]] = pore;
+      std::pair<unsigned int, unsigned int> bridged = {0, 0};
+      if (g.bridge_corner_contacts)
+        {
+          bridged = bridge_corner_contacts<dim>(
+            count, [&](const unsigned int k) { return state[k] == grain; },
+            [&](const unsigned int k) { return state[k] == pore; },
+            [&](const unsigned int k) { state[k] = grain; });
+          n_pores -= bridged.first;
+        }
 
       // face neighbours of cell k (within the grid)
       auto neighbours = [&](const unsigned int k) {
@@ -424,6 +546,14 @@ namespace ssbsim
            << (g.third_medium_pores ? " (kept as third medium)" : "");
       if (n_isolated > 0)
         line << ", " << n_isolated << " grains walled in by them removed";
+      if (g.bridge_corner_contacts)
+        {
+          line << ", " << bridged.first
+               << " pores made grains to bridge grains that met only at a corner";
+          if (bridged.second > 0)
+            line << ", " << bridged.second
+                 << " such contacts left (no pore beside them)";
+        }
       return line.str();
     }
 

@@ -138,6 +138,15 @@ namespace ssbsim
                         "other (third-medium contact, doc/model.md section "
                         "6; Mechanics/Third medium stiffness and "
                         "regularisation).");
+      prm.declare_entry(
+        "Grain corner contacts", "kept", Selection("kept|bridged"),
+        "Two grains of a 'porous microsphere' that meet only at a vertex of "
+        "the grid (in 3D also along an edge only). kept: as drawn; such a "
+        "contact is a hinge, one displacement shared by two grains that turn "
+        "about it as they swell, and the cells between them fold. bridged: "
+        "a pore there becomes a grain, so that the two share a face (a "
+        "sintered neck); the porosity drops by the bridged pores, which the "
+        "log counts (doc/model.md section 6).");
       prm.declare_entry("Random seed", "1", Integer(0),
                         "Seed of the pore placement of a 'porous "
                         "microsphere': same seed, same microstructure (the "
@@ -202,6 +211,7 @@ namespace ssbsim
       porosity            = prm.get_double("Porosity");
       pore_filling        = prm.get_double("Pore filling");
       third_medium_pores  = prm.get("Empty pores") == "third medium";
+      bridge_corner_contacts = prm.get("Grain corner contacts") == "bridged";
       random_seed         = prm.get_integer("Random seed");
       global_refinements  = prm.get_integer("Global refinements");
       interface_refinements = prm.get_integer("Interface refinements");

@@ -51,6 +51,10 @@ namespace ssbsim
       /// porous microsphere: empty pores kept as third-medium cells
       /// (ids::third_medium) instead of removed
       bool         third_medium_pores = false;
+      /// porous microsphere: a pore where two grains meet only at a vertex
+      /// (3D: or an edge) of the grid becomes a grain ('Grain corner
+      /// contacts = bridged')
+      bool         bridge_corner_contacts = false;
       unsigned int random_seed;          // porous microsphere
       unsigned int global_refinements;
       unsigned int interface_refinements;
