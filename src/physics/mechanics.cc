@@ -25,6 +25,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
+#include <vector>
 
 namespace ssbsim
 {
@@ -43,6 +45,23 @@ namespace ssbsim
     displacement_of(const unsigned int fe_index)
     {
       return FEValuesExtractors::Vector(fe_index == electrolyte_fe ? dim : 0);
+    }
+
+    /// One FEValues per element of the hp collection: a cell with active
+    /// FE index k is evaluated with element [k] (the particle, the
+    /// electrolyte, the third medium; every element, however many)
+    template <int dim>
+    std::vector<std::unique_ptr<FEValues<dim>>>
+    values_per_element(const Mapping<dim>           &mapping,
+                       const hp::FECollection<dim>  &fe_collection,
+                       const Quadrature<dim>        &quadrature,
+                       const UpdateFlags             flags)
+    {
+      std::vector<std::unique_ptr<FEValues<dim>>> values;
+      for (unsigned int k = 0; k < fe_collection.size(); ++k)
+        values.push_back(
+          std::make_unique<FEValues<dim>>(mapping, fe_collection[k], quadrature, flags));
+      return values;
     }
 
     /// The axis a planar, axis-aligned face is normal to.
@@ -410,13 +429,8 @@ namespace ssbsim
       matrix = 0;
     residual.reinit(locally_owned_dofs, mpi_communicator);
 
-    FEValues<dim>        values[3] = {
-      FEValues<dim>(*mapping, fe_collection[0], cell_quadrature,
-                    update_gradients | update_JxW_values),
-      FEValues<dim>(*mapping, fe_collection[1], cell_quadrature,
-                    update_gradients | update_JxW_values),
-      FEValues<dim>(*mapping, fe_collection[2], cell_quadrature,
-                    update_gradients | update_JxW_values)};
+    const auto values = values_per_element(*mapping, fe_collection, cell_quadrature,
+                                           update_gradients | update_JxW_values);
     const unsigned int          nq = cell_quadrature.size();
     std::vector<Tensor<2, dim>> grad(nq);
     FullMatrix<double>          cell_matrix;
@@ -433,8 +447,8 @@ namespace ssbsim
     // n + i]), and the relative change of the cell's volume ratio (beta)
     std::vector<double>                  b;
     std::vector<double>                  beta;
-    std::vector<unsigned int>            component[3];
-    for (unsigned int k = 0; k < 3; ++k)
+    std::vector<std::vector<unsigned int>> component(fe_collection.size());
+    for (unsigned int k = 0; k < fe_collection.size(); ++k)
       for (unsigned int i = 0; i < fe_collection[k].n_dofs_per_cell(); ++i)
         component[k].push_back(
           fe_collection[k].system_to_component_index(i).first -
@@ -444,7 +458,7 @@ namespace ssbsim
       if (cell->is_locally_owned())
         {
           const unsigned int k  = cell->active_fe_index();
-          auto              &fv = values[k];
+          auto              &fv = *values[k];
           fv.reinit(cell);
           const auto         u = displacement_of<dim>(k);
           const unsigned int n = cell->get_fe().n_dofs_per_cell();
@@ -1283,20 +1297,18 @@ namespace ssbsim
                                          const bool             particle_only,
                                          const Callback        &f) const
   {
-    FEValues<dim> values[3] = {
-      FEValues<dim>(*mapping, fe_collection[0], quadrature, update_gradients | flags),
-      FEValues<dim>(*mapping, fe_collection[1], quadrature, update_gradients | flags),
-      FEValues<dim>(*mapping, fe_collection[2], quadrature, update_gradients | flags)};
+    const auto values =
+      values_per_element(*mapping, fe_collection, quadrature, update_gradients | flags);
     std::vector<Tensor<2, dim>> grad(quadrature.size());
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() &&
           (!particle_only || cell->active_fe_index() == particle_fe))
         {
           const unsigned int k = cell->active_fe_index();
-          values[k].reinit(cell);
-          values[k][displacement_of<dim>(k)].get_function_gradients(
+          values[k]->reinit(cell);
+          (*values[k])[displacement_of<dim>(k)].get_function_gradients(
             relevant_solution, grad);
-          f(cell, values[k], grad);
+          f(cell, *values[k], grad);
         }
   }
 
