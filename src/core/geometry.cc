@@ -214,6 +214,45 @@ namespace ssbsim
 
 
     /**
+     * Face-connected groups of the grain cells of a block of 2^n_bits
+     * cells (cell b of the block is cells[b]; two cells of a block are face
+     * neighbours when their b differ in one bit): group[b] is the group of
+     * grain cell b, -1 for the others. Returns the number of groups.
+     */
+    unsigned int
+    grain_groups(const std::array<unsigned int, 8>       &cells,
+                 const unsigned int                       n_bits,
+                 const std::function<bool(unsigned int)> &is_grain,
+                 std::array<int, 8>                      &group)
+    {
+      group.fill(-1);
+      int n_groups = 0;
+      for (unsigned int b = 0; b < (1u << n_bits); ++b)
+        if (is_grain(cells[b]) && group[b] < 0)
+          {
+            std::vector<unsigned int> stack{b};
+            group[b] = n_groups;
+            while (!stack.empty())
+              {
+                const unsigned int a = stack.back();
+                stack.pop_back();
+                for (unsigned int s = 0; s < n_bits; ++s)
+                  {
+                    const unsigned int m = a ^ (1u << s);
+                    if (is_grain(cells[m]) && group[m] < 0)
+                      {
+                        group[m] = n_groups;
+                        stack.push_back(m);
+                      }
+                  }
+              }
+            ++n_groups;
+          }
+      return n_groups;
+    }
+
+
+    /**
      * Grains that meet only at a vertex (in 3D also only along an edge) of
      * a grid of count[0] x count[1] (x count[2]) cells, numbered x fastest:
      * in each block of the cells around a vertex or an edge, the grain
@@ -264,34 +303,12 @@ namespace ssbsim
                             c[span[s]] += (b >> s) & 1;
                           cells[b] = c[0] + count[0] * (c[1] + count[1] * c[2]);
                         }
-                      // face-connected groups of the block's grain cells
-                      // (face neighbours in a block differ in one bit)
+                      // bridge the block's separate groups, a pore at a time
                       while (true)
                         {
                           std::array<int, 8> group;
-                          group.fill(-1);
-                          int n_groups = 0;
-                          for (unsigned int b = 0; b < n_block; ++b)
-                            if (is_grain(cells[b]) && group[b] < 0)
-                              {
-                                std::vector<unsigned int> stack{b};
-                                group[b] = n_groups;
-                                while (!stack.empty())
-                                  {
-                                    const unsigned int a = stack.back();
-                                    stack.pop_back();
-                                    for (unsigned int s = 0; s < span.size(); ++s)
-                                      {
-                                        const unsigned int m = a ^ (1u << s);
-                                        if (is_grain(cells[m]) && group[m] < 0)
-                                          {
-                                            group[m] = n_groups;
-                                            stack.push_back(m);
-                                          }
-                                      }
-                                  }
-                                ++n_groups;
-                              }
+                          const unsigned int n_groups =
+                            grain_groups(cells, span.size(), is_grain, group);
                           if (n_groups < 2)
                             break;
                           int          best = -1;

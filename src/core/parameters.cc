@@ -146,7 +146,7 @@ namespace ssbsim
         "about it as they swell, and the cells between them fold. bridged: "
         "a pore there becomes a grain, so that the two share a face (a "
         "sintered neck); the porosity drops by the bridged pores, which the "
-        "log counts (doc/model.md section 6).");
+        "log counts (doc/model.md section 1).");
       prm.declare_entry("Random seed", "1", Integer(0),
                         "Seed of the pore placement of a 'porous "
                         "microsphere': same seed, same microstructure (the "
