@@ -833,6 +833,101 @@ namespace ssbsim
     return grain;
   }
 
+  template <int dim>
+  std::vector<unsigned int>
+  grain_colours(const Triangulation<dim>        &tria,
+                const std::vector<unsigned int> &grain_of_coarse_cell)
+  {
+    const auto invalid = numbers::invalid_unsigned_int;
+    unsigned int n_grains = 0;
+    for (const unsigned int g : grain_of_coarse_cell)
+      if (g != invalid)
+        n_grains = std::max(n_grains, g + 1);
+    // the grains at each vertex of the coarse mesh, and so each grain's
+    // neighbours (through a face, an edge or a vertex)
+    std::vector<std::vector<unsigned int>> at_vertex(tria.n_vertices());
+    for (const auto &cell : tria.cell_iterators_on_level(0))
+      {
+        const unsigned int g = grain_of_coarse_cell[cell->id().get_coarse_cell_id()];
+        if (g != invalid)
+          for (const unsigned int v : cell->vertex_indices())
+            at_vertex[cell->vertex_index(v)].push_back(g);
+      }
+    std::vector<std::vector<unsigned int>> neighbours(n_grains);
+    for (const auto &grains : at_vertex)
+      for (const unsigned int a : grains)
+        for (const unsigned int b : grains)
+          if (a != b)
+            neighbours[a].push_back(b);
+    // a grid of box-shaped grains (the porous microsphere's): the parities
+    // of the grid indices, 2^dim colours, if no two neighbours clash
+    std::vector<unsigned int> colour(n_grains, invalid);
+    {
+      Point<dim>     reference;
+      Tensor<1, dim> spacing;
+      bool           first = true, grid = true;
+      for (const auto &cell : tria.cell_iterators_on_level(0))
+        {
+          const unsigned int g =
+            grain_of_coarse_cell[cell->id().get_coarse_cell_id()];
+          if (g == invalid)
+            continue;
+          const auto box = cell->bounding_box();
+          if (first)
+            {
+              reference = cell->center();
+              for (unsigned int d = 0; d < dim; ++d)
+                spacing[d] = box.side_length(d);
+              first = false;
+            }
+          unsigned int c = 0;
+          for (unsigned int d = 0; d < dim; ++d)
+            {
+              const double index = (cell->center()[d] - reference[d]) / spacing[d];
+              grid = grid && std::abs(index - std::round(index)) < 1e-6 &&
+                     std::abs(box.side_length(d) - spacing[d]) < 1e-6 * spacing[d];
+              c += (static_cast<long>(std::round(index)) & 1) << d;
+            }
+          grid = grid && (colour[g] == invalid || colour[g] == c);
+          colour[g] = c;
+        }
+      for (unsigned int g = 0; g < n_grains && grid; ++g)
+        for (const unsigned int n : neighbours[g])
+          grid = grid && colour[n] != colour[g];
+      if (!grid)
+        colour.assign(n_grains, invalid);
+    }
+    // otherwise greedy, in grain order
+    for (unsigned int g = 0; g < n_grains; ++g)
+      if (colour[g] == invalid)
+        {
+          std::vector<bool> taken;
+          for (const unsigned int n : neighbours[g])
+            if (colour[n] != invalid)
+              {
+                taken.resize(std::max<std::size_t>(taken.size(), colour[n] + 1),
+                             false);
+                taken[colour[n]] = true;
+              }
+          colour[g] = std::find(taken.begin(), taken.end(), false) - taken.begin();
+        }
+    // the colours in use numbered 0, 1, ... (a grid may use only some)
+    std::vector<unsigned int> number(colour.empty() ? 0 :
+                                       *std::max_element(colour.begin(), colour.end()) + 1,
+                                     invalid);
+    unsigned int used = 0;
+    for (const unsigned int c : colour)
+      if (number[c] == invalid)
+        number[c] = used++;
+    for (auto &c : colour)
+      c = number[c];
+    std::vector<unsigned int> of_cell(grain_of_coarse_cell.size(), invalid);
+    for (unsigned int k = 0; k < of_cell.size(); ++k)
+      if (grain_of_coarse_cell[k] != invalid)
+        of_cell[k] = colour[grain_of_coarse_cell[k]];
+    return of_cell;
+  }
+
   namespace
   {
     /// Centroid of the locally owned particle cells that @p selected
@@ -888,6 +983,10 @@ namespace ssbsim
   particle_grains(const Triangulation<2> &, const parameters::Geometry &);
   template std::vector<unsigned int>
   particle_grains(const Triangulation<3> &, const parameters::Geometry &);
+  template std::vector<unsigned int>
+  grain_colours(const Triangulation<2> &, const std::vector<unsigned int> &);
+  template std::vector<unsigned int>
+  grain_colours(const Triangulation<3> &, const std::vector<unsigned int> &);
   template Point<2>
   particle_centre(const Triangulation<2> &, MPI_Comm);
   template Point<3>

@@ -211,8 +211,8 @@ namespace ssbsim
     private:
       const Electrochemistry<dim> &chemistry;
     };
-    /// One displacement field from the two per-body fields u_p, u_e (on
-    /// each cell one of them is zero): ParaView's Warp By Vector uses it.
+    /// One displacement field from the per-body fields u_p, u_e (and the
+    /// grain colours' fields; on each cell all but one are zero): ParaView's Warp By Vector uses it.
     template <int dim>
     class Displacement : public DataPostprocessorVector<dim>
     {
@@ -225,10 +225,14 @@ namespace ssbsim
       evaluate_vector_field(const DataPostprocessorInputs::Vector<dim> &inputs,
                             std::vector<Vector<double>> &computed) const override
       {
+        // (with grain boundaries, one more block per grain colour)
         for (unsigned int q = 0; q < computed.size(); ++q)
           for (unsigned int d = 0; d < dim; ++d)
-            computed[q][d] =
-              inputs.solution_values[q][d] + inputs.solution_values[q][dim + d];
+            {
+              computed[q][d] = 0;
+              for (unsigned int i = d; i < inputs.solution_values[q].size(); i += dim)
+                computed[q][d] += inputs.solution_values[q][i];
+            }
       }
     };
   } // namespace

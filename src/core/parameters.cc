@@ -839,6 +839,30 @@ namespace ssbsim
                         "G_IIc (J/m^2).");
       prm.declare_entry("BK exponent", "2", Double(0.1, 10),
                         "Benzeggagh-Kenane mixed-mode exponent eta.");
+      prm.declare_entry("Grain boundaries", "continuous",
+                        Selection("continuous|cohesive"),
+                        "The boundaries between the primary grains of a "
+                        "particle (the coarse cells of Geometry/Type = porous "
+                        "microsphere; a particle of any other geometry is "
+                        "one grain). continuous: one displacement field, the "
+                        "grains never part. cohesive: each grain moves on its "
+                        "own, held to its neighbours by a cohesive law with "
+                        "the Grain boundary strengths and fracture energies "
+                        "below (the Interface penalty stiffness, BK exponent, "
+                        "friction, viscosity, damping and residual stiffness "
+                        "of the FeS2/LPS interface), so that a grain "
+                        "boundary can open (doc/model.md section 1). Li "
+                        "still diffuses across it.");
+      prm.declare_entry("Grain boundary normal strength", "20", Double(1e-3, 1e5),
+                        "Cohesive strength of a grain boundary in opening "
+                        "(MPa).");
+      prm.declare_entry("Grain boundary shear strength", "30", Double(1e-3, 1e5),
+                        "Cohesive strength of a grain boundary in shear "
+                        "(MPa).");
+      prm.declare_entry("Grain boundary mode I fracture energy", "1",
+                        Double(1e-4, 1e3), "G_Ic of a grain boundary (J/m^2).");
+      prm.declare_entry("Grain boundary mode II fracture energy", "3",
+                        Double(1e-4, 1e3), "G_IIc of a grain boundary (J/m^2).");
       prm.declare_entry("Interface friction coefficient", "0.6", Double(0, 2),
                         "Coulomb friction mu of the damaged part of a closed "
                         "interface point (dimensionless; Alfano-Sacco "
@@ -1055,6 +1079,13 @@ namespace ssbsim
       mode_I_energy       = prm.get_double("Interface mode I fracture energy");
       mode_II_energy      = prm.get_double("Interface mode II fracture energy");
       bk_exponent         = prm.get_double("BK exponent");
+      grain_boundaries_cohesive = prm.get("Grain boundaries") == "cohesive";
+      grain_normal_strength =
+        prm.get_double("Grain boundary normal strength") * 1e6;
+      grain_shear_strength = prm.get_double("Grain boundary shear strength") * 1e6;
+      grain_mode_I_energy = prm.get_double("Grain boundary mode I fracture energy");
+      grain_mode_II_energy =
+        prm.get_double("Grain boundary mode II fracture energy");
       friction_coefficient = prm.get_double("Interface friction coefficient");
       penalty_stiffness   = prm.get_double("Interface penalty stiffness") * 1e15;
       friction_viscosity  = prm.get_double("Interface friction viscosity");
@@ -1230,6 +1261,12 @@ namespace ssbsim
            "has no component in the model's plane or space (allowed: three "
            "numbers, x and y not both 0 in 2D, not all 0 in 3D) while the "
            "initially debonded fraction is above 0");
+    if (mechanics.enabled && mechanics.grain_boundaries_cohesive &&
+        geometry.third_medium_pores)
+      fail("Mechanics/Grain boundaries",
+           "'cohesive' does not work with Geometry/Empty pores = third medium "
+           "yet: the medium carries the field of one grain colour only "
+           "(allowed: 'continuous', or Empty pores = removed)");
     if (electrolyte.liquid && mechanics.enabled &&
         mechanics.residual_stiffness <= 0)
       fail("Mechanics/Interface residual stiffness",

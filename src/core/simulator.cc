@@ -183,6 +183,16 @@ namespace ssbsim
                               m.friction_coefficient,
                               m.friction_viscosity};
         materials.interface_intact = m.interface_intact;
+        if (m.grain_boundaries_cohesive)
+          {
+            materials.grain_colour_of_coarse_cell = grain_colours(
+              triangulation, particle_grains(triangulation, parameters.geometry));
+            materials.grain_boundary = materials.cohesive;
+            materials.grain_boundary.normal_strength = m.grain_normal_strength;
+            materials.grain_boundary.shear_strength  = m.grain_shear_strength;
+            materials.grain_boundary.mode_I_energy   = m.grain_mode_I_energy;
+            materials.grain_boundary.mode_II_energy  = m.grain_mode_II_energy;
+          }
         materials.closure_gap      = m.closure_gap;
         materials.contact_hardness = m.contact_hardness;
         materials.contact_per_face = m.contact_per_face;

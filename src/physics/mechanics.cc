@@ -35,16 +35,35 @@ namespace ssbsim
   namespace
   {
     using regions::electrolyte_fe;
-    using regions::particle_fe;
     using regions::third_medium_fe;
 
     /// the displacement field of a cell with FE index @p fe_index: the
-    /// electrolyte's, or the particle's (which the third medium shares)
+    /// electrolyte's (block 1), the particle's (block 0, which the third
+    /// medium shares) or that of grain colour c >= 1 (FE index
+    /// third_medium_fe + c, block c + 1)
     template <int dim>
     FEValuesExtractors::Vector
     displacement_of(const unsigned int fe_index)
     {
-      return FEValuesExtractors::Vector(fe_index == electrolyte_fe ? dim : 0);
+      return FEValuesExtractors::Vector(
+        fe_index == electrolyte_fe  ? dim :
+        fe_index <= third_medium_fe ? 0 :
+                                      (fe_index - 1) * dim);
+    }
+
+    /// One FEFaceValues per element of the hp collection.
+    template <int dim>
+    std::vector<std::unique_ptr<FEFaceValues<dim>>>
+    face_values_per_element(const Mapping<dim>          &mapping,
+                            const hp::FECollection<dim> &fe_collection,
+                            const Quadrature<dim - 1>   &quadrature,
+                            const UpdateFlags            flags)
+    {
+      std::vector<std::unique_ptr<FEFaceValues<dim>>> values;
+      for (unsigned int k = 0; k < fe_collection.size(); ++k)
+        values.push_back(std::make_unique<FEFaceValues<dim>>(mapping, fe_collection[k],
+                                                             quadrature, flags));
+      return values;
     }
 
     /// One FEValues per element of the hp collection: a cell with active
@@ -104,16 +123,62 @@ namespace ssbsim
     auto cache = std::make_unique<MappingQCache<dim>>(materials.mapping_degree);
     cache->initialize(MappingQ<dim>(materials.mapping_degree), tria);
     mapping = std::move(cache);
-    fe_collection.push_back(
-      FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
-    fe_collection.push_back(
-      FESystem<dim>(FE_Nothing<dim>(), dim, FE_Q<dim>(1), dim));
+    for (const unsigned int c : materials.grain_colour_of_coarse_cell)
+      if (c != numbers::invalid_unsigned_int)
+        n_colours = std::max(n_colours, c + 1);
+    // one block of dim components per body: the particle (grain colour
+    // 0), the electrolyte, then grain colours 1, 2, ...; each element
+    // carries one block and is FE_Nothing in the others (step-46)
+    const FE_Q<dim>       q1(1);
+    const FE_Nothing<dim> nothing;
+    const auto            element = [&](const unsigned int block) {
+      std::vector<const FiniteElement<dim> *> bases(n_colours + 1, &nothing);
+      bases[block] = &q1;
+      return FESystem<dim>(bases, std::vector<unsigned int>(n_colours + 1, dim));
+    };
+    fe_collection.push_back(element(0));
+    fe_collection.push_back(element(1));
     // the third medium of the empty pores carries the particle's field:
     // the same element, so that the DoFHandler identifies the unknowns of
     // the vertices it shares with the grains (continuous there); with the
     // electrolyte it is in frictionless contact (medium_faces, assemble())
-    fe_collection.push_back(
-      FESystem<dim>(FE_Q<dim>(1), dim, FE_Nothing<dim>(), dim));
+    fe_collection.push_back(element(0));
+    for (unsigned int c = 1; c < n_colours; ++c)
+      fe_collection.push_back(element(c + 1));
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::assign_fe_indices()
+  {
+    const auto &colour = materials.grain_colour_of_coarse_cell;
+    const auto  colour_of = [&](const auto &cell) {
+      return colour.empty() ? 0u : colour[cell->id().get_coarse_cell_id()];
+    };
+    regions::assign_fe_by_material(dof_handler);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+        {
+          AssertThrow(colour_of(cell) < n_colours,
+                      ExcMessage("a particle cell without a grain colour"));
+          cell->set_active_fe_index(fe_of_colour(colour_of(cell)));
+        }
+    // the grain boundaries, each once: from the grain of the lower colour
+    grain_faces.clear();
+    if (n_colours > 1)
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->material_id() == ids::particle)
+          for (const unsigned int f : cell->face_indices())
+            if (!cell->at_boundary(f) &&
+                cell->neighbor(f)->material_id() == ids::particle &&
+                colour_of(cell->neighbor(f)) > colour_of(cell))
+              {
+                AssertThrow(!cell->neighbor_is_coarser(f) &&
+                              !cell->neighbor(f)->has_children(),
+                            ExcMessage("grain boundaries must be conforming (no "
+                                       "hanging nodes across them)"));
+                grain_faces.push_back({cell, f});
+              }
   }
 
   template <int dim>
@@ -131,7 +196,7 @@ namespace ssbsim
   Mechanics<dim>::setup(const std::vector<Support> &supports,
                         const double                length_scale)
   {
-    regions::assign_fe_by_material(dof_handler);
+    assign_fe_indices();
     dof_handler.distribute_dofs(fe_collection);
     locally_owned_dofs = dof_handler.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
@@ -148,7 +213,7 @@ namespace ssbsim
             VectorTools::interpolate_boundary_values(
               dof_handler,
               support.boundary,
-              Functions::ZeroFunction<dim>(2 * dim),
+              Functions::ZeroFunction<dim>((n_colours + 1) * dim),
               constraints);
             continue;
           }
@@ -194,6 +259,7 @@ namespace ssbsim
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
     regions::add_interface_couplings(interface_faces, constraints, dsp);
     regions::add_interface_couplings(medium_faces, constraints, dsp);
+    regions::add_interface_couplings(grain_faces, constraints, dsp);
     SparsityTools::distribute_sparsity_pattern(dsp,
                                                locally_owned_dofs,
                                                mpi_communicator,
@@ -214,6 +280,10 @@ namespace ssbsim
     trial_interface_state = interface_state;
     accepted_jump.assign(interface_state.size(), Tensor<1, dim>());
     trial_jump = accepted_jump;
+    grain_state.assign(grain_faces.size() * face_quadrature.size(), {});
+    trial_grain_state = grain_state;
+    accepted_grain_jump.assign(grain_state.size(), Tensor<1, dim>());
+    trial_grain_jump = accepted_grain_jump;
     this->length_scale = length_scale;
     tolerance          = 1e-9 * length_scale;
     // residual norm (N in 3D, N/m in 2D) below which Newton has
@@ -239,7 +309,11 @@ namespace ssbsim
           std::min(materials.cohesive.normal_strength,
                    materials.cohesive.shear_strength) *
           Utilities::MPI::sum(face_measure, mpi_communicator) / n_faces);
-    pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns" << std::endl;
+    pcout << "   mechanics: " << dof_handler.n_dofs() << " unknowns";
+    if (n_colours > 1)
+      pcout << ", " << grain_boundary_size().first
+            << " grain-boundary faces between " << n_colours << " grain colours";
+    pcout << std::endl;
   }
 
   template <int dim>
@@ -249,7 +323,7 @@ namespace ssbsim
   {
     if (fe_index == third_medium_fe)
       return {materials.third_medium, materials::isotropic_swelling<dim>(1.)};
-    if (fe_index != particle_fe)
+    if (!is_particle(fe_index))
       return {materials.electrolyte, materials::isotropic_swelling<dim>(1.)};
     const double x = std::clamp(conversion, 0., 1.);
     materials::NeoHookean<dim> law;
@@ -270,7 +344,7 @@ namespace ssbsim
   Mechanics<dim>::plastic_law_at(const unsigned int fe_index,
                                  const double       conversion) const
   {
-    if (fe_index != particle_fe)
+    if (!is_particle(fe_index))
       return {materials.electrolyte_plasticity,
               materials::isotropic_swelling<dim>(1.)};
     const auto [law, s] = material_at(fe_index, conversion);
@@ -415,7 +489,7 @@ namespace ssbsim
   Mechanics<dim>::swelling_volume_ratio(const unsigned int fe_index,
                                         const double       conversion) const
   {
-    return fe_index == particle_fe ?
+    return is_particle(fe_index) ?
              1. + materials.swelling * std::clamp(conversion, 0., 1.) :
              1.;
   }
@@ -586,43 +660,42 @@ namespace ssbsim
             constraints.distribute_local_to_global(cell_residual, dofs, residual);
         }
 
-    // faces between a body with the particle's field (particle or third
-    // medium, FE index @p fe) and the electrolyte, assembled once per face
-    // from the first side: the traction t([[u]]) of traction(f, q, [[u]],
-    // n, t, D) (D = dt/d[[u]]) acts on that side, -t on the electrolyte
+    // faces between two bodies (a particle grain or the third medium and
+    // the electrolyte, or two grains of different colours), assembled once
+    // per face from the first side: the traction t([[u]]) of traction(f,
+    // q, [[u]], n, t, D) (D = dt/d[[u]]) acts on that side, -t on the
+    // other
     const unsigned int nqf = face_quadrature.size();
-    const auto         ue  = displacement_of<dim>(electrolyte_fe);
-    FEFaceValues<dim>  electrolyte_face(*mapping, fe_collection[electrolyte_fe],
-                                       face_quadrature, update_values);
     auto assemble_faces = [&](const std::vector<regions::InterfaceFace<dim>> &faces,
-                              const unsigned int fe, const auto &traction) {
-      FEFaceValues<dim> particle_face(*mapping, fe_collection[fe], face_quadrature,
-                                      update_values | update_normal_vectors |
-                                        update_JxW_values);
-      const unsigned int np = fe_collection[fe].n_dofs_per_cell();
-      const unsigned int ne = fe_collection[electrolyte_fe].n_dofs_per_cell();
-      const unsigned int nt = np + ne;
-      const auto         up = displacement_of<dim>(fe);
-      std::vector<Tensor<1, dim>> u_p(nqf), u_e(nqf), N(nt);
-      FullMatrix<double>                   face_matrix(nt, nt);
-      Vector<double>                       face_residual(nt);
-      std::vector<types::global_dof_index> face_dofs(nt), p_dofs(np), e_dofs(ne);
-      regions::for_each_interface_face(
-        faces, particle_face, electrolyte_face,
-        [&](const unsigned int f, const auto &cell, const auto &neighbor) {
-          particle_face[up].get_function_values(relevant_solution, u_p);
-          electrolyte_face[ue].get_function_values(relevant_solution, u_e);
-          face_matrix   = 0;
-          face_residual = 0;
+                              const auto &traction) {
+      std::vector<Tensor<1, dim>>          u_a(nqf), u_b(nqf), N;
+      FullMatrix<double>                   face_matrix;
+      Vector<double>                       face_residual;
+      std::vector<types::global_dof_index> face_dofs, b_dofs;
+      for_each_face_pair(
+        faces,
+        update_values | update_normal_vectors | update_JxW_values,
+        [&](const unsigned int       f,
+            const auto              &cell,
+            const auto              &neighbor,
+            const FEFaceValues<dim> &a,
+            const FEFaceValues<dim> &b) {
+          const auto ua = displacement_of<dim>(cell->active_fe_index());
+          const auto ub = displacement_of<dim>(neighbor->active_fe_index());
+          const unsigned int na = a.dofs_per_cell, nt = na + b.dofs_per_cell;
+          a[ua].get_function_values(relevant_solution, u_a);
+          b[ub].get_function_values(relevant_solution, u_b);
+          face_matrix.reinit(nt, nt);
+          face_residual.reinit(nt);
+          N.resize(nt);
           for (unsigned int q = 0; q < nqf; ++q)
             {
               Tensor<1, dim> t;
               Tensor<2, dim> D;
-              traction(f, q, u_e[q] - u_p[q], particle_face.normal_vector(q), t, D);
-              const double JxW = particle_face.JxW(q);
+              traction(f, q, u_b[q] - u_a[q], a.normal_vector(q), t, D);
+              const double JxW = a.JxW(q);
               for (unsigned int m = 0; m < nt; ++m)
-                N[m] = m < np ? -particle_face[up].value(m, q) :
-                                electrolyte_face[ue].value(m - np, q);
+                N[m] = m < na ? -a[ua].value(m, q) : b[ub].value(m - na, q);
               for (unsigned int m = 0; m < nt; ++m)
                 {
                   face_residual(m) += (t * N[m]) * JxW;
@@ -631,10 +704,11 @@ namespace ssbsim
                       face_matrix(m, l) += (N[m] * (D * N[l])) * JxW;
                 }
             }
-          cell->get_dof_indices(p_dofs);
-          neighbor->get_dof_indices(e_dofs);
-          std::copy(p_dofs.begin(), p_dofs.end(), face_dofs.begin());
-          std::copy(e_dofs.begin(), e_dofs.end(), face_dofs.begin() + np);
+          face_dofs.resize(na);
+          b_dofs.resize(b.dofs_per_cell);
+          cell->get_dof_indices(face_dofs);
+          neighbor->get_dof_indices(b_dofs);
+          face_dofs.insert(face_dofs.end(), b_dofs.begin(), b_dofs.end());
           if (with_matrix)
             constraints.distribute_local_to_global(
               face_matrix, face_residual, face_dofs, matrix, residual);
@@ -648,7 +722,6 @@ namespace ssbsim
     const auto &law = materials.cohesive;
     assemble_faces(
       interface_faces,
-      particle_fe,
       [&](const unsigned int    f,
           const unsigned int    q,
           const Tensor<1, dim> &jump,
@@ -689,7 +762,6 @@ namespace ssbsim
     // corners around a pore, past the cohesive interface
     if (!materials.wetting_electrolyte)
       assemble_faces(medium_faces,
-                     third_medium_fe,
                      [&](const unsigned int,
                          const unsigned int,
                          const Tensor<1, dim> &jump,
@@ -707,9 +779,81 @@ namespace ssbsim
                          }
                      });
 
+    // grain boundaries: the grain-boundary law, with the interface's
+    // viscosity, damping and residual spring
+    assemble_faces(grain_faces,
+                   [&](const unsigned int    f,
+                       const unsigned int    q,
+                       const Tensor<1, dim> &jump,
+                       const Tensor<1, dim> &normal,
+                       Tensor<1, dim>       &t,
+                       Tensor<2, dim>       &D) {
+                     const unsigned int k     = f * nqf + q;
+                     auto               state = grain_state[k];
+                     const auto response = materials.grain_boundary.evaluate(
+                       jump, normal, state, materials.interface_viscosity, time_step);
+                     trial_grain_state[k] = state;
+                     const double damping = materials.interface_damping / time_step;
+                     t = response.traction + materials.residual_stiffness * jump +
+                         damping * (jump - accepted_grain_jump[k]);
+                     D = response.matrix;
+                     for (unsigned int d = 0; d < dim; ++d)
+                       D[d][d] += materials.residual_stiffness + damping;
+                     trial_grain_jump[k] = jump;
+                   });
+
     if (with_matrix)
       matrix.compress(VectorOperation::add);
     residual.compress(VectorOperation::add);
+  }
+
+  template <int dim>
+  template <typename F>
+  void
+  Mechanics<dim>::for_each_face_pair(
+    const std::vector<regions::InterfaceFace<dim>> &faces,
+    const UpdateFlags                               flags,
+    const F                                        &f) const
+  {
+    const auto first =
+      face_values_per_element(*mapping, fe_collection, face_quadrature, flags);
+    const auto second =
+      face_values_per_element(*mapping, fe_collection, face_quadrature, update_values);
+    for (unsigned int k = 0; k < faces.size(); ++k)
+      {
+        const auto &face     = faces[k];
+        const auto  neighbor = face.cell->neighbor(face.face);
+        auto       &a        = *first[face.cell->active_fe_index()];
+        auto       &b        = *second[neighbor->active_fe_index()];
+        a.reinit(face.cell, face.face);
+        b.reinit(neighbor, face.cell->neighbor_of_neighbor(face.face));
+        f(k, face.cell, neighbor, a, b);
+      }
+  }
+
+  template <int dim>
+  template <typename F>
+  void
+  Mechanics<dim>::for_each_jump(const std::vector<regions::InterfaceFace<dim>> &faces,
+                                const F &f) const
+  {
+    const unsigned int          nq = face_quadrature.size();
+    std::vector<Tensor<1, dim>> u_a(nq), u_b(nq);
+    for_each_face_pair(
+      faces,
+      update_values | update_normal_vectors | update_JxW_values,
+      [&](const unsigned int       k,
+          const auto              &cell,
+          const auto              &neighbor,
+          const FEFaceValues<dim> &a,
+          const FEFaceValues<dim> &b) {
+        a[displacement_of<dim>(cell->active_fe_index())].get_function_values(
+          relevant_solution, u_a);
+        b[displacement_of<dim>(neighbor->active_fe_index())].get_function_values(
+          relevant_solution, u_b);
+        for (unsigned int q = 0; q < nq; ++q)
+          f(k * nq + q, a.JxW(q), u_b[q] - u_a[q], a.normal_vector(q));
+      });
   }
 
   template <int dim>
@@ -741,7 +885,7 @@ namespace ssbsim
     // that body's unknowns; coordinates scaled to O(1) for ML
     const unsigned int per_body = dim == 2 ? 3 : 6;
     const unsigned int n_local  = locally_owned_dofs.n_elements();
-    std::vector<double> modes(n_local * 2 * per_body, 0.);
+    std::vector<double> modes(n_local * (n_colours + 1) * per_body, 0.);
     const double scale = 1. / length_scale;
 
     for_each_owned_vertex_unknown([&](const types::global_dof_index dof,
@@ -968,9 +1112,9 @@ namespace ssbsim
     for (const auto &support : supports)
       if (support.kind == Support::fixed && support.value.norm() > 0)
         {
-          Vector<double> v(2 * dim);
-          for (unsigned int d = 0; d < dim; ++d)
-            v[d] = v[dim + d] = support.value[d];
+          Vector<double> v((n_colours + 1) * dim);
+          for (unsigned int i = 0; i < v.size(); ++i)
+            v[i] = support.value[i % dim];
           std::map<types::global_dof_index, double> values;
           VectorTools::interpolate_boundary_values(
             dof_handler, support.boundary, Functions::ConstantFunction<dim>(v),
@@ -992,7 +1136,7 @@ namespace ssbsim
     for_each_owned_vertex_unknown([&](const types::global_dof_index dof,
                                       const unsigned int            c,
                                       const Point<dim>             &vertex) {
-      (c < dim ? particle : electrolyte).vector_value(vertex, value);
+      (c / dim == 1 ? electrolyte : particle).vector_value(vertex, value);
       solution[dof] = value[c % dim];
     });
     solution.compress(VectorOperation::insert);
@@ -1012,8 +1156,10 @@ namespace ssbsim
     solution = u;
     relevant_solution = solution;
     const auto trial_interface = trial_interface_state;
+    const auto trial_grain     = trial_grain_state;
     const auto trial_plastic   = trial_plastic_state;
     const auto jumps           = trial_jump;
+    const auto grain_jumps     = trial_grain_jump;
     assemble(true, residual);
     Kd.reinit(residual);
     matrix.vmult(Kd, direction);
@@ -1026,8 +1172,10 @@ namespace ssbsim
     solution          = u;
     relevant_solution = solution;
     trial_interface_state = trial_interface;
+    trial_grain_state     = trial_grain;
     trial_plastic_state   = trial_plastic;
     trial_jump            = jumps;
+    trial_grain_jump      = grain_jumps;
     return shifted.l2_norm() / Kd.l2_norm();
   }
 
@@ -1035,34 +1183,11 @@ namespace ssbsim
   void
   Mechanics<dim>::accept()
   {
-    interface_state = trial_interface_state;
-    accepted_jump   = trial_jump;
-    plastic_state   = trial_plastic_state;
-  }
-
-  template <int dim>
-  template <typename F>
-  void
-  Mechanics<dim>::for_each_interface_point(const F &f) const
-  {
-    FEFaceValues<dim> particle_face(*mapping, fe_collection[particle_fe], face_quadrature,
-                                    update_values | update_normal_vectors |
-                                      update_JxW_values);
-    FEFaceValues<dim> electrolyte_face(*mapping, fe_collection[electrolyte_fe],
-                                       face_quadrature, update_values);
-    const unsigned int nq = face_quadrature.size();
-    std::vector<Tensor<1, dim>> u_p(nq), u_e(nq);
-    regions::for_each_interface_face(
-      interface_faces, particle_face, electrolyte_face,
-      [&](const unsigned int k, const auto &, const auto &) {
-        particle_face[displacement_of<dim>(particle_fe)].get_function_values(
-          relevant_solution, u_p);
-        electrolyte_face[displacement_of<dim>(electrolyte_fe)]
-          .get_function_values(relevant_solution, u_e);
-        for (unsigned int q = 0; q < nq; ++q)
-          f(k * nq + q, particle_face.JxW(q), u_e[q] - u_p[q],
-            particle_face.normal_vector(q));
-      });
+    interface_state     = trial_interface_state;
+    accepted_jump       = trial_jump;
+    grain_state         = trial_grain_state;
+    accepted_grain_jump = trial_grain_jump;
+    plastic_state       = trial_plastic_state;
   }
 
   template <int dim>
@@ -1131,14 +1256,15 @@ namespace ssbsim
     std::vector<double> a(interface_faces.size());
     for (unsigned int f = 0; f < interface_faces.size(); ++f)
       {
-        const auto face = interface_faces[f].cell->face(interface_faces[f].face);
-        double     gap  = 0;
+        const auto         face = interface_faces[f].cell->face(interface_faces[f].face);
+        const unsigned int fe   = interface_faces[f].cell->active_fe_index();
+        double             gap  = 0;
         for (unsigned int v = 0; v < face->n_vertices(); ++v)
           {
             Tensor<1, dim> jump, normal;
             for (unsigned int d = 0; d < dim; ++d)
               {
-                const auto p = face->vertex_dof_index(v, d, particle_fe);
+                const auto p = face->vertex_dof_index(v, d, fe);
                 jump[d] =
                   relevant_solution(face->vertex_dof_index(v, d, electrolyte_fe)) -
                   relevant_solution(p);
@@ -1195,21 +1321,23 @@ namespace ssbsim
     TrilinosWrappers::MPI::Vector sum;
     sum.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator,
                true);
-    FEFaceValues<dim> values(*mapping, fe_collection[particle_fe], face_quadrature,
-                             update_normal_vectors | update_JxW_values);
+    const auto values = face_values_per_element(*mapping, fe_collection, face_quadrature,
+                                                update_normal_vectors | update_JxW_values);
     std::vector<types::global_dof_index> indices;
     std::vector<double>                  entries;
     for (const auto &face : interface_faces)
       {
-        values.reinit(face.cell, face.face);
+        const unsigned int fe = face.cell->active_fe_index();
+        auto              &fv = *values[fe];
+        fv.reinit(face.cell, face.face);
         Tensor<1, dim> normal;
         for (unsigned int q = 0; q < face_quadrature.size(); ++q)
-          normal += values.normal_vector(q) * values.JxW(q);
+          normal += fv.normal_vector(q) * fv.JxW(q);
         const auto f = face.cell->face(face.face);
         for (unsigned int v = 0; v < f->n_vertices(); ++v)
           for (unsigned int d = 0; d < dim; ++d)
             {
-              indices.push_back(f->vertex_dof_index(v, d, particle_fe));
+              indices.push_back(f->vertex_dof_index(v, d, fe));
               entries.push_back(normal[d]);
             }
       }
@@ -1237,7 +1365,8 @@ namespace ssbsim
             Tensor<1, dim> u;
             // particle FE: dim dofs per vertex, one per component
             for (unsigned int d = 0; d < dim; ++d)
-              u[d] = relevant_solution(face->vertex_dof_index(v, d, particle_fe));
+              u[d] = relevant_solution(face->vertex_dof_index(
+                v, d, interface_faces[k].cell->active_fe_index()));
             out.displacement.push_back(u);
           }
         for (unsigned int q = 0; q < nq; ++q)
@@ -1290,6 +1419,49 @@ namespace ssbsim
   }
 
   template <int dim>
+  typename Mechanics<dim>::InterfaceAverages
+  Mechanics<dim>::grain_boundary_averages() const
+  {
+    InterfaceAverages sum{};
+    double            area = 0;
+    for_each_jump(grain_faces,
+                  [&](const unsigned int    k,
+                      const double          JxW,
+                      const Tensor<1, dim> &jump,
+                      const Tensor<1, dim> &normal) {
+                    sum.separation += jump * JxW;
+                    sum.traction += (materials.grain_boundary.traction_at_damage(
+                                       jump, normal,
+                                       trial_grain_state[k].viscous_damage,
+                                       trial_grain_state[k]) +
+                                     materials.residual_stiffness * jump) *
+                                    JxW;
+                    sum.damage += trial_grain_state[k].strength_loss * JxW;
+                    area += JxW;
+                  });
+    area = Utilities::MPI::sum(area, mpi_communicator);
+    if (area == 0)
+      return {};
+    for (unsigned int d = 0; d < dim; ++d)
+      {
+        sum.separation[d] =
+          Utilities::MPI::sum(sum.separation[d], mpi_communicator) / area;
+        sum.traction[d] = Utilities::MPI::sum(sum.traction[d], mpi_communicator) / area;
+      }
+    sum.damage = Utilities::MPI::sum(sum.damage, mpi_communicator) / area;
+    return sum;
+  }
+
+  template <int dim>
+  std::pair<unsigned int, unsigned int>
+  Mechanics<dim>::grain_boundary_size() const
+  {
+    return {Utilities::MPI::sum(static_cast<unsigned int>(grain_faces.size()),
+                                mpi_communicator),
+            n_colours};
+  }
+
+  template <int dim>
   template <typename Callback>
   void
   Mechanics<dim>::for_each_cell_gradient(const Quadrature<dim> &quadrature,
@@ -1302,7 +1474,7 @@ namespace ssbsim
     std::vector<Tensor<2, dim>> grad(quadrature.size());
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() &&
-          (!particle_only || cell->active_fe_index() == particle_fe))
+          (!particle_only || is_particle(cell->active_fe_index())))
         {
           const unsigned int k = cell->active_fe_index();
           values[k]->reinit(cell);
@@ -1383,7 +1555,7 @@ namespace ssbsim
           {
             const auto &state = trial_plastic_state[index];
             out.plastic_strain(c) += state.equivalent_plastic_strain * JxW;
-            if (fe != particle_fe)
+            if (fe == electrolyte_fe)
               out.porosity(c) +=
                 materials.electrolyte_plasticity.porosity_of(state) * JxW;
           }

@@ -804,6 +804,73 @@ TEST_CASE("Cohesive patch tests: blocks pulled apart in modes I, II and mixed")
   (void)l0;
 }
 
+TEST_CASE("Grain boundaries: two grains of a particle part by their own "
+          "cohesive law in modes I and II",
+          "[grains]")
+{
+  // The blocks of the interface patch tests, both of them particle: two
+  // grains of colours 0 (below y = 0) and 1, stiff and Poisson-free, the
+  // bottom held and the top moved. Their grain boundary (20 / 30 MPa,
+  // 1 / 3 J/m^2) follows its bilinear law point by point and dissipates
+  // its fracture energy. The FeS2/LPS law, which has no face here, is
+  // ten times stronger: the grain boundary must use its own.
+  const double L = 1e-6;
+  const materials::CohesiveLaw weak{1e16, 20e6, 30e6, 1., 3., 2.};
+  for (const auto &[angle_deg, strength, toughness] :
+       {std::tuple{0., 20e6, 1.}, std::tuple{90., 30e6, 3.}})
+    {
+      parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+      two_blocks(tria, L);
+      auto m = stiff_blocks({1e16, 200e6, 300e6, 10., 30., 2.});
+      m.grain_boundary = weak;
+      m.grain_colour_of_coarse_cell.resize(tria.n_cells(0));
+      for (const auto &cell : tria.cell_iterators_on_level(0))
+        {
+          cell->set_material_id(ids::particle);
+          m.grain_colour_of_coarse_cell[cell->id().get_coarse_cell_id()] =
+            cell->center()[1] < 0 ? 0 : 1;
+        }
+      Mechanics<2> mechanics(m, tria, quiet);
+      mechanics.setup({{10, Mechanics<2>::Support::fixed},
+                       {11, Mechanics<2>::Support::fixed}},
+                      L);
+      CHECK(mechanics.grain_boundary_size() ==
+            std::pair<unsigned int, unsigned int>(2, 2));
+
+      const double       angle = angle_deg * M_PI / 180;
+      const Tensor<1, 2> dir({std::sin(angle), std::cos(angle)}); // y: opening
+      const double       final_sep = 2 * toughness / strength;
+      const double       onset     = strength / weak.stiffness;
+      std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> path;
+      double             damage = 0;
+      const unsigned int steps  = 250;
+      for (unsigned int k = 1; k <= steps; ++k)
+        {
+          mechanics.set_support_value(11, (1.25 * final_sep * k / steps) * dir);
+          REQUIRE(mechanics.solve().converged);
+          mechanics.accept();
+          const auto gb = mechanics.grain_boundary_averages();
+          path.emplace_back(gb.separation, gb.traction);
+          damage = gb.damage;
+        }
+      for (const auto &[sep, t] : path)
+        {
+          const double lambda = sep * dir;
+          const double expected =
+            lambda <= onset     ? weak.stiffness * lambda :
+            lambda >= final_sep ? 0. :
+                                  strength * (final_sep - lambda) /
+                                    (final_sep - onset);
+          CHECK(t * dir == Approx(expected).margin(2e-3 * strength));
+        }
+      std::cout << "grain boundary mode " << (angle_deg == 0 ? "I" : "II")
+                << ": dissipated " << work_along(path) << " J/m^2 of "
+                << toughness << std::endl;
+      CHECK(work_along(path) == Approx(toughness).epsilon(0.01));
+      CHECK(damage == 1.);
+    }
+}
+
 TEST_CASE("Cohesive patch test: compression does not interpenetrate or damage")
 {
   // the top block pressed down by 200 MPa: the interface closes to the

@@ -1562,6 +1562,82 @@ TEST_CASE("Porous microsphere: 'Grain corner contacts = bridged' leaves no "
   }
 }
 
+namespace
+{
+  /// grain_colours() on microspheres of seeds 1..n_seeds: every grain has
+  /// a colour, two particle cells that share a vertex of the coarse mesh
+  /// (checked from the mesh, vertex by vertex) never the same one, and at
+  /// most 2^dim colours are used (the bound of a grid of cubic grains);
+  /// returns the largest number of colours used.
+  template <int dim>
+  unsigned int
+  check_grain_colours(const std::string &geometry, const unsigned int n_seeds)
+  {
+    unsigned int most = 0;
+    for (unsigned int seed = 1; seed <= n_seeds; ++seed)
+      {
+        const Parameters p = testing::make_parameters(
+          "subsection Geometry\n set Dimension = " + std::to_string(dim) +
+          "\n set Type = porous microsphere\n" + geometry +
+          " set Random seed = " + std::to_string(seed) +
+          "\n set Global refinements = 0\nend\n");
+        parallel::distributed::Triangulation<dim> tria(MPI_COMM_WORLD);
+        create_geometry(p.geometry, tria);
+        const auto colour = grain_colours(tria, particle_grains(tria, p.geometry));
+        REQUIRE(colour.size() == tria.n_cells(0));
+        std::map<unsigned int, std::vector<unsigned int>> at_vertex;
+        unsigned int                                      n_colours = 0;
+        for (const auto &c : tria.cell_iterators_on_level(0))
+          {
+            const unsigned int k = c->id().get_coarse_cell_id();
+            if (c->material_id() != ids::particle)
+              {
+                CHECK(colour[k] == numbers::invalid_unsigned_int);
+                continue;
+              }
+            REQUIRE(colour[k] != numbers::invalid_unsigned_int);
+            n_colours = std::max(n_colours, colour[k] + 1);
+            for (const unsigned int v : c->vertex_indices())
+              at_vertex[c->vertex_index(v)].push_back(colour[k]);
+          }
+        unsigned int clashes = 0;
+        for (auto &[vertex, colours] : at_vertex)
+          {
+            std::sort(colours.begin(), colours.end());
+            clashes += std::adjacent_find(colours.begin(), colours.end()) !=
+                       colours.end();
+          }
+        INFO(dim << "D, seed " << seed << ": " << n_colours << " colours");
+        CHECK(clashes == 0);
+        CHECK(n_colours <= (1u << dim));
+        most = std::max(most, n_colours);
+      }
+    return most;
+  }
+} // namespace
+
+TEST_CASE("Grain colours: grains that share a vertex differ, at most 2^dim "
+          "colours",
+          "[grains]")
+{
+  // the microspheres of the corner-contact test; a microsphere's grains
+  // touch at vertices, so it needs more than two colours
+  SECTION("2D")
+  {
+    CHECK(check_grain_colours<2>(" set Box size = 8\n set Particle radius = 2.5\n"
+                                 " set Grain radius = 0.5\n set Porosity = 0.3\n"
+                                 " set Pore filling = 0.7\n",
+                                 10) > 2);
+  }
+  SECTION("3D")
+  {
+    CHECK(check_grain_colours<3>(" set Box size = 4\n set Separator thickness = 1\n"
+                                 " set Particle radius = 1.6\n set Grain radius = 0.25\n"
+                                 " set Porosity = 0.3\n set Pore filling = 0.7\n",
+                                 3) > 4);
+  }
+}
+
 TEST_CASE("Orientation per grain: each grain a rotated crystal, the "
           "rotations uniform, the assembly uses its grain's")
 {

@@ -54,6 +54,20 @@ namespace ssbsim
   particle_grains(const dealii::Triangulation<dim> &tria,
                   const parameters::Geometry       &geometry);
 
+  /**
+   * A colour (0, 1, ...) for each grain of @p grain_of_coarse_cell (as
+   * particle_grains() numbers them), indexed like it by coarse-cell id
+   * (numbers::invalid_unsigned_int off the particle): two grains whose
+   * coarse cells share a vertex get different colours (greedy, in grain
+   * order: at most 4 on a 2D grid of square grains, 8 in 3D). Each colour
+   * is one displacement field of the mechanics (`Mechanics/Grain
+   * boundaries = cohesive`).
+   */
+  template <int dim>
+  std::vector<unsigned int>
+  grain_colours(const dealii::Triangulation<dim>  &tria,
+                const std::vector<unsigned int>   &grain_of_coarse_cell);
+
   /// Centre of particle k of the row of boxes of 'Particle radii' (sphere
   /// in box or porous microsphere): side by side along y, the row centred
   /// on y = 0; one particle sits at the origin.

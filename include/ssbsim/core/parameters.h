@@ -210,6 +210,11 @@ namespace ssbsim
       double normal_strength, shear_strength;        // Pa
       double mode_I_energy, mode_II_energy;          // J/m^2
       double bk_exponent;
+      /// grain boundaries inside a particle (Mechanics/Grain boundaries):
+      /// cohesive (true) or continuous, and their law
+      bool   grain_boundaries_cohesive;
+      double grain_normal_strength, grain_shear_strength; // Pa
+      double grain_mode_I_energy, grain_mode_II_energy;   // J/m^2
       double friction_coefficient;                   // -
       double penalty_stiffness;                      // Pa/m
       double friction_viscosity;                     // s

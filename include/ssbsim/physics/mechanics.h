@@ -93,6 +93,17 @@ namespace ssbsim
       /// compression
       materials::CohesiveLaw cohesive = {1e17, 20e6, 30e6, 1., 3., 2.};
       bool   interface_intact = false; ///< true: no damage (a parameter switch)
+      /// Grain boundaries that can open (`Mechanics/Grain boundaries`):
+      /// the colour (0, 1, ...) of the grain of each coarse cell, by
+      /// coarse-cell id (numbers::invalid_unsigned_int off the particle;
+      /// grain_colours()), such that grains that share a vertex differ.
+      /// Colour c carries its own displacement field, so the faces between
+      /// grains of different colours are discontinuous and held by the
+      /// cohesive law grain_boundary (with the interface's viscosity,
+      /// damping and residual spring). Empty: each particle is one
+      /// continuous body (one field).
+      std::vector<unsigned int> grain_colour_of_coarse_cell;
+      materials::CohesiveLaw    grain_boundary = {1e17, 20e6, 30e6, 1., 3., 2.};
       /// true: a liquid electrolyte that wets the particle and bears no
       /// load: its displacement unknowns are held at zero, the interface
       /// carries only the residual stiffness (which holds the particle's
@@ -302,6 +313,18 @@ namespace ssbsim
     InterfaceAverages
     interface_averages() const;
 
+    /// The same averages over the grain boundaries (faces between grains
+    /// of different colours, Materials::grain_colour_of_coarse_cell): the
+    /// jump u_b - u_a from the grain a of the lower colour to b, the
+    /// traction on a. All zero where there are none.
+    InterfaceAverages
+    grain_boundary_averages() const;
+
+    /// Number of grain-boundary faces (all processes) and the number of
+    /// grain colours (displacement fields of the particle).
+    std::pair<unsigned int, unsigned int>
+    grain_boundary_size() const;
+
     /// Cauchy hydrostatic stress tr(sigma)/3 (Pa) at each particle
     /// quadrature point (with @p particle_only false: at every point),
     /// same layout as conversion_extent(); zero at the points left out.
@@ -382,7 +405,48 @@ namespace ssbsim
     /// Calls f(k, JxW, jump, normal) at each interface quadrature point k.
     template <typename F>
     void
-    for_each_interface_point(const F &f) const;
+    for_each_interface_point(const F &f) const
+    {
+      for_each_jump(interface_faces, f);
+    }
+
+    /// Calls f(k, JxW, jump, normal) at each quadrature point k of
+    /// @p faces: jump = u(neighbour) - u(cell), normal out of the cell.
+    template <typename F>
+    void
+    for_each_jump(const std::vector<regions::InterfaceFace<dim>> &faces,
+                  const F                                        &f) const;
+
+    /// Reinitialises an FEFaceValues of each side's element (the cell's
+    /// with @p flags, the neighbour's with values) on each of @p faces,
+    /// so that they see the same quadrature points in the same order,
+    /// and calls f(k, cell, neighbour, cell_values, neighbour_values).
+    template <typename F>
+    void
+    for_each_face_pair(const std::vector<regions::InterfaceFace<dim>> &faces,
+                       const dealii::UpdateFlags                       flags,
+                       const F                                        &f) const;
+
+    /// A cell of the particle (any grain colour), not the electrolyte or
+    /// the third medium: FE indices particle_fe and those past
+    /// third_medium_fe (grain colours 1, 2, ...)
+    static bool
+    is_particle(const unsigned int fe_index)
+    {
+      return fe_index == regions::particle_fe || fe_index > regions::third_medium_fe;
+    }
+
+    /// The FE index of grain colour @p c.
+    static unsigned int
+    fe_of_colour(const unsigned int c)
+    {
+      return c == 0 ? regions::particle_fe : regions::third_medium_fe + c;
+    }
+
+    /// Sets the active FE index of the locally owned cells from their
+    /// material and grain colour; lists the grain-boundary faces.
+    void
+    assign_fe_indices();
 
     /// Calls f(cell, fe_values, displacement gradients) on each locally
     /// owned cell (particle cells only if @p particle_only), with the
@@ -476,7 +540,8 @@ namespace ssbsim
       // unsymmetric, and so does the J2 return map
       // and F-bar (the volumetric part couples the cell's points)
       return materials.interface_intact && !materials.particle_plastic &&
-             !materials.electrolyte_plastic && !materials.f_bar;
+             !materials.electrolyte_plastic && !materials.f_bar &&
+             n_colours == 1;
     }
 
     std::vector<double>
@@ -489,7 +554,8 @@ namespace ssbsim
 
     /// Calls f(dof, component, vertex) for each locally owned unknown of
     /// the locally owned cells (Q1: every unknown sits at a vertex);
-    /// components 0..dim-1 are the particle's, dim..2dim-1 the electrolyte's.
+    /// components 0..dim-1 are the particle's (grain colour 0),
+    /// dim..2dim-1 the electrolyte's, (c+1)dim.. those of grain colour c.
     template <typename F>
     void
     for_each_owned_vertex_unknown(const F &f) const;
@@ -525,7 +591,7 @@ namespace ssbsim
     bool
     plastic(const unsigned int fe_index) const
     {
-      return fe_index == regions::particle_fe    ? materials.particle_plastic :
+      return is_particle(fe_index)               ? materials.particle_plastic :
              fe_index == regions::electrolyte_fe ? materials.electrolyte_plastic :
                                                    false;
     }
@@ -595,6 +661,8 @@ namespace ssbsim
     /// per interface vertex, in its particle displacement entries: the
     /// area-weighted sum of the adjacent interface faces' normals
     dealii::TrilinosWrappers::MPI::Vector  vertex_normal;
+    /// grain colours (displacement fields of the particle), >= 1
+    unsigned int n_colours = 1;
 
     std::vector<regions::InterfaceFace<dim>> interface_faces;
     /// faces of the third medium on the electrolyte (frictionless contact)
@@ -603,6 +671,13 @@ namespace ssbsim
     std::vector<materials::CohesiveState> trial_interface_state; // last solve
     std::vector<dealii::Tensor<1, dim>>   accepted_jump; // [[u]] at accept()
     std::vector<dealii::Tensor<1, dim>>   trial_jump;    // [[u]], last solve
+    /// faces between grains of different colours, from the grain of the
+    /// lower colour, and their cohesive history (as the interface's)
+    std::vector<regions::InterfaceFace<dim>> grain_faces;
+    std::vector<materials::CohesiveState>    grain_state;
+    std::vector<materials::CohesiveState>    trial_grain_state;
+    std::vector<dealii::Tensor<1, dim>>      accepted_grain_jump;
+    std::vector<dealii::Tensor<1, dim>>      trial_grain_jump;
     std::vector<Support>                  supports;
     std::vector<double>        xi;
     /// plastic history per quadrature point (same layout as xi; used on
