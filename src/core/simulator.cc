@@ -87,7 +87,8 @@ namespace ssbsim
                         "particle_volume_ratio",
                         "interfacial_resistance_ohm_g",
                         "electronic_contact_fraction",
-                        "folded_cells"})
+                        "folded_cells",
+                        "grain_boundary_damage"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -809,7 +810,10 @@ namespace ssbsim
                               particle_volume_ratio(),
                               mass_specific(chem.interfacial_resistance()),
                               chem.electronic_contact_fraction(),
-                              double(folded_cells())});
+                              double(folded_cells()),
+                              mechanics ?
+                                mechanics->grain_boundary_averages().damage :
+                                0.});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +

@@ -119,6 +119,12 @@ expect "swelling without in-plane share" "Mechanics/Swelling anisotropy.*w_a \+ 
 expect "debonded cap off the plane" "Mechanics/Initially debonded direction.*x and y not both 0 in 2D" \
   "$SSBSIM" ok.prm --set "Mechanics/Initially debonded fraction=0.25" \
   --set "Mechanics/Initially debonded direction=0, 0, 1"
+expect "grain boundaries with the third medium" \
+  "Mechanics/Grain boundaries.*Empty pores = third medium.*allowed: 'continuous'" \
+  "$SSBSIM" ok.prm --set "Mechanics/Enable mechanics=true" --set "Mechanics/Grain boundaries=cohesive" \
+  --set "Geometry/Empty pores=third medium"
+expect "grain boundaries neither continuous nor cohesive" "Grain boundaries" \
+  "$SSBSIM" ok.prm --set "Mechanics/Grain boundaries=open"
 expect "debonded fraction above 1" "Initially debonded fraction" \
   "$SSBSIM" ok.prm --set "Mechanics/Initially debonded fraction=1.5"
 expect "debonded fractions not one per particle" \
