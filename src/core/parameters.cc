@@ -900,6 +900,18 @@ namespace ssbsim
       prm.declare_entry("Closure gap", "10", Double(1e-6, 1e6),
                         "Normal gap at which an interface point stops "
                         "conducting Li+ (nm).");
+      prm.declare_entry("Bonded part contact", "closure",
+                        Selection("closure|bridging"),
+                        "What the part 1 - d of an interface point that its "
+                        "cohesive law still holds bonded conducts. closure: "
+                        "the closure factor of the point's mean gap applies "
+                        "to all of it (an opening beyond the Closure gap "
+                        "cuts it, bonded or not). bridging: the bonded part "
+                        "conducts whatever the mean gap (its intact fibres "
+                        "span the opening), the debonded part only where "
+                        "closed, on its asperities. The two differ only at "
+                        "points in the softening branch of the law under "
+                        "tension (doc/model.md section 2).");
       prm.declare_entry("Debonded contact hardness", "0", Double(0, 1e6),
                         "Hardness H of the asperities on which a debonded "
                         "interface touches (MPa): where the cohesive law has "
@@ -1091,6 +1103,7 @@ namespace ssbsim
       friction_viscosity  = prm.get_double("Interface friction viscosity");
       closure_gap         = prm.get_double("Closure gap") * 1e-9;
       contact_hardness    = prm.get_double("Debonded contact hardness") * 1e6;
+      bonded_part_bridging = prm.get("Bonded part contact") == "bridging";
       contact_per_face    = prm.get_bool("Contact factor per face");
       initially_debonded_fraction = dealii::Utilities::string_to_double(
         dealii::Utilities::split_string_list(prm.get("Initially debonded fraction")));

@@ -196,6 +196,7 @@ namespace ssbsim
           }
         materials.closure_gap      = m.closure_gap;
         materials.contact_hardness = m.contact_hardness;
+        materials.bonded_part_bridging = m.bonded_part_bridging;
         materials.contact_per_face = m.contact_per_face;
         materials.initially_debonded_fraction = m.initially_debonded_fraction;
         materials.particle_of_coarse_cell =

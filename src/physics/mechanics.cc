@@ -1238,11 +1238,13 @@ namespace ssbsim
         materials.contact_per_face ?
           per_face[k / nq] :
           materials::contact_factor(point.gap, materials.closure_gap);
-      point.contact = std::max(
-        materials.residual_contact,
-        closure * materials::asperity_contact(debonded_fraction(k),
+      point.contact =
+        std::max(materials.residual_contact,
+                 materials::interface_contact(closure,
+                                              debonded_fraction(k),
                                               -point.normal_traction,
-                                              materials.contact_hardness));
+                                              materials.contact_hardness,
+                                              materials.bonded_part_bridging));
     });
     return points;
   }

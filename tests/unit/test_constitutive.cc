@@ -445,6 +445,36 @@ TEST_CASE("Cohesive law: unloading, compression, re-contact")
   CHECK(materials::contact_factor(2e-8, 1e-8) == 0.);
 }
 
+TEST_CASE("Interface contact: the bonded part conducts across an opening "
+          "only with bridging; closed or fully debonded, both forms agree")
+{
+  const double H = 500e6; // asperity hardness (Pa)
+  for (const bool bridging : {false, true})
+    for (const double d : {0., 0.3, 1.})
+      for (const double p : {-1e6, 0., 100e6, 1e9})
+        {
+          const double a_d = materials::asperity_contact(d, p, H);
+          // closed (closure factor 1): the Bowden-Tabor asperity contact of
+          // the debonded part, whatever the form
+          CHECK(materials::interface_contact(1., d, p, H, bridging) ==
+                Approx(a_d));
+          // wide open: nothing through the debonded part; the bonded part
+          // 1 - d only when its fibres bridge
+          CHECK(materials::interface_contact(0., d, p, H, bridging) ==
+                Approx(bridging ? 1 - d : 0.).margin(1e-15));
+          // half closed: between the two, linear in the closure factor for
+          // bridging, proportional to it without
+          const double half = materials::interface_contact(0.5, d, p, H, bridging);
+          CHECK(half == Approx(bridging ? 1 - d + 0.5 * (a_d - 1 + d) :
+                                          0.5 * a_d));
+        }
+  // a debonded point on flattened asperities: p / H of its area
+  CHECK(materials::interface_contact(1., 1., 100e6, H, true) == Approx(0.2));
+  // no hardness: a closed debonded point conducts fully
+  CHECK(materials::interface_contact(1., 1., 0., 0., true) == 1.);
+  CHECK(materials::interface_contact(0.5, 1., 0., 0., false) == 0.5);
+}
+
 TEST_CASE("Cohesive law: mixed mode at a fixed angle dissipates the BK energy")
 {
   const auto law = interface_law();

@@ -220,6 +220,7 @@ namespace ssbsim
       double friction_viscosity;                     // s
       double closure_gap;                            // m
       double contact_hardness;                       // Pa
+      bool   bonded_part_bridging;                   // contact of 1 - d
       bool   contact_per_face;
       std::vector<double> initially_debonded_fraction; // per particle (or one)
       std::array<double, 3> debonded_direction;      // x, y, z

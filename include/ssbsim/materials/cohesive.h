@@ -436,4 +436,36 @@ namespace ssbsim::materials
       return 1.;
     return 1 - damage + damage * std::clamp(pressure / hardness, 0., 1.);
   }
+
+  /**
+   * Contact factor of an interface point with the closure factor
+   * @p closure (contact_factor() of its gap) whose cohesive law has split
+   * off the debonded fraction @p damage:
+   *
+   * - bonded part bridging = false (the model up to session 27): the
+   *   closure factor of the mean gap on the whole point,
+   *   closure a_d(d, p);
+   * - true: the bonded part 1 - d conducts whatever the mean gap, the
+   *   debonded part only where closed and on its asperities,
+   *   1 - d + d closure min(1, p / H) (min(...) = 1 for H <= 0).
+   *
+   * The two differ only at points that have opened beyond the closure
+   * gap while part of their area is still bonded (the softening branch
+   * of the law, under tension): in the fibre bundle that the law is
+   * (asperity_contact) the intact fibres span the opening, so the
+   * solids stay joined, and conduct, through them.
+   */
+  inline double
+  interface_contact(const double closure,
+                    const double damage,
+                    const double pressure,
+                    const double hardness,
+                    const bool   bonded_part_bridging)
+  {
+    if (!bonded_part_bridging)
+      return closure * asperity_contact(damage, pressure, hardness);
+    const double asperities =
+      hardness <= 0 ? 1. : std::clamp(pressure / hardness, 0., 1.);
+    return 1 - damage + damage * closure * asperities;
+  }
 } // namespace ssbsim::materials

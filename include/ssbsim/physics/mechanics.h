@@ -115,6 +115,10 @@ namespace ssbsim
       /// conducting fraction is p / H (materials::asperity_contact);
       /// 0: a debonded face conducts wherever it is closed
       double contact_hardness = 0;
+      /// true: the bonded part 1 - d of an interface point conducts
+      /// whatever its mean gap (materials::interface_contact); false: the
+      /// closure factor of the gap applies to the whole point
+      bool bonded_part_bridging = false;
       /// true: one contact factor per interface face from the mean of its
       /// vertex gaps along the vertex normals; false: per quadrature point
       /// from its own gap
