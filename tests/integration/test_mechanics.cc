@@ -594,6 +594,21 @@ namespace
     return s <= l0 ? 0. : s >= lf ? 1. : lf * (s - l0) / (s * (lf - l0));
   }
 
+  /// Traction of the bilinear law along a proportional opening lambda:
+  /// elastic (stiffness K) to the strength at the onset, then linear to
+  /// zero at the final separation lf.
+  double
+  bilinear_traction(const double lambda,
+                    const double stiffness,
+                    const double strength,
+                    const double lf)
+  {
+    const double onset = strength / stiffness;
+    return lambda <= onset ? stiffness * lambda :
+           lambda >= lf    ? 0. :
+                             strength * (lf - lambda) / (lf - onset);
+  }
+
   double
   work_along(const std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> &path)
   {
@@ -772,17 +787,10 @@ TEST_CASE("Cohesive patch tests: blocks pulled apart in modes I, II and mixed")
       double             damage    = 0;
       const auto path = pull_blocks(law, dir, 1.25 * final_sep, 250, damage);
       // point by point against the law on the measured separation
-      const double onset = strength / law.stiffness;
       for (const auto &[sep, t] : path)
-        {
-          const double lambda = sep * dir;
-          const double expected =
-            lambda <= onset     ? law.stiffness * lambda :
-            lambda >= final_sep ? 0. :
-                                  strength * (final_sep - lambda) /
-                                    (final_sep - onset);
-          CHECK(t * dir == Approx(expected).margin(2e-3 * strength));
-        }
+        CHECK(t * dir == Approx(bilinear_traction(sep * dir, law.stiffness,
+                                                  strength, final_sep))
+                           .margin(2e-3 * strength));
       const double work = work_along(path);
       std::cout << "patch test mode " << (angle_deg == 0 ? "I" : "II")
                 << ": dissipated " << work << " J/m^2 of " << toughness
@@ -840,7 +848,6 @@ TEST_CASE("Grain boundaries: two grains of a particle part by their own "
       const double       angle = angle_deg * M_PI / 180;
       const Tensor<1, 2> dir({std::sin(angle), std::cos(angle)}); // y: opening
       const double       final_sep = 2 * toughness / strength;
-      const double       onset     = strength / weak.stiffness;
       std::vector<std::pair<Tensor<1, 2>, Tensor<1, 2>>> path;
       double             damage = 0;
       const unsigned int steps  = 250;
@@ -854,15 +861,9 @@ TEST_CASE("Grain boundaries: two grains of a particle part by their own "
           damage = gb.damage;
         }
       for (const auto &[sep, t] : path)
-        {
-          const double lambda = sep * dir;
-          const double expected =
-            lambda <= onset     ? weak.stiffness * lambda :
-            lambda >= final_sep ? 0. :
-                                  strength * (final_sep - lambda) /
-                                    (final_sep - onset);
-          CHECK(t * dir == Approx(expected).margin(2e-3 * strength));
-        }
+        CHECK(t * dir == Approx(bilinear_traction(sep * dir, weak.stiffness,
+                                                  strength, final_sep))
+                           .margin(2e-3 * strength));
       std::cout << "grain boundary mode " << (angle_deg == 0 ? "I" : "II")
                 << ": dissipated " << work_along(path) << " J/m^2 of "
                 << toughness << std::endl;
