@@ -146,30 +146,32 @@ if sys.argv[3] == "liquid" and float(one["contact_fraction_end_discharge"]) != 1
 PY
 done
 
-# The in-situ grown microsphere with its empty pore kept as third medium
-# (level 1, 1C, coupled): the medium's unknowns are the particle field's,
-# identified across the grains' vertices on both ranks (measured: 4e-10).
-pores=("$root/inputs/fes2_insitu_grown.prm" --set "Geometry/Empty pores=third medium"
-       --set "Geometry/Global refinements=1" --set "Operating conditions/C rate=1"
-       --set "Operating conditions/Number of cycles=1"
-       --set "Impedance/After each discharge=false" --set "Output/Write solution=false")
-"$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" "${pores[@]}" --set "Output/Output directory=one_pores" > one_pores.log
-"$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" "${pores[@]}" --set "Output/Output directory=two_pores" > two_pores.log
+# The microsphere (level 1, 1C, one cycle, coupled) with one option set,
+# run on 1 and 2 ranks into one_NAME/ and two_NAME/:
+#   microsphere_on_ranks NAME "Section/Entry=value"
+microsphere_on_ranks() {
+  local run=("$root/inputs/fes2_insitu_grown.prm" --set "$2"
+             --set "Geometry/Global refinements=1" --set "Operating conditions/C rate=1"
+             --set "Operating conditions/Number of cycles=1"
+             --set "Impedance/After each discharge=false" --set "Output/Write solution=false")
+  "$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" "${run[@]}" --set "Output/Output directory=one_$1" > "one_$1.log"
+  "$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" "${run[@]}" --set "Output/Output directory=two_$1" > "two_$1.log"
+}
+
+# Its empty pore kept as third medium: the medium's unknowns are the
+# particle field's, identified across the grains' vertices on both ranks
+# (measured: 4e-10).
+microsphere_on_ranks pores "Geometry/Empty pores=third medium"
 bash "$here/compare_csv.sh" one_pores/cycles.csv two_pores/cycles.csv 1e-6
 echo "third medium: 1 and 2 ranks agree"
 
-# The microsphere with cohesive grain boundaries (level 1, 1C, coupled):
-# each grain colour's own displacement field and the cohesive faces
-# between colours, with the ghost faces, assembled alike on both ranks
-# (measured: 7e-9 in cycles.csv, 1e-9 in statistics.csv); the grain
-# boundaries must have opened (strength loss 0.88 at the end of the
-# charge), or this compares nothing that the continuous grains do not.
-grains=("$root/inputs/fes2_insitu_grown.prm" --set "Mechanics/Grain boundaries=cohesive"
-        --set "Geometry/Global refinements=1" --set "Operating conditions/C rate=1"
-        --set "Operating conditions/Number of cycles=1"
-        --set "Impedance/After each discharge=false" --set "Output/Write solution=false")
-"$MPIRUN" -q --oversubscribe -np 1 "$SSBSIM" "${grains[@]}" --set "Output/Output directory=one_grains" > one_grains.log
-"$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" "${grains[@]}" --set "Output/Output directory=two_grains" > two_grains.log
+# Cohesive grain boundaries: each grain colour's own displacement field
+# and the cohesive faces between colours, with the ghost faces, assembled
+# alike on both ranks (measured: 7e-9 in cycles.csv, 1e-9 in
+# statistics.csv); the grain boundaries must have opened (strength loss
+# 0.88 at the end of the charge), or this compares nothing that the
+# continuous grains do not.
+microsphere_on_ranks grains "Mechanics/Grain boundaries=cohesive"
 bash "$here/compare_csv.sh" one_grains/cycles.csv two_grains/cycles.csv 1e-6
 bash "$here/compare_csv.sh" one_grains/statistics.csv two_grains/statistics.csv 1e-6
 /usr/bin/python3 - one_grains/statistics.csv <<'PY'
