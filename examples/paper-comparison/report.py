@@ -66,6 +66,18 @@ class Run:
     def first_discharge(self):
         return self.half_cycle(1, 1)
 
+    def parameter(self, entry):
+        """Value of `set ENTRY = ...` in the run's parameters.prm, None if
+        the file or the entry is missing."""
+        path = self.directory / "parameters.prm"
+        if not path.exists():
+            return None
+        for line in path.read_text().splitlines():
+            words = line.split("#")[0].split("=", 1)
+            if len(words) == 2 and words[0].strip() == "set " + entry:
+                return words[1].strip()
+        return None
+
 
 def depth_of_discharge(half):
     """Capacity of the discharge so far, as a fraction of theoretical."""
@@ -380,6 +392,12 @@ def main(out, names):
                 fmt(c.get("interfacial_resistance_end_discharge_ohm_g", [None] * (k + 1))[k], 4)]) + " |")
         lines.append(f"\npristine interfacial resistance {fmt(run.pristine_resistance(), 4)} "
                      "ohm cm^2\n")
+        seed = run.parameter("Random seed") if name == "insitu_grown" else None
+        if seed is not None:
+            lines.append(f"one random arrangement of the microsphere's grains and pores "
+                         f"(Geometry/Random seed = {seed}); whether a microsphere survives "
+                         "its charges depends on it (doc/calibration.md, sessions 21-29): "
+                         "`seeds.sh OUT N` runs N arrangements\n")
         folded = run.stats.get("folded_cells")
         if folded:
             worst = max(folded)

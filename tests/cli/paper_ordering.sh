@@ -156,4 +156,7 @@ grep -q "targets met" report.md || { echo "FAIL report.py: no table of targets";
 for png in $(grep -o '([a-z_]*\.png)' report.md | tr -d '()' | grep -v '^cut_view'); do
   [ -s "$png" ] || { echo "FAIL report.py: $png linked but not written"; exit 1; }
 done
+# the microsphere's arrangement, read back from the run's parameters.prm
+grep -q "Geometry/Random seed = $(sed -n 's/^ *set Random seed *= *\([0-9]*\).*/\1/p' insitu_grown/parameters.prm)); whether" report.md ||
+  { echo "FAIL report.py: the microsphere's random seed not reported"; exit 1; }
 echo "ok   report.py: $(grep -o 'targets met' report.md | head -1), $(ls *.png | wc -l) figures"
