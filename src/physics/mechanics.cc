@@ -51,24 +51,6 @@ namespace ssbsim
                                       (fe_index - 1) * dim);
     }
 
-    /// The displacements at the quadrature points of a face pair: @p u_a
-    /// on the side of @p cell (evaluated by @p a), @p u_b on that of
-    /// @p neighbor (by @p b), each from the field of its own body.
-    template <int dim, typename CellA, typename CellB, typename VectorType>
-    void
-    displacements_on_both_sides(const CellA                 &cell,
-                                const CellB                 &neighbor,
-                                const FEFaceValues<dim>     &a,
-                                const FEFaceValues<dim>     &b,
-                                const VectorType            &solution,
-                                std::vector<Tensor<1, dim>> &u_a,
-                                std::vector<Tensor<1, dim>> &u_b)
-    {
-      a[displacement_of<dim>(cell->active_fe_index())].get_function_values(solution, u_a);
-      b[displacement_of<dim>(neighbor->active_fe_index())].get_function_values(solution,
-                                                                               u_b);
-    }
-
     /// One FEFaceValues per element of the hp collection.
     template <int dim>
     std::vector<std::unique_ptr<FEFaceValues<dim>>>
@@ -701,7 +683,8 @@ namespace ssbsim
           const auto ua = displacement_of<dim>(cell->active_fe_index());
           const auto ub = displacement_of<dim>(neighbor->active_fe_index());
           const unsigned int na = a.dofs_per_cell, nt = na + b.dofs_per_cell;
-          displacements_on_both_sides(cell, neighbor, a, b, relevant_solution, u_a, u_b);
+          a[ua].get_function_values(relevant_solution, u_a);
+          b[ub].get_function_values(relevant_solution, u_b);
           face_matrix.reinit(nt, nt);
           face_residual.reinit(nt);
           N.resize(nt);
@@ -864,7 +847,10 @@ namespace ssbsim
           const auto              &neighbor,
           const FEFaceValues<dim> &a,
           const FEFaceValues<dim> &b) {
-        displacements_on_both_sides(cell, neighbor, a, b, relevant_solution, u_a, u_b);
+        a[displacement_of<dim>(cell->active_fe_index())].get_function_values(
+          relevant_solution, u_a);
+        b[displacement_of<dim>(neighbor->active_fe_index())].get_function_values(
+          relevant_solution, u_b);
         for (unsigned int q = 0; q < nq; ++q)
           f(k * nq + q, a.JxW(q), u_b[q] - u_a[q], a.normal_vector(q));
       });
