@@ -396,7 +396,7 @@ def main(out, names):
         if seed is not None:
             lines.append(f"one random arrangement of the microsphere's grains and pores "
                          f"(Geometry/Random seed = {seed}); whether a microsphere survives "
-                         "its charges depends on it (doc/calibration.md, sessions 21-29): "
+                         "its charges depends on it (doc/calibration.md, sessions 21-30): "
                          "`seeds.sh OUT N` runs N arrangements\n")
         folded = run.stats.get("folded_cells")
         if folded:
