@@ -32,6 +32,28 @@ namespace ssbsim
       throw UserError("parameter '" + parameter + "': " + message);
     }
 
+    /// A cap of each particle's surface given by 'NAME fraction' (one
+    /// value, or one per particle) around 'NAME direction'.
+    void
+    check_surface_cap(const std::vector<double>   &fractions,
+                      const std::array<double, 3> &a,
+                      const std::string           &name,
+                      const parameters::Geometry  &geometry)
+    {
+      if (fractions.size() != 1 && fractions.size() != geometry.particle_radii.size())
+        fail(name + " fraction",
+             "has " + std::to_string(fractions.size()) + " values for " +
+               std::to_string(geometry.particle_radii.size()) +
+               " particles (allowed: one value for all, or one per particle "
+               "of Geometry/Particle radii)");
+      if (*std::max_element(fractions.begin(), fractions.end()) > 0 &&
+          !(std::hypot(a[0], a[1]) > 0 || (geometry.dimension == 3 && a[2] != 0)))
+        fail(name + " direction",
+             "has no component in the model's plane or space (allowed: three "
+             "numbers, x and y not both 0 in 2D, not all 0 in 3D) while the "
+             "fraction is above 0");
+    }
+
     std::array<double, 3>
     three_doubles(ParameterHandler &prm,
                   const std::string &name,
@@ -544,6 +566,26 @@ namespace ssbsim
                         Double(0, 500),
                         "Arrhenius activation energy of the exchange current "
                         "(kJ/mol).");
+      prm.declare_entry(
+        "Ion-blocked fraction", "0", List(Double(0, 1), 1),
+        "Fraction of each particle's surface that touches the composite's "
+        "other solids (the carbon network, a neighbouring FeS2 particle) "
+        "instead of the solid electrolyte: it exchanges no Li+ (no "
+        "charge transfer, no double layer, no side reaction there) while "
+        "it is held and conducts electrons as the rest of the interface "
+        "(its mechanics is the matrix's). The cap of the surface whose "
+        "outward normal lies within a cone around 'Ion-blocked "
+        "direction', its half angle set so that the cap is this fraction "
+        "of a disk's (2D) or a sphere's (3D) surface. One number for "
+        "every particle, or one per particle of Geometry/Particle radii. "
+        "Not applied with a liquid electrolyte (it fills the network's "
+        "pores and reaches every surface). 0: the electrolyte touches the "
+        "whole surface (doc/model.md section 2, 'Ion-blocked cap').");
+      prm.declare_entry("Ion-blocked direction", "1, 0, 0", List(Double(), 3, 3),
+                        "Axis of the ion-blocked cap (three numbers, x, y, "
+                        "z; normalised; in 2D the first two count): the "
+                        "stack axis is x, 1, 0, 0 faces the current "
+                        "collector, 0, 1, 0 a lateral neighbour.");
       prm.declare_entry("Anodic transfer coefficient", "0.5", Double(0.01, 1),
                         "alpha_a (dimensionless).");
       prm.declare_entry("Cathodic transfer coefficient", "0.5", Double(0.01, 1),
@@ -589,6 +631,10 @@ namespace ssbsim
         prm.get_double("Anodic transfer coefficient");
       cathodic_transfer_coefficient =
         prm.get_double("Cathodic transfer coefficient");
+      ion_blocked_fraction = dealii::Utilities::string_to_double(
+        dealii::Utilities::split_string_list(prm.get("Ion-blocked fraction")));
+      ion_blocked_direction =
+        three_doubles(prm, "Ion-blocked direction", "Kinetics/");
       discharge_table = prm.get("Discharge open circuit table");
       discharge_file =
         resolve_path(prm.get("Discharge open circuit file"), input_directory);
@@ -1260,20 +1306,21 @@ namespace ssbsim
       fail("Particle/Orientation",
            "'random per grain' orients the diffusivity only; with an "
            "anisotropic 'Mechanics/Swelling anisotropy' use 'fixed'");
-    const auto &fractions = mechanics.initially_debonded_fraction;
-    if (fractions.size() != 1 && fractions.size() != geometry.particle_radii.size())
-      fail("Mechanics/Initially debonded fraction",
-           "has " + std::to_string(fractions.size()) +
-             " values for " + std::to_string(geometry.particle_radii.size()) +
-             " particles (allowed: one value for all, or one per particle of "
-             "Geometry/Particle radii)");
-    const auto &a = mechanics.debonded_direction;
-    if (*std::max_element(fractions.begin(), fractions.end()) > 0 &&
-        !(std::hypot(a[0], a[1]) > 0 || (geometry.dimension == 3 && a[2] != 0)))
-      fail("Mechanics/Initially debonded direction",
-           "has no component in the model's plane or space (allowed: three "
-           "numbers, x and y not both 0 in 2D, not all 0 in 3D) while the "
-           "initially debonded fraction is above 0");
+    check_surface_cap(mechanics.initially_debonded_fraction,
+                      mechanics.debonded_direction,
+                      "Mechanics/Initially debonded",
+                      geometry);
+    check_surface_cap(kinetics.ion_blocked_fraction,
+                      kinetics.ion_blocked_direction,
+                      "Kinetics/Ion-blocked",
+                      geometry);
+    if (geometry.type == parameters::Geometry::Type::porous_microsphere &&
+        *std::max_element(kinetics.ion_blocked_fraction.begin(),
+                          kinetics.ion_blocked_fraction.end()) > 0)
+      fail("Kinetics/Ion-blocked fraction",
+           "is a cap of a dense particle's surface; a porous microsphere's "
+           "grains face the electrolyte grown between them (allowed: 0 with "
+           "Geometry/Type = porous microsphere)");
     if (mechanics.enabled && mechanics.grain_boundaries_cohesive &&
         geometry.third_medium_pores)
       fail("Mechanics/Grain boundaries",

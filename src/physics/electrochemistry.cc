@@ -304,7 +304,8 @@ namespace ssbsim
     FEFaceValues<dim> particle_face(fe_collection[particle_fe],
                                     face_quadrature,
                                     update_quadrature_points |
-                                      update_JxW_values);
+                                      update_JxW_values |
+                                      update_normal_vectors);
     FEFaceValues<dim> electrolyte_face(fe_collection[electrolyte_fe],
                                        face_quadrature,
                                        update_quadrature_points);
@@ -315,6 +316,16 @@ namespace ssbsim
     // network there: the grains pass electrons on through their own
     // contacts), by the geometry's own rule for its coarse cells.
     electronic_weight.assign(contact_factor.size(), 0.);
+    // the ion-blocked cap of each particle (Kinetics/Ion-blocked
+    // fraction): the surface on the composite's other solids, not on the
+    // solid electrolyte; a liquid reaches it
+    ionic_access.assign(contact_factor.size(), 1.);
+    const auto    &blocked = parameters.kinetics.ion_blocked_fraction;
+    Tensor<1, dim> blocked_axis;
+    for (unsigned int d = 0; d < dim; ++d)
+      blocked_axis[d] = parameters.kinetics.ion_blocked_direction[d];
+    if (blocked_axis.norm() > 0)
+      blocked_axis /= blocked_axis.norm();
     regions::for_each_interface_face(
       interface_faces, particle_face, electrolyte_face,
       [&](const unsigned int k, const auto &cell, const auto &neighbor) {
@@ -324,10 +335,17 @@ namespace ssbsim
         const bool network =
           !microsphere ||
           !within_microsphere<dim>(coarse->center(), parameters.geometry);
+        const double f =
+          parameters.electrolyte.liquid || blocked.empty() ? 0. :
+          blocked[blocked.size() == 1 ?
+                    0 :
+                    particle_of_coarse_cell[cell->id().get_coarse_cell_id()]];
         for (unsigned int q = 0; q < nq_face; ++q)
           {
             area += particle_face.JxW(q);
             electronic_weight[k * nq_face + q] = network ? particle_face.JxW(q) : 0.;
+            if (regions::in_surface_cap(particle_face.normal_vector(q), blocked_axis, f))
+              ionic_access[k * nq_face + q] = 0.;
             AssertThrow(particle_face.quadrature_point(q).distance(
                           electrolyte_face.quadrature_point(q)) <
                           1e-8 * cell->diameter(),
@@ -1099,7 +1117,7 @@ namespace ssbsim
           face_c      = 0;
           for (unsigned int q = 0; q < nqf; ++q)
             {
-              const double w = C_dl * contact_factor[k * nqf + q] *
+              const double w = C_dl * ionic_contact(k * nqf + q) *
                                particle_face.JxW(q);
               d_dl[potential_of(k)] += w;
               for (unsigned int m = 0; m < ne; ++m)
@@ -1361,7 +1379,7 @@ namespace ssbsim
     const unsigned int  nq = face_quadrature.size();
     for_each_interface_point(
       [&](const unsigned int k, const double JxW, const double, const double) {
-        touching[particle_of_face[k / nq]] += contact_factor[k] * JxW;
+        touching[particle_of_face[k / nq]] += ionic_contact(k) * JxW;
         area[particle_of_face[k / nq]] += JxW;
       });
     return ratios_of_sums(touching, area, mpi_communicator);
@@ -1465,7 +1483,7 @@ namespace ssbsim
       std::min(-a * (particle_potentials[potential_of(k / face_quadrature.size())] -
                      phi_e - kin.side_potential),
                200.));
-    const double i0 = contact_factor[k] * left * kin.side_exchange_current;
+    const double i0 = ionic_contact(k) * left * kin.side_exchange_current;
     return {-i0 * e, a * i0 * e};
   }
 
@@ -1590,8 +1608,7 @@ namespace ssbsim
         open_circuit().value(theta) -
         open_circuit_stress_shift(k / face_quadrature.size()),
       temperature);
-    return {contact_factor[k] * bv.current,
-            contact_factor[k] * bv.d_current_d_eta};
+    return {ionic_contact(k) * bv.current, ionic_contact(k) * bv.d_current_d_eta};
   }
 
   template <int dim>
@@ -1601,7 +1618,7 @@ namespace ssbsim
     double sum = 0;
     for_each_interface_point(
       [&](const unsigned int k, const double JxW, const double, const double) {
-        sum += contact_factor[k] * JxW;
+        sum += ionic_contact(k) * JxW;
       });
     return Utilities::MPI::sum(sum, mpi_communicator) / interface_area;
   }

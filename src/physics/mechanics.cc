@@ -1301,9 +1301,7 @@ namespace ssbsim
           0 :
           owner[interface_faces[k / nq].cell->id().get_coarse_cell_id()];
       AssertIndexRange(particle, fractions.size());
-      const double f       = fractions[particle];
-      const double cos_phi = dim == 2 ? std::cos(numbers::PI * f) : 1. - 2. * f;
-      if (f > 0 && normal * axis >= cos_phi)
+      if (regions::in_surface_cap(normal, axis, fractions[particle]))
         {
           auto &state          = interface_state[k];
           state.damage         = 1.;

@@ -131,6 +131,14 @@ expect "debonded fractions not one per particle" \
   "Mechanics/Initially debonded fraction.*has 3 values for 2 particles" \
   "$SSBSIM" ok.prm --set "Geometry/Particle radii=1, 1" \
   --set "Mechanics/Initially debonded fraction=0, 0.1, 0.2"
+expect "ion-blocked cap off the plane" "Kinetics/Ion-blocked direction.*x and y not both 0 in 2D" \
+  "$SSBSIM" ok.prm --set "Kinetics/Ion-blocked fraction=0.5" \
+  --set "Kinetics/Ion-blocked direction=0, 0, 1"
+expect "ion-blocked fraction above 1" "Ion-blocked fraction" \
+  "$SSBSIM" ok.prm --set "Kinetics/Ion-blocked fraction=1.2"
+expect "ion-blocked fractions not one per particle" \
+  "Kinetics/Ion-blocked fraction.*has 2 values for 1 particles" \
+  "$SSBSIM" ok.prm --set "Kinetics/Ion-blocked fraction=0.1, 0.2"
 
 prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
 expect "missing mesh file" "Mesh file.*absent.msh" "$SSBSIM" nomesh.prm

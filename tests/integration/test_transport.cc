@@ -766,6 +766,76 @@ TEST_CASE("Contact factor zero on half the interface: that half carries nothing"
   CHECK(chem.interfacial_resistance() == Approx(2. * r_full).epsilon(1e-12));
 }
 
+TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
+          "contact there, the electrons pass; a liquid reaches it")
+{
+  // the disk of the previous test with the electronic contact on: (a) a
+  // quarter of its surface ion-blocked around +x, (b) the same points out
+  // of contact instead. The 32 faces of its circle end at multiples of
+  // 11.25 degrees, so the cap of f = 1/4 (half angle 45 degrees) is the
+  // points within 45 degrees of +x, a quarter of the area.
+  const double r_e = 0.01;
+  const auto   text = [&](const std::string &extra) {
+    return "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
+           "subsection Particle\n set Initial Li content = 0.3\nend\n"
+           "subsection Kinetics\n set Electronic contact resistance = " +
+           std::to_string(r_e) + "\n" + extra +
+           "end\nsubsection Solver\n set Newton tolerance = 1e-12\nend\n";
+  };
+  const auto in_cap = [](const Point<2> &x) {
+    return std::abs(std::atan2(x[1], x[0])) < 0.25 * numbers::PI;
+  };
+  std::vector<double> voltages, li;
+  double              current = 0, area = 0, r_full = 0;
+  for (const bool blocked : {true, false})
+    {
+      const Parameters p = testing::make_parameters(
+        text(blocked ? " set Ion-blocked fraction = 0.25\n"
+                       " set Ion-blocked direction = 1, 0, 0\n" :
+                       ""));
+      Electrode<2> electrode(p);
+      auto        &chem = electrode.chem;
+      current           = -0.5 * chem.theoretical_capacity() / 3600.;
+      const auto points = chem.interface_points();
+      area              = 0;
+      for (unsigned int k = 0; k < points.size(); ++k)
+        {
+          area += points[k].JxW;
+          if (!blocked && in_cap(points[k].position))
+            chem.contact_factors()[k] = 0.;
+        }
+      area = Utilities::MPI::sum(area, MPI_COMM_WORLD);
+      if (!blocked)
+        r_full = chem.interfacial_resistance() * 0.75;
+      // the ionic contact is the rest of the surface; the electronic
+      // contact is all of it with the cap, three quarters without
+      CHECK(chem.contact_fraction() == Approx(0.75).epsilon(1e-12));
+      CHECK(chem.electronic_contact_fraction() ==
+            Approx(blocked ? 1. : 0.75).epsilon(1e-12));
+      run_steps(chem, current, 1., 3);
+      double cap = 0, rest = 0;
+      for (const auto &point : chem.interface_points())
+        (in_cap(point.position) ? cap : rest) += point.current_density * point.JxW;
+      CHECK(Utilities::MPI::sum(cap, MPI_COMM_WORLD) == 0.);
+      CHECK(Utilities::MPI::sum(rest, MPI_COMM_WORLD) == Approx(current).epsilon(1e-9));
+      voltages.push_back(chem.cell_voltage());
+      li.push_back(chem.li_stored());
+    }
+  // the particle sees the same kinetics; the cell voltage differs by the
+  // electronic drop over the quarter that conducts electrons only
+  CHECK(li[0] == Approx(li[1]).epsilon(1e-13));
+  CHECK(voltages[0] - voltages[1] ==
+        Approx(current / area * r_e * (1. - 1. / 0.75)).epsilon(1e-9));
+
+  // the same cap behind a liquid electrolyte: reached everywhere
+  const Parameters liquid = testing::make_parameters(
+    text(" set Ion-blocked fraction = 0.25\n") +
+    "subsection Electrolyte\n set Type = liquid\nend\n");
+  Electrode<2> wetted(liquid);
+  CHECK(wetted.chem.contact_fraction() == Approx(1.).epsilon(1e-12));
+  CHECK(wetted.chem.interfacial_resistance() == Approx(r_full).epsilon(1e-12));
+}
+
 TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
           "voltage and the impedance, nothing in the particle")
 {

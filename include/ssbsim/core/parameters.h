@@ -139,6 +139,8 @@ namespace ssbsim
       double      activation_energy;        // J/mol
       double      anodic_transfer_coefficient;
       double      cathodic_transfer_coefficient;
+      std::vector<double>   ion_blocked_fraction; // per particle (or one)
+      std::array<double, 3> ion_blocked_direction; // x, y, z
       std::string discharge_table;
       std::string discharge_file;
       std::string charge_table;

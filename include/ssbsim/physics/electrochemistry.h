@@ -186,7 +186,8 @@ namespace ssbsim
       return li_stored() / (max_li_concentration * particle_volume);
     }
 
-    /// Integral of the contact factor over the interface / interface area.
+    /// Integral of the contact factor over the interface where the
+    /// electrolyte touches it (not the ion-blocked caps) / interface area.
     double
     contact_fraction() const;
 
@@ -553,6 +554,18 @@ namespace ssbsim
     /// JxW of the interface points on the conducting network (electronic
     /// contact), 0 elsewhere
     std::vector<double>        electronic_weight;
+    /// 0 at the interface points of the ion-blocked caps (Kinetics/
+    /// Ion-blocked fraction), 1 elsewhere
+    std::vector<double>        ionic_access;
+    /// Fraction of interface point @p k in contact with the electrolyte:
+    /// the contact factor where the electrolyte touches the surface, 0 on
+    /// an ion-blocked cap. The reaction, the double layer and the contact
+    /// fraction see it; the electronic contact sees the contact factor.
+    double
+    ionic_contact(const unsigned int k) const
+    {
+      return contact_factor[k] * ionic_access[k];
+    }
     double                     network_area = 0; ///< sum of electronic_weight
     std::vector<double>        hydrostatic_stress;
     dealii::Point<dim>  particle_centroid; ///< m, of the particle cells

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <deal.II/base/numbers.h>
+#include <deal.II/base/tensor.h>
+
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
@@ -53,6 +56,22 @@ namespace ssbsim
                                   face.cell->neighbor_of_neighbor(face.face));
           f(k, face.cell, neighbor);
         }
+    }
+
+    /// Whether a point of a particle's surface with outward unit normal
+    /// @p normal lies in the cap of area fraction @p fraction around the
+    /// unit vector @p axis: its normal makes an angle below phi with the
+    /// axis, phi = pi f on a circle (2D), cos phi = 1 - 2 f on a sphere
+    /// (3D). f = 0: no point.
+    template <int dim>
+    inline bool
+    in_surface_cap(const dealii::Tensor<1, dim> &normal,
+                   const dealii::Tensor<1, dim> &axis,
+                   const double                  fraction)
+    {
+      const double cos_phi =
+        dim == 2 ? std::cos(dealii::numbers::PI * fraction) : 1. - 2. * fraction;
+      return fraction > 0 && normal * axis >= cos_phi;
     }
 
     /// Sets the active FE index of the locally owned cells from their
