@@ -766,6 +766,26 @@ TEST_CASE("Contact factor zero on half the interface: that half carries nothing"
   CHECK(chem.interfacial_resistance() == Approx(2. * r_full).epsilon(1e-12));
 }
 
+namespace
+{
+  /// Sets the contact factor to 0 at the interface points whose position
+  /// satisfies @p cut; returns the interface area (all ranks).
+  template <typename Predicate>
+  double
+  cut_contact(Electrochemistry<2> &chem, const Predicate &cut)
+  {
+    const auto points = chem.interface_points();
+    double     area   = 0;
+    for (unsigned int k = 0; k < points.size(); ++k)
+      {
+        area += points[k].JxW;
+        if (cut(points[k].position))
+          chem.contact_factors()[k] = 0.;
+      }
+    return Utilities::MPI::sum(area, MPI_COMM_WORLD);
+  }
+} // namespace
+
 TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
           "contact there, the electrons pass; a liquid reaches it")
 {
@@ -796,15 +816,7 @@ TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
       Electrode<2> electrode(p);
       auto        &chem = electrode.chem;
       current           = -0.5 * chem.theoretical_capacity() / 3600.;
-      const auto points = chem.interface_points();
-      area              = 0;
-      for (unsigned int k = 0; k < points.size(); ++k)
-        {
-          area += points[k].JxW;
-          if (!blocked && in_cap(points[k].position))
-            chem.contact_factors()[k] = 0.;
-        }
-      area = Utilities::MPI::sum(area, MPI_COMM_WORLD);
+      area = cut_contact(chem, [&](const Point<2> &x) { return !blocked && in_cap(x); });
       if (!blocked)
         r_full = chem.interfacial_resistance() * 0.75;
       // the ionic contact is the rest of the surface; the electronic
@@ -860,15 +872,7 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
       Electrode<2> electrode(p);
       auto        &chem = electrode.chem;
       current           = -0.5 * chem.theoretical_capacity() / 3600.;
-      const auto points = chem.interface_points();
-      area              = 0;
-      for (unsigned int k = 0; k < points.size(); ++k)
-        {
-          area += points[k].JxW;
-          if (points[k].position[0] < 0)
-            chem.contact_factors()[k] = 0.;
-        }
-      area = Utilities::MPI::sum(area, MPI_COMM_WORLD);
+      area = cut_contact(chem, [](const Point<2> &x) { return x[0] < 0; });
       CHECK(chem.electronic_resistance() == Approx(2. * r).margin(1e-15));
       run_steps(chem, current, 1., 3);
       voltages.push_back(chem.cell_voltage());
