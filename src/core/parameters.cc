@@ -586,6 +586,12 @@ namespace ssbsim
                         "z; normalised; in 2D the first two count): the "
                         "stack axis is x, 1, 0, 0 faces the current "
                         "collector, 0, 1, 0 a lateral neighbour.");
+      prm.declare_entry("Ion-blocked cap conducts electrons", "true", Bool(),
+                        "true: the ion-blocked cap lies on the carbon "
+                        "network and passes electrons as the rest of the "
+                        "interface; false: on a neighbour that is itself "
+                        "cut off, it passes none (the electronic contact "
+                        "then closes over the rest of the surface only).");
       prm.declare_entry("Anodic transfer coefficient", "0.5", Double(0.01, 1),
                         "alpha_a (dimensionless).");
       prm.declare_entry("Cathodic transfer coefficient", "0.5", Double(0.01, 1),
@@ -635,6 +641,7 @@ namespace ssbsim
         dealii::Utilities::split_string_list(prm.get("Ion-blocked fraction")));
       ion_blocked_direction =
         three_doubles(prm, "Ion-blocked direction", "Kinetics/");
+      ion_blocked_electronic = prm.get_bool("Ion-blocked cap conducts electrons");
       discharge_table = prm.get("Discharge open circuit table");
       discharge_file =
         resolve_path(prm.get("Discharge open circuit file"), input_directory);

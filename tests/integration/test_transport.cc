@@ -839,6 +839,21 @@ TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
   CHECK(voltages[0] - voltages[1] ==
         Approx(current / area * r_e * (1. - 1. / 0.75)).epsilon(1e-9));
 
+  // a cap that passes no electrons either: the cell is the one whose
+  // contact factor is 0 there
+  {
+    Electrode<2> electrode(testing::make_parameters(
+      text(" set Ion-blocked fraction = 0.25\n"
+           " set Ion-blocked direction = 1, 0, 0\n"
+           " set Ion-blocked cap conducts electrons = false\n")));
+    auto &chem = electrode.chem;
+    CHECK(chem.electronic_contact_fraction() == Approx(1.).epsilon(1e-12));
+    CHECK(chem.electronic_resistance() == Approx(r_e / 0.75).epsilon(1e-12));
+    run_steps(chem, current, 1., 3);
+    CHECK(chem.li_stored() == Approx(li[1]).epsilon(1e-13));
+    CHECK(chem.cell_voltage() == Approx(voltages[1]).epsilon(1e-12));
+  }
+
   // the same cap behind a liquid electrolyte: reached everywhere
   const Parameters liquid = testing::make_parameters(
     text(" set Ion-blocked fraction = 0.25\n") +
