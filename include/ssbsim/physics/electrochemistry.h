@@ -554,6 +554,7 @@ namespace ssbsim
     /// JxW of the interface points on the conducting network (electronic
     /// contact), 0 elsewhere
     std::vector<double>        electronic_weight;
+    double                     network_area = 0; ///< sum of electronic_weight
     /// 0 at the interface points of the ion-blocked caps (Kinetics/
     /// Ion-blocked fraction), 1 elsewhere
     std::vector<double>        ionic_access;
@@ -566,7 +567,6 @@ namespace ssbsim
     {
       return contact_factor[k] * ionic_access[k];
     }
-    double                     network_area = 0; ///< sum of electronic_weight
     std::vector<double>        hydrostatic_stress;
     dealii::Point<dim>  particle_centroid; ///< m, of the particle cells
     /// grain of each coarse cell (particle_grains) and its crystal's
