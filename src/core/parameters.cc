@@ -592,6 +592,17 @@ namespace ssbsim
                         "interface; false: on a neighbour that is itself "
                         "cut off, it passes none (the electronic contact "
                         "then closes over the rest of the surface only).");
+      prm.declare_entry(
+        "Ion-blocked edge width", "0", Double(0, 180),
+        "Angle (degrees) over which the ion-blocked cap's edge is spread: "
+        "the ionic access rises linearly in the normal's angle to the "
+        "cap's axis from 0 at the cap's half angle minus half this width "
+        "to 1 at the half angle plus half of it (the blocked area stays "
+        "the fraction on a disk). Where the carbon or a neighbour meets "
+        "the electrolyte, the electrolyte thins over a grain of it rather "
+        "than ending at a line. 0: a sharp edge, whose point singularity "
+        "of the current the interface faces resolve only as they are "
+        "refined.");
       prm.declare_entry("Anodic transfer coefficient", "0.5", Double(0.01, 1),
                         "alpha_a (dimensionless).");
       prm.declare_entry("Cathodic transfer coefficient", "0.5", Double(0.01, 1),
@@ -642,6 +653,8 @@ namespace ssbsim
       ion_blocked_direction =
         three_doubles(prm, "Ion-blocked direction", "Kinetics/");
       ion_blocked_electronic = prm.get_bool("Ion-blocked cap conducts electrons");
+      ion_blocked_edge_width =
+        prm.get_double("Ion-blocked edge width") * dealii::numbers::PI / 180.;
       discharge_table = prm.get("Discharge open circuit table");
       discharge_file =
         resolve_path(prm.get("Discharge open circuit file"), input_directory);

@@ -344,12 +344,12 @@ namespace ssbsim
           {
             area += particle_face.JxW(q);
             electronic_weight[k * nq_face + q] = network ? particle_face.JxW(q) : 0.;
-            if (regions::in_surface_cap(particle_face.normal_vector(q), blocked_axis, f))
-              {
-                ionic_access[k * nq_face + q] = 0.;
-                if (!parameters.kinetics.ion_blocked_electronic)
-                  electronic_weight[k * nq_face + q] = 0.;
-              }
+            const double blocked_share = regions::surface_cap_share(
+              particle_face.normal_vector(q), blocked_axis, f,
+              parameters.kinetics.ion_blocked_edge_width);
+            ionic_access[k * nq_face + q] = 1. - blocked_share;
+            if (!parameters.kinetics.ion_blocked_electronic)
+              electronic_weight[k * nq_face + q] *= 1. - blocked_share;
             AssertThrow(particle_face.quadrature_point(q).distance(
                           electrolyte_face.quadrature_point(q)) <
                           1e-8 * cell->diameter(),

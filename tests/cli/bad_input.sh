@@ -139,6 +139,8 @@ expect "ion-blocked fraction above 1" "Ion-blocked fraction" \
 expect "ion-blocked fractions not one per particle" \
   "Kinetics/Ion-blocked fraction.*has 2 values for 1 particles" \
   "$SSBSIM" ok.prm --set "Kinetics/Ion-blocked fraction=0.1, 0.2"
+expect "ion-blocked edge wider than a half turn" "Ion-blocked edge width" \
+  "$SSBSIM" ok.prm --set "Kinetics/Ion-blocked edge width=200"
 
 prm nomesh.prm "subsection Geometry" "  set Type = gmsh file" "  set Mesh file = absent.msh" "end"
 expect "missing mesh file" "Mesh file.*absent.msh" "$SSBSIM" nomesh.prm

@@ -854,6 +854,69 @@ TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
     CHECK(chem.cell_voltage() == Approx(voltages[1]).epsilon(1e-12));
   }
 
+  // the cap's edge spread over 22.5 degrees (two faces each side of 45
+  // degrees): the ionic access rises linearly in the angle from 33.75 to
+  // 56.25 degrees, taken at each face's normal (the kinetics' faces are
+  // straight: the angle of the chord's midpoint), 1/4 and 3/4 on the two
+  // faces each side; with no electrons through the cap the cell is the
+  // one whose contact factor is that access
+  {
+    const double width = 22.5 * numbers::PI / 180.;
+    const auto   share = [&](const Point<2> &midpoint) {
+      const double angle = std::abs(std::atan2(midpoint[1], midpoint[0]));
+      return std::max(0., std::min(1., 0.5 - (0.25 * numbers::PI - angle) / width));
+    };
+    std::vector<std::vector<double>> densities;
+    std::vector<double>              spread_voltages;
+    for (const bool spread : {true, false})
+      {
+        Electrode<2> electrode(testing::make_parameters(text(
+          spread ? " set Ion-blocked fraction = 0.25\n"
+                   " set Ion-blocked edge width = 22.5\n"
+                   " set Ion-blocked cap conducts electrons = false\n" :
+                   "")));
+        auto      &chem   = electrode.chem;
+        const auto points = chem.interface_points();
+        const unsigned int nq = chem.face_quadrature_size();
+        std::vector<double> access(points.size());
+        for (unsigned int k = 0; k < points.size(); k += nq)
+          {
+            Point<2> midpoint;
+            for (unsigned int q = 0; q < nq; ++q)
+              midpoint += points[k + q].position / double(nq);
+            std::fill(access.begin() + k, access.begin() + k + nq, share(midpoint));
+          }
+        if (!spread)
+          std::copy(access.begin(), access.end(), chem.contact_factors().begin());
+        // the blocked area is still a quarter (the ramp is symmetric)
+        CHECK(chem.contact_fraction() == Approx(0.75).epsilon(1e-12));
+        run_steps(chem, current, 1., 3);
+        densities.emplace_back();
+        double inner = 0;
+        const auto solved = chem.interface_points();
+        for (unsigned int k = 0; k < solved.size(); ++k)
+          {
+            densities.back().push_back(solved[k].current_density);
+            if (access[k] == 0.)
+              inner += std::abs(solved[k].current_density);
+          }
+        CHECK(Utilities::MPI::sum(inner, MPI_COMM_WORLD) == 0.);
+        spread_voltages.push_back(chem.cell_voltage());
+      }
+    double largest = 0, deviation = 0;
+    for (unsigned int k = 0; k < densities[0].size(); ++k)
+      {
+        largest   = std::max(largest, std::abs(densities[1][k]));
+        deviation = std::max(deviation, std::abs(densities[0][k] - densities[1][k]));
+      }
+    largest   = Utilities::MPI::max(largest, MPI_COMM_WORLD);
+    deviation = Utilities::MPI::max(deviation, MPI_COMM_WORLD);
+    std::cout << "spread cap edge: current density deviation " << deviation / largest
+              << ", voltage " << spread_voltages[0] - spread_voltages[1] << " V" << std::endl;
+    CHECK(deviation < 1e-9 * largest);
+    CHECK(spread_voltages[0] == Approx(spread_voltages[1]).epsilon(1e-12));
+  }
+
   // the same cap behind a liquid electrolyte: reached everywhere
   const Parameters liquid = testing::make_parameters(
     text(" set Ion-blocked fraction = 0.25\n") +

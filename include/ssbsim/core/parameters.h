@@ -142,6 +142,7 @@ namespace ssbsim
       std::vector<double>   ion_blocked_fraction; // per particle (or one)
       std::array<double, 3> ion_blocked_direction; // x, y, z
       bool                  ion_blocked_electronic; // the cap passes electrons
+      double                ion_blocked_edge_width; // rad (input: degrees)
       std::string discharge_table;
       std::string discharge_file;
       std::string charge_table;

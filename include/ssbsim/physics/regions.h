@@ -74,6 +74,29 @@ namespace ssbsim
       return fraction > 0 && normal * axis >= cos_phi;
     }
 
+    /// The share of a surface point in the cap of in_surface_cap() whose
+    /// edge is spread over the angle @p width (radians), centred on the
+    /// sharp edge phi: 1 where the normal's angle to @p axis is below
+    /// phi - width / 2, 0 above phi + width / 2, linear in the angle
+    /// between (on a circle the cap's area stays the fraction f as long as
+    /// the ramp fits in [0, pi]). width = 0: in_surface_cap() as 0 or 1.
+    template <int dim>
+    inline double
+    surface_cap_share(const dealii::Tensor<1, dim> &normal,
+                      const dealii::Tensor<1, dim> &axis,
+                      const double                  fraction,
+                      const double                  width)
+    {
+      if (!(fraction > 0))
+        return 0.;
+      if (!(width > 0))
+        return in_surface_cap(normal, axis, fraction) ? 1. : 0.;
+      const double phi =
+        dim == 2 ? dealii::numbers::PI * fraction : std::acos(1. - 2. * fraction);
+      const double angle = std::acos(std::max(-1., std::min(1., normal * axis)));
+      return std::max(0., std::min(1., 0.5 + (phi - angle) / width));
+    }
+
     /// Sets the active FE index of the locally owned cells from their
     /// material id.
     template <int dim>
