@@ -23,8 +23,10 @@
 # 1.063x pristine (session 10: 1.5x). Session 12 (the debonded faces
 # conduct on their asperities, p / H): the solid cell's interfacial
 # resistance rises by 70 % or more over its pristine value; session 15
-# (200 MPa of stack pressure) by 41 %, so the test asks for 30 %; the
-# paper's 2x is the comparison's target (doc/calibration.md).
+# (200 MPa of stack pressure) by 41 %, so the test asks for 30 %; session
+# 32 (the ion-blocked cap, whose area the pristine value leaves out
+# too) by 35.5 %; the paper's 2x is the comparison's target
+# (doc/calibration.md).
 # Session 15 (the electronic contact on in the set): the solid cell runs
 # two cycles, and its second discharge must give nothing, the paper's
 # "little reversible capacity" (Fig. 2D); its first cycle is the same as
@@ -101,20 +103,25 @@ checks = [
     ("hysteresis: in-situ grown above liquid by 0.1 V (the same kinetics as the solid cell)",
      f(g, "hysteresis_V") > f(l, "hysteresis_V") + 0.1),
     # the solid cell is the input's own resolution: its measured values
-    # (session 15, doc/calibration.md), within what the numerical aids
-    # move them (ablations: < 1 % capacity, < 3 % efficiency); the cell
-    # sits near a bifurcation of its discharge (473 mAh/g at 5e-15 m^2/s
-    # of converted diffusivity, session 12), which this also guards
-    ("solid: first discharge 705.6 mAh/g +- 2 %",
-     abs(f(s, "discharge_capacity_mAh_g") / 705.6 - 1) < 0.02),
-    ("solid: coulombic efficiency 0.579 +- 3 %",
-     abs(f(s, "coulombic_efficiency") / 0.579 - 1) < 0.03),
-    ("solid: hysteresis 0.512 V +- 0.02 V",
-     abs(f(s, "hysteresis_V") - 0.512) < 0.02),
-    ("solid: contact at the end of discharge 0.711 +- 0.03",
-     abs(f(s, "contact_fraction_end_discharge") - 0.711) < 0.03),
-    ("solid: interfacial resistance 1.41x pristine +- 5 %",
-     abs(f(s, "interfacial_resistance_end_discharge_ohm_cm2") / r0s / 1.41 - 1) < 0.05),
+    # (session 32, doc/calibration.md: the ion-blocked cap, i0 0.4 A/m^2,
+    # interface faces of 0.125 um), within what the numerical aids move
+    # them (ablations: < 1 % capacity, < 3 % efficiency); the cell sits
+    # near a bifurcation of its discharge (473 mAh/g at 5e-15 m^2/s of
+    # converted diffusivity, session 12; the cap's capacity falls steeply
+    # with its size, 541 -> 360 mAh/g from 0.30 to 0.33, session 32),
+    # which this also guards
+    ("solid: first discharge 557.0 mAh/g +- 2 %",
+     abs(f(s, "discharge_capacity_mAh_g") / 557.0 - 1) < 0.02),
+    ("solid: coulombic efficiency 0.509 +- 3 %",
+     abs(f(s, "coulombic_efficiency") / 0.509 - 1) < 0.03),
+    ("solid: hysteresis 0.547 V +- 0.02 V",
+     abs(f(s, "hysteresis_V") - 0.547) < 0.02),
+    ("solid: mean discharge voltage 1.406 V +- 0.005 V",
+     abs(f(s, "mean_discharge_voltage_V") - 1.406) < 0.005),
+    ("solid: contact at the end of discharge 0.515 +- 0.03",
+     abs(f(s, "contact_fraction_end_discharge") - 0.515) < 0.03),
+    ("solid: interfacial resistance 1.355x pristine +- 5 %",
+     abs(f(s, "interfacial_resistance_end_discharge_ohm_cm2") / r0s / 1.355 - 1) < 0.05),
 ]
 for name, ok in checks:
     print(("ok   " if ok else "FAIL ") + name)
