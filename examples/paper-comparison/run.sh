@@ -4,9 +4,9 @@
 # and the in-situ grown microsphere, five cycles) and writes report.md
 # with the table of simulated against measured values and the figures, in
 # the output directory (default results/paper-comparison). 2D; about
-# 15 minutes on 2 cores (session 22: solid 360 s, liquid 346 s, the
-# microsphere's five cycles 1054 s; the scenarios run side by side, one
-# rank each; 28 min before the sparse LU became the 2D default).
+# 20 minutes on 2 cores (session 32: solid 1162 s on its interface faces
+# of 0.125 um, liquid 287 s, the microsphere's five cycles 853 s; the
+# scenarios run side by side, one rank each).
 # Finished runs are not redone (delete a scenario's directory to redo it).
 #   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
