@@ -186,6 +186,12 @@ def main():
         moved = reference + point_array(surface, "displacement")
         gaps = vtk_to_numpy(surface.GetCellData().GetArray("normal_gap")) * 1e9
         contacts = vtk_to_numpy(surface.GetCellData().GetArray("contact_factor"))
+        # the contact with the electrolyte: the contact factor times the
+        # ionic access (0 on an ion-blocked cap; outputs before session 32
+        # have no access array: 1)
+        access = surface.GetCellData().GetArray("ionic_access")
+        if access is not None:
+            contacts = contacts * vtk_to_numpy(access)
         segments, angles, lengths, kept = [], [], [], []
         for c in range(surface.GetNumberOfCells()):
             ids = surface.GetCell(c).GetPointIds()
@@ -199,7 +205,7 @@ def main():
             mid = 0.5 * (reference[p] + reference[q]) - centre
             angles.append(math.degrees(math.atan2(mid[b], mid[a])) % 360)
         gap, contact = gaps[kept], contacts[kept]
-        # the length-weighted mean contact factor along the cut (in 2D the
+        # the length-weighted mean ionic contact factor along the cut (in 2D the
         # whole interface: the contact_fraction of statistics.csv)
         print(f"interface along the cut: {len(gap)} segments, mean contact "
               f"factor {np.average(contact, weights=lengths):.4f}, largest "
@@ -219,7 +225,7 @@ def main():
         right.axhline(0, color="k", lw=0.5)
         twin = right.twinx()
         twin.plot(angles, contact[order], "s-", ms=3, color="tab:blue",
-                  label="contact factor")
+                  label="contact factor x ionic access")
         twin.set_ylabel("ionic contact factor")
         twin.set_ylim(-0.05, 1.05)
         if a == 0:  # -x, where the separator is, lies at 180 degrees

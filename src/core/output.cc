@@ -371,23 +371,39 @@ namespace ssbsim
       write_file_atomically(directory + "/solution.pvd", pvd.str());
     });
     if (mechanics)
-      write_interface(*mechanics, index, time);
+      write_interface(chemistry, *mechanics, index, time);
   }
 
   template <int dim>
   void
-  SolutionWriter<dim>::write_interface(const Mechanics<dim> &mechanics,
-                                       const unsigned int    index,
-                                       const double          time)
+  SolutionWriter<dim>::write_interface(const Electrochemistry<dim> &chemistry,
+                                       const Mechanics<dim>        &mechanics,
+                                       const unsigned int           index,
+                                       const double                 time)
   {
     // one VTK cell per interface face (a segment in 2D, a quadrilateral in
     // 3D) at its reference position, with the particle-side displacement at
     // its vertices (Warp By Vector) and the means over its quadrature
     // points as cell data
-    const auto faces = mechanics.interface_face_data();
+    auto faces = mechanics.interface_face_data();
+    {
+      // both list the owned interface faces in active-cell order
+      const auto        &access = chemistry.ionic_accesses();
+      const unsigned int nq     = chemistry.face_quadrature_size();
+      AssertThrow(access.size() == faces.size() * nq,
+                  ExcMessage("the interface faces of the mechanics and the "
+                             "electrochemistry differ"));
+      for (unsigned int k = 0; k < faces.size(); ++k)
+        {
+          faces[k].ionic_access = 0;
+          for (unsigned int q = 0; q < nq; ++q)
+            faces[k].ionic_access += access[k * nq + q] / nq;
+        }
+    }
     const std::vector<std::pair<std::string, double InterfaceFaceData<dim>::*>>
       cell_fields = {{"damage", &InterfaceFaceData<dim>::damage},
                      {"contact_factor", &InterfaceFaceData<dim>::contact},
+                     {"ionic_access", &InterfaceFaceData<dim>::ionic_access},
                      {"normal_gap", &InterfaceFaceData<dim>::gap},
                      {"slip", &InterfaceFaceData<dim>::slip},
                      {"normal_traction", &InterfaceFaceData<dim>::normal_traction},

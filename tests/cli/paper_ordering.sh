@@ -136,8 +136,9 @@ PY
 
 # The cut view (examples/paper-comparison/cut_view.py) of the solid cell at
 # the end of its discharge: it must find that state's field output and the
-# interface along the cut, whose length-weighted mean contact factor is,
-# in 2D, the contact fraction the run reports for that state; a run
+# interface along the cut, whose length-weighted mean contact factor
+# (times the ionic access: the ion-blocked cap is out of it) is, in 2D,
+# the contact fraction the run reports for that state; a run
 # without field output is refused with exit code 1.
 view=$(/usr/bin/python3 "$root/examples/paper-comparison/cut_view.py" solid --output solid_cut.png)
 echo "$view"

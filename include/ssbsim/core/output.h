@@ -106,11 +106,13 @@ namespace ssbsim
   private:
     /// interface/interface-NNNNN.pvtu and interface.pvd: the cohesive
     /// interface state per face (damage, contact factor, normal gap, slip,
-    /// normal and shear traction) and the displacement of its vertices.
+    /// normal and shear traction), the electrolyte's ionic access (0 on
+    /// an ion-blocked cap) and the displacement of its vertices.
     void
-    write_interface(const Mechanics<dim> &mechanics,
-                    const unsigned int    index,
-                    const double          time);
+    write_interface(const Electrochemistry<dim> &electrochemistry,
+                    const Mechanics<dim>        &mechanics,
+                    const unsigned int           index,
+                    const double                 time);
 
     std::string                              directory;
     MPI_Comm                                 mpi_communicator;

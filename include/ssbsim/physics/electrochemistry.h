@@ -321,6 +321,16 @@ namespace ssbsim
       return contact_factor;
     }
 
+    /// The ionic access chi in [0,1] at each interface quadrature point
+    /// (0 on an ion-blocked cap, Kinetics/Ion-blocked fraction; 1 with a
+    /// liquid), in the order of contact_factors(): the contact with the
+    /// electrolyte is a chi.
+    const std::vector<double> &
+    ionic_accesses() const
+    {
+      return ionic_access;
+    }
+
     /// The interface faces (owned particle side) in the order of
     /// contact_factors(), face_quadrature_size() points each.
     const std::vector<regions::InterfaceFace<dim>> &

@@ -41,6 +41,9 @@ namespace ssbsim
     std::vector<dealii::Tensor<1, dim>> displacement;
     double gap = 0, slip = 0, normal_traction = 0, shear_traction = 0,
            damage = 0, contact = 0;
+    /// mean ionic access chi (0 on an ion-blocked cap), filled by the
+    /// output from the electrochemistry
+    double ionic_access = 1;
   };
 
   /**
