@@ -235,7 +235,7 @@ done
 /usr/bin/python3 - mech/interface/interface-00000.0000.vtu <<'PY'
 import sys, meshio
 m = meshio.read(sys.argv[1])
-names = {"damage", "contact_factor", "normal_gap", "slip", "normal_traction", "shear_traction"}
+names = {"damage", "contact_factor", "ionic_access", "normal_gap", "slip", "normal_traction", "shear_traction"}
 assert names <= set(m.cell_data), m.cell_data.keys()
 assert m.cells[0].type == "line" and len(m.cells[0].data) > 0
 assert "displacement" in m.point_data
