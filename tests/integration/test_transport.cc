@@ -862,7 +862,7 @@ TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
   // one whose contact factor is that access
   {
     const double width = 22.5 * numbers::PI / 180.;
-    const auto   share = [&](const Point<2> &midpoint) {
+    const auto   access_at = [&](const Point<2> &midpoint) {
       const double angle = std::abs(std::atan2(midpoint[1], midpoint[0]));
       return std::max(0., std::min(1., 0.5 - (0.25 * numbers::PI - angle) / width));
     };
@@ -884,7 +884,7 @@ TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
             Point<2> midpoint;
             for (unsigned int q = 0; q < nq; ++q)
               midpoint += points[k + q].position / double(nq);
-            std::fill(access.begin() + k, access.begin() + k + nq, share(midpoint));
+            std::fill(access.begin() + k, access.begin() + k + nq, access_at(midpoint));
           }
         if (!spread)
           std::copy(access.begin(), access.end(), chem.contact_factors().begin());
