@@ -1200,9 +1200,22 @@ namespace ssbsim
                         "cell at the end of each discharge to "
                         "eis/eis-cycleN-discharge.csv (frequency_Hz, "
                         "z_real_ohm_cm2, z_imag_ohm_cm2; per interface "
-                        "area): the FE system linearised about that state, "
-                        "with the double layer (Kinetics/Double layer "
-                        "capacitance) and the mechanical state held.");
+                        "area), and of the pristine cell to "
+                        "eis/eis-pristine.csv: the FE system linearised about "
+                        "that state, with the double layer (Kinetics/Double "
+                        "layer capacitance) and the mechanical state held. "
+                        "The spectrum after a discharge is taken after the "
+                        "rest that follows it (Rest before spectrum), as it "
+                        "is measured: right at the end of a discharge the "
+                        "surface's uneven Li content drives local currents "
+                        "at zero total current, the state is not steady and "
+                        "its spectrum can show negative resistances at low "
+                        "frequency.");
+      prm.declare_entry("Rest before spectrum", "0", Double(0, 1e9),
+                        "Open-circuit rest after each discharge before its "
+                        "spectrum (s), with After each discharge; the longer "
+                        "of this and Operating conditions/Rest time. The "
+                        "charge follows the rest.");
       prm.declare_entry("At depths of discharge", "", List(Double(0, 1e4)),
                         "Also write the spectrum when a discharge passes each "
                         "of these capacities (mAh/g, comma-separated; empty: "
@@ -1221,6 +1234,7 @@ namespace ssbsim
     {
       prm.enter_subsection("Impedance");
       after_discharge   = prm.get_bool("After each discharge");
+      rest_before_spectrum = prm.get_double("Rest before spectrum");
       depths_of_discharge.clear();
       for (const auto &q :
            dealii::Utilities::split_string_list(prm.get("At depths of discharge")))

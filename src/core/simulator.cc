@@ -249,6 +249,10 @@ namespace ssbsim
     initial.converged = true;
     record(0, rest, 0., 0., initial);
     write_solution();
+    // the reference the spectra after the discharges are compared with:
+    // the pristine cell is at rest (uniform Li content, no current)
+    if (parameters.impedance.after_discharge)
+      write_impedance("pristine");
 
     const auto &op = parameters.operating;
     // with several particles: each one's Li content and contact, for the
@@ -273,13 +277,20 @@ namespace ssbsim
       {
         const HalfCycle   d = run_half_cycle(cycle, discharge);
         const std::string after_discharge = particles();
+        // the spectrum as it is measured: after a rest (the surface's Li
+        // relaxes in it and stops the local currents that its uneven
+        // open-circuit potential drives at zero total current; doc/model.md)
+        const double rest_after_discharge =
+          parameters.impedance.after_discharge ?
+            std::max(op.rest_time, parameters.impedance.rest_before_spectrum) :
+            op.rest_time;
+        if (rest_after_discharge > 0)
+          run_half_cycle(cycle, rest, rest_after_discharge);
         if (parameters.impedance.after_discharge)
           write_impedance("cycle" + std::to_string(cycle) + "-discharge");
-        if (op.rest_time > 0)
-          run_half_cycle(cycle, rest);
         const HalfCycle c = run_half_cycle(cycle, charge);
         if (op.rest_time > 0)
-          run_half_cycle(cycle, rest);
+          run_half_cycle(cycle, rest, op.rest_time);
 
         // a discharge that ended at once (the cutoff reached in its first
         // step) has no capacity to compare the charge with
@@ -324,7 +335,8 @@ namespace ssbsim
   template <int dim>
   typename Simulator<dim>::HalfCycle
   Simulator<dim>::run_half_cycle(const unsigned int cycle,
-                                 const HalfCycleId  kind)
+                                 const HalfCycleId  kind,
+                                 const double       rest_duration)
   {
     const auto &op  = parameters.operating;
     const auto &ts  = parameters.time_stepping;
@@ -336,7 +348,7 @@ namespace ssbsim
     const double current = sign * op.c_rate * chem.theoretical_capacity() /
                            constants::seconds_per_hour;
     const double duration =
-      (kind == rest) ? op.rest_time : op.maximum_half_cycle_time;
+      (kind == rest) ? rest_duration : op.maximum_half_cycle_time;
     const double cutoff =
       (kind == discharge) ? op.lower_cutoff_voltage : op.upper_cutoff_voltage;
     const double cutoff_tolerance = 0.5 * ts.target_voltage_change;
