@@ -447,8 +447,8 @@ def main(out, names):
                   "below the apex). It holds the charge transfer over the touching "
                   "area and the electrolyte's constriction towards it; the targets "
                   "above use the contact-based R_int = R_ct / contact fraction "
-                  "(cycles.csv). Spectra after the rest that follows a discharge "
-                  "(Operating conditions/Rest time).", "",
+                  "(cycles.csv). Each spectrum is of the cell relaxed at open "
+                  "circuit (Impedance/Relaxation time, 1 h by default).", "",
                   "| scenario | state | arc (ohm cm^2) | arc / pristine arc |",
                   "|---|---|---|---|"]
         for name, states in arcs.items():

@@ -1204,18 +1204,19 @@ namespace ssbsim
                         "eis/eis-pristine.csv: the FE system linearised about "
                         "that state, with the double layer (Kinetics/Double "
                         "layer capacitance) and the mechanical state held. "
-                        "The spectrum after a discharge is taken after the "
-                        "rest that follows it (Rest before spectrum), as it "
-                        "is measured: right at the end of a discharge the "
-                        "surface's uneven Li content drives local currents "
-                        "at zero total current, the state is not steady and "
-                        "its spectrum can show negative resistances at low "
-                        "frequency.");
-      prm.declare_entry("Rest before spectrum", "0", Double(0, 1e9),
-                        "Open-circuit rest after each discharge before its "
-                        "spectrum (s), with After each discharge; the longer "
-                        "of this and Operating conditions/Rest time. The "
-                        "charge follows the rest.");
+                        "Each spectrum is of the cell relaxed at open circuit "
+                        "(Relaxation time).");
+      prm.declare_entry("Relaxation time", "3600", Double(0, 1e9),
+                        "Before each spectrum the Li relaxes at open circuit "
+                        "for this long (s), the electrochemistry alone with "
+                        "the mechanical state held, as a cell rests before "
+                        "it is measured; the run then goes on from the state "
+                        "before the relaxation, so spectra do not change the "
+                        "cycling. 0: the spectrum of the state as it is, "
+                        "which right after a discharge is not steady (the "
+                        "surface's uneven Li drives local currents at zero "
+                        "total current) and can show negative resistances "
+                        "at low frequency.");
       prm.declare_entry("At depths of discharge", "", List(Double(0, 1e4)),
                         "Also write the spectrum when a discharge passes each "
                         "of these capacities (mAh/g, comma-separated; empty: "
@@ -1234,7 +1235,7 @@ namespace ssbsim
     {
       prm.enter_subsection("Impedance");
       after_discharge   = prm.get_bool("After each discharge");
-      rest_before_spectrum = prm.get_double("Rest before spectrum");
+      relaxation_time   = prm.get_double("Relaxation time");
       depths_of_discharge.clear();
       for (const auto &q :
            dealii::Utilities::split_string_list(prm.get("At depths of discharge")))

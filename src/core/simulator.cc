@@ -277,20 +277,13 @@ namespace ssbsim
       {
         const HalfCycle   d = run_half_cycle(cycle, discharge);
         const std::string after_discharge = particles();
-        // the spectrum as it is measured: after a rest (the surface's Li
-        // relaxes in it and stops the local currents that its uneven
-        // open-circuit potential drives at zero total current; doc/model.md)
-        const double rest_after_discharge =
-          parameters.impedance.after_discharge ?
-            std::max(op.rest_time, parameters.impedance.rest_before_spectrum) :
-            op.rest_time;
-        if (rest_after_discharge > 0)
-          run_half_cycle(cycle, rest, rest_after_discharge);
         if (parameters.impedance.after_discharge)
           write_impedance("cycle" + std::to_string(cycle) + "-discharge");
+        if (op.rest_time > 0)
+          run_half_cycle(cycle, rest);
         const HalfCycle c = run_half_cycle(cycle, charge);
         if (op.rest_time > 0)
-          run_half_cycle(cycle, rest, op.rest_time);
+          run_half_cycle(cycle, rest);
 
         // a discharge that ended at once (the cutoff reached in its first
         // step) has no capacity to compare the charge with
@@ -335,8 +328,7 @@ namespace ssbsim
   template <int dim>
   typename Simulator<dim>::HalfCycle
   Simulator<dim>::run_half_cycle(const unsigned int cycle,
-                                 const HalfCycleId  kind,
-                                 const double       rest_duration)
+                                 const HalfCycleId  kind)
   {
     const auto &op  = parameters.operating;
     const auto &ts  = parameters.time_stepping;
@@ -348,7 +340,7 @@ namespace ssbsim
     const double current = sign * op.c_rate * chem.theoretical_capacity() /
                            constants::seconds_per_hour;
     const double duration =
-      (kind == rest) ? rest_duration : op.maximum_half_cycle_time;
+      (kind == rest) ? op.rest_time : op.maximum_half_cycle_time;
     const double cutoff =
       (kind == discharge) ? op.lower_cutoff_voltage : op.upper_cutoff_voltage;
     const double cutoff_tolerance = 0.5 * ts.target_voltage_change;
@@ -576,6 +568,20 @@ namespace ssbsim
   {
     Timer      timer;
     const auto frequencies = parameters.impedance.frequencies();
+    // the cell relaxed at open circuit first, as it rests before it is
+    // measured (the electrochemistry alone, the mechanical state held);
+    // the run goes on from the state before it (doc/model.md section 4)
+    const auto   before     = chemistry->accepted_state();
+    const double relaxation = parameters.impedance.relaxation_time;
+    const auto   relaxed    = chemistry->relax(relaxation,
+                                          parameters.time_stepping.initial_time_step,
+                                          parameters.time_stepping.minimum_time_step,
+                                          branch);
+    if (!relaxed.converged)
+      warn("the impedance " + name + " is about the state " +
+           std::to_string(relaxed.time) + " s into its relaxation of " +
+           std::to_string(relaxation) + " s: a zero-current step at the minimum "
+           "time step did not converge (" + relaxed.failure + ")");
     // about the state at rest: the potentials at zero current after a step
     // of the minimum length (the Li content does not move in it), which is
     // then discarded
@@ -587,6 +593,7 @@ namespace ssbsim
            rest_state.failure + ")");
     const auto z = chemistry->impedance(frequencies);
     chemistry->reject_step();
+    chemistry->restore(before);
     if (output)
       rank0_output(mpi_communicator, [&]() {
         CsvTable table({"frequency_Hz",
@@ -606,7 +613,9 @@ namespace ssbsim
     line << std::setprecision(4) << "   impedance " << name << ": "
          << frequencies.size() << " frequencies, |Z| "
          << 1e4 * std::abs(z.front()) << " to " << 1e4 * std::abs(z.back())
-         << " ohm cm^2 (" << std::setprecision(2) << timer.wall_time() << " s)";
+         << " ohm cm^2, relaxed " << relaxed.time << " s at open circuit in "
+         << relaxed.steps << " steps (" << std::setprecision(2)
+         << timer.wall_time() << " s)";
     pcout << line.str() << std::endl;
   }
 

@@ -1331,6 +1331,61 @@ namespace ssbsim
   }
 
   template <int dim>
+  typename Electrochemistry<dim>::AcceptedState
+  Electrochemistry<dim>::accepted_state() const
+  {
+    return {old_solution,     old_particle_potentials, old_cell_potential,
+            old_electronic_drop, side_charge,          converted_extent};
+  }
+
+  template <int dim>
+  void
+  Electrochemistry<dim>::restore(const AcceptedState &state)
+  {
+    old_solution            = state.solution;
+    relevant_old_solution   = state.solution;
+    old_particle_potentials = state.particle_potentials;
+    old_cell_potential      = state.cell_potential;
+    old_electronic_drop     = state.electronic_drop;
+    side_charge             = state.side_charge;
+    converted_extent        = state.converted_extent;
+    reject_step(); // the current state is the accepted one
+  }
+
+  template <int dim>
+  typename Electrochemistry<dim>::Relaxation
+  Electrochemistry<dim>::relax(const double duration,
+                               const double first_step,
+                               const double minimum_step,
+                               const Branch branch)
+  {
+    Relaxation result;
+    double     step = std::max(first_step, minimum_step);
+    while (result.time < duration * (1. - 1e-12))
+      {
+        const double dt = std::min(step, duration - result.time);
+        const auto   r  = solve_time_step(dt, 0., branch);
+        if (!r.converged)
+          {
+            reject_step();
+            if (dt <= minimum_step)
+              {
+                result.converged = false;
+                result.failure   = r.failure;
+                return result;
+              }
+            step = std::max(0.5 * dt, minimum_step);
+            continue;
+          }
+        accept_step();
+        result.time += dt;
+        ++result.steps;
+        step = 2. * dt;
+      }
+    return result;
+  }
+
+  template <int dim>
   double
   Electrochemistry<dim>::li_stored() const
   {

@@ -276,7 +276,7 @@ namespace ssbsim
     struct Impedance
     {
       bool         after_discharge;
-      double       rest_before_spectrum; // s at open circuit, after a discharge
+      double       relaxation_time; // s at open circuit before each spectrum
       std::vector<double> depths_of_discharge; // mAh/g, ascending
       double       minimum_frequency; // Hz
       double       maximum_frequency; // Hz

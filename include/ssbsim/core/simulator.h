@@ -102,11 +102,8 @@ namespace ssbsim
       charge    = 2
     };
 
-    /// One half cycle; a rest lasts rest_duration (s).
     HalfCycle
-    run_half_cycle(const unsigned int cycle,
-                   const HalfCycleId  kind,
-                   const double       rest_duration = 0.);
+    run_half_cycle(const unsigned int cycle, const HalfCycleId kind);
 
     void
     record(const unsigned int cycle,

@@ -112,6 +112,46 @@ namespace ssbsim
     void
     reject_step();
 
+    /// The accepted state: what accept_step() keeps (the fields, the
+    /// potentials, the side reaction's charge, the converted extent).
+    struct AcceptedState
+    {
+      dealii::TrilinosWrappers::MPI::Vector solution;
+      std::vector<double>                   particle_potentials;
+      double                                cell_potential;
+      double                                electronic_drop;
+      double                                side_charge;
+      std::vector<double>                   converted_extent;
+    };
+
+    AcceptedState
+    accepted_state() const;
+
+    /// Returns to @p state (taken by accepted_state()) as the accepted
+    /// and the current state.
+    void
+    restore(const AcceptedState &state);
+
+    struct Relaxation
+    {
+      bool         converged = true;
+      double       time      = 0; ///< s relaxed
+      unsigned int steps     = 0;
+      std::string  failure;
+    };
+
+    /// Rests the cell at zero current for @p duration (s) from the
+    /// accepted state, accepting each step: steps from @p first_step,
+    /// doubled after each accepted one, halved after a failed one down to
+    /// @p minimum_step; the mechanical state (contact, stresses) is held.
+    /// Not converged if a step of the minimum length failed (the state is
+    /// then the last accepted one).
+    Relaxation
+    relax(const double duration,
+          const double first_step,
+          const double minimum_step,
+          const Branch branch);
+
     /// Cell voltage (V vs Li): the particle's potential phi_s plus the
     /// drop over its electronic contact, I r_e / (A f), at the current of
     /// the last solve_time_step() (zero at rest and without the contact
