@@ -284,7 +284,7 @@ def figure_nyquist(runs, out):
     ax.set_xscale("log")
     ax.set_yscale("log")
     finish(fig, ax, out / "nyquist.png", "Z' (ohm cm^2 of interface)", "-Z'' (ohm cm^2 of interface)",
-           "Impedance, pristine and after the 1st and 2nd discharge (Fig. 2C)")
+           "Impedance: pristine, after discharge 1, 2 (Fig. 2C)")
     return True
 
 
