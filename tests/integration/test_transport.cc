@@ -473,7 +473,8 @@ TEST_CASE("Open-circuit shift by the stress: Omega sigma_h / F")
 }
 
 TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
-          "and a double layer: R_el + (R_ct || C_dl)")
+          "and a double layer: R_el + (R_ct || C_dl)",
+          "[impedance]")
 {
   // the layered cell at rest (eta = 0) with a flat open-circuit potential
   // (so the Li content does not act back on the interface): per interface
@@ -549,7 +550,8 @@ TEST_CASE("Impedance of a spherical particle with fast kinetics: spherical "
 }
 
 TEST_CASE("Impedance after a rest: the spectrum of the relaxed cell is the "
-          "one of a fresh cell with its Li content")
+          "one of a fresh cell with its Li content",
+          "[impedance]")
 {
   // A disk whose collector-facing quarter is ion-blocked, on a linear
   // open-circuit potential (dU/dtheta = -2 V) and constant diffusivity,
@@ -868,7 +870,8 @@ namespace
 } // namespace
 
 TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
-          "contact there, the electrons pass; a liquid reaches it")
+          "contact there, the electrons pass; a liquid reaches it",
+          "[cap]")
 {
   // the disk of the previous test with the electronic contact on: (a) a
   // quarter of its surface ion-blocked around +x, (b) the same points out
