@@ -559,6 +559,21 @@ namespace ssbsim
                         "Charge after which the side reaction's layer is "
                         "complete (mAh/g of FeS2): its rate falls linearly "
                         "with the charge it has consumed, to zero there.");
+      prm.declare_entry("Side reaction film resistivity", "0", Double(0, 1e15),
+                        "Ionic resistivity of the layer the side reaction "
+                        "leaves on the touching interface (Ohm m; 0: the "
+                        "layer conducts freely). The layer's area "
+                        "resistance rho Q V / (F A), Q the side charge, A "
+                        "the interface area, sits in series with the "
+                        "Butler-Volmer kinetics of the touching part, in "
+                        "the time stepping, R_int and the spectra "
+                        "(doc/model.md section 2, 'The electrolyte's "
+                        "reduction layer').");
+      prm.declare_entry("Side reaction film molar volume", "17.2",
+                        Double(0, 1e3),
+                        "Volume of the layer per mole of electrons the side "
+                        "reaction consumes (cm^3/mol). 17.2: Li7P3S11 + 24 "
+                        "Li -> 11 Li2S + 3 Li3P (27.7 and 36.2 cm^3/mol).");
       prm.declare_entry("Exchange current density", "0.1", Double(1e-12, 1e6),
                         "Butler-Volmer exchange current density at the "
                         "reference temperature (A/m^2).");
@@ -639,6 +654,9 @@ namespace ssbsim
       side_transfer_coefficient =
         prm.get_double("Side reaction transfer coefficient");
       side_capacity = prm.get_double("Side reaction capacity");
+      side_film_resistivity = prm.get_double("Side reaction film resistivity");
+      side_film_molar_volume =
+        prm.get_double("Side reaction film molar volume") * 1e-6;
       double_layer_capacitance = prm.get_double("Double layer capacitance");
       electronic_contact_resistance =
         prm.get_double("Electronic contact resistance");

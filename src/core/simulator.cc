@@ -88,7 +88,8 @@ namespace ssbsim
                         "interfacial_resistance_ohm_g",
                         "electronic_contact_fraction",
                         "folded_cells",
-                        "grain_boundary_damage"})
+                        "grain_boundary_damage",
+                        "film_resistance_ohm_cm2"})
     , cycles_table({"cycle",
                     "discharge_capacity_mAh_g",
                     "charge_capacity_mAh_g",
@@ -835,7 +836,8 @@ namespace ssbsim
                               double(folded_cells()),
                               mechanics ?
                                 mechanics->grain_boundary_averages().damage :
-                                0.});
+                                0.,
+                              chem.film_resistance() * 1e4});
     if (output)
       rank0_output(mpi_communicator, [&]() {
         statistics_table.append_last_row(parameters.output.directory +

@@ -1661,13 +1661,25 @@ namespace ssbsim
                                             const double       theta,
                                             const double       phi_e) const
   {
-    const auto bv = kinetics.evaluate(
+    // per touching area: the layer's resistance is that of the part that
+    // touches, the current through it j = i / a
+    const auto bv = kinetics.evaluate_behind_film(
       exchange_current,
       particle_potentials[potential_of(k / face_quadrature.size())] - phi_e -
         open_circuit().value(theta) -
         open_circuit_stress_shift(k / face_quadrature.size()),
-      temperature);
+      temperature,
+      film_resistance());
     return {ionic_contact(k) * bv.current, ionic_contact(k) * bv.d_current_d_eta};
+  }
+
+  template <int dim>
+  double
+  Electrochemistry<dim>::film_resistance() const
+  {
+    const auto &kin = parameters.kinetics;
+    return kin.side_film_resistivity * side_charge * kin.side_film_molar_volume /
+           (constants::faraday * interface_area);
   }
 
   template <int dim>
@@ -1714,7 +1726,8 @@ namespace ssbsim
     // the linearised kinetics conduct only over the contact area
     const double fraction = contact_fraction();
     return fraction > 0 ?
-             kinetics.charge_transfer_resistance(exchange_current, temperature) /
+             (kinetics.charge_transfer_resistance(exchange_current, temperature) +
+              film_resistance()) /
                fraction :
              std::numeric_limits<double>::infinity();
   }

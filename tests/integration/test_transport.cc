@@ -630,19 +630,26 @@ TEST_CASE("Impedance after a rest: the spectrum of the relaxed cell is the "
 }
 
 TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
-          "its capacity")
+          "its capacity; its layer's resistance in series with the kinetics",
+          "[impedance]")
 {
   // at rest (zero applied current) with the open-circuit potential (0.9 V)
   // below the side reaction's (1.0 V): the reduction runs, fed by Li that
   // leaves the particle (the interface current balances), until its layer
   // is complete. The Li lost equals the side charge / F at every step
-  // (conservation), and the side charge ends at the side capacity.
-  const Parameters p = testing::make_parameters(
+  // (conservation), and the side charge ends at the side capacity. Its
+  // layer (resistivity rho, V per mole of electrons) then has the area
+  // resistance r_f = rho Q V / (F A), in series with the kinetics: R_int
+  // = R_ct + r_f and Z = R_el + (R_ct + r_f) || C_dl.
+  const double     rho = 5e5, V = 17.2e-6, i0 = 10, C_dl = 0.1;
+  const Parameters p   = testing::make_parameters(
     slab_geometry +
     "subsection Particle\n set Initial Li content = 0.5\nend\n"
     "subsection Kinetics\n set Exchange current density = 10\n"
     " set Side reaction exchange current density = 1\n"
     " set Side reaction capacity = 2\n"
+    " set Side reaction film resistivity = 5e5\n"
+    " set Double layer capacitance = 0.1\n"
     " set Discharge open circuit table = 0:0.9, 1:0.9\nend\n"
     "subsection Solver\n set Newton tolerance = 1e-13\nend\n");
   Electrode<2> electrode(p);
@@ -667,6 +674,31 @@ TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
   CHECK(first > 0.01 * capacity); // it runs
   CHECK(chem.side_reaction_charge() == Approx(capacity).epsilon(1e-3));
   CHECK(chem.side_reaction_current() == Approx(0.).margin(1e-6 * first));
+
+  const double T    = p.operating.temperature;
+  const double R_ct = constants::gas_constant * T / (constants::faraday * i0);
+  const double r_f  = rho * chem.side_reaction_charge() * V /
+                     (constants::faraday * chem.get_interface_area());
+  const double R_el = 10e-6 / (p.electrolyte.conductivity *
+                               materials::arrhenius_factor(
+                                 p.electrolyte.activation_energy, T,
+                                 p.reference_temperature));
+  std::cout << "side reaction's layer: r_f " << r_f << " ohm m^2 (R_ct " << R_ct
+            << ")" << std::endl;
+  CHECK(r_f > R_ct); // the layer matters here
+  CHECK(chem.film_resistance() == Approx(r_f).epsilon(1e-12));
+  CHECK(chem.interfacial_resistance() == Approx(R_ct + r_f).epsilon(1e-12));
+  const std::vector<double> frequencies = {0.01, 1., 30., 1e3, 1e5};
+  const auto                z           = chem.impedance(frequencies);
+  for (unsigned int k = 0; k < frequencies.size(); ++k)
+    {
+      const double               omega = 2 * M_PI * frequencies[k];
+      const std::complex<double> exact =
+        R_el + (R_ct + r_f) / std::complex<double>(1., omega * (R_ct + r_f) * C_dl);
+      std::cout << "slab with layer at " << frequencies[k] << " Hz: " << z[k]
+                << " ohm m^2 (exact " << exact << ")" << std::endl;
+      CHECK(std::abs(z[k] - exact) < 1e-4 * std::abs(exact));
+    }
 }
 
 namespace

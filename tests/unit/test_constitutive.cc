@@ -74,6 +74,44 @@ TEST_CASE("Butler-Volmer kinetics")
                                   std::exp(0.7 * f * 0.1))));
 }
 
+TEST_CASE("Butler-Volmer kinetics behind a resistive film")
+{
+  // i = BV(eta - r i): built backwards from the kinetic overpotential x,
+  // eta = x + r BV(x) must give back i = BV(x)
+  materials::ButlerVolmer bv;
+  const double            T  = 298.15;
+  const double            i0 = 0.4;
+  for (const double alpha_a : {0.5, 0.3})
+    {
+      bv.anodic_transfer_coefficient   = alpha_a;
+      bv.cathodic_transfer_coefficient = 1 - alpha_a;
+      for (const double r : {1e-4, 0.035, 2.})
+        for (const double x : {-0.6, -0.12, -1e-3, 0., 2e-3, 0.09, 0.4})
+          {
+            const double i   = bv.evaluate(i0, x, T).current;
+            const double eta = x + r * i;
+            const auto   v   = bv.evaluate_behind_film(i0, eta, T, r);
+            CHECK(v.current == Approx(i).epsilon(1e-10).margin(1e-14));
+            const double h  = 1e-7 * (1 + std::abs(eta));
+            const double fd = (bv.evaluate_behind_film(i0, eta + h, T, r).current -
+                               bv.evaluate_behind_film(i0, eta - h, T, r).current) /
+                              (2 * h);
+            CHECK(v.d_current_d_eta == Approx(fd).epsilon(1e-5));
+          }
+    }
+  // in series at equilibrium: R_ct + r
+  bv.anodic_transfer_coefficient = bv.cathodic_transfer_coefficient = 0.5;
+  const double r = 0.035;
+  CHECK(1. / bv.evaluate_behind_film(i0, 0., T, r).d_current_d_eta ==
+        Approx(bv.charge_transfer_resistance(i0, T) + r).epsilon(1e-12));
+  // no film: the bare kinetics, exactly
+  CHECK(bv.evaluate_behind_film(i0, -0.2, T, 0.).current ==
+        bv.evaluate(i0, -0.2, T).current);
+  // a thick film carries the current ohmically: i -> eta / r
+  const auto thick = bv.evaluate_behind_film(i0, -1., T, 1e3);
+  CHECK(thick.current == Approx(-1e-3).epsilon(1e-3));
+}
+
 TEST_CASE("Open-circuit curve: interpolation, monotonicity, derivative")
 {
   const auto u = materials::OpenCircuitCurve::from_string(

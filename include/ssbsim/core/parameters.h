@@ -136,6 +136,8 @@ namespace ssbsim
       double      side_potential;            // V vs Li
       double      side_transfer_coefficient; // cathodic alpha
       double      side_capacity;             // mAh/g
+      double      side_film_resistivity;     // Ohm m; 0: no film resistance
+      double      side_film_molar_volume;    // m^3 per mol of electrons
       double      activation_energy;        // J/mol
       double      anodic_transfer_coefficient;
       double      cathodic_transfer_coefficient;

@@ -231,8 +231,8 @@ namespace ssbsim
     double
     contact_fraction() const;
 
-    /// Area-specific resistance of the linearised kinetics over the
-    /// contact area, Ohm m^2.
+    /// Area-specific resistance of the linearised kinetics and the side
+    /// reaction's layer over the contact area, (R_ct + r_f) / f, Ohm m^2.
     double
     interfacial_resistance() const;
 
@@ -409,6 +409,13 @@ namespace ssbsim
     {
       return side_charge;
     }
+
+    /// Area resistance (Ohm m^2) of the layer the side reaction has left
+    /// on the touching interface, rho Q V / (F A) (Kinetics/Side reaction
+    /// film resistivity, ... molar volume): in series with the kinetics of
+    /// every touching point, lagged by one step (Q of the accepted steps).
+    double
+    film_resistance() const;
 
     /// Converted extent xi in [0,1] at each quadrature point of each
     /// locally owned particle cell, in active-cell order: the largest Li
