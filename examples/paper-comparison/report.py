@@ -222,6 +222,20 @@ def finish(fig, ax, path, xlabel, ylabel, title):
     plt.close(fig)
 
 
+def resistance_parts(run):
+    """R_int at the end of the first discharge split as (R_ct + r_f) / f:
+    (pristine, charge transfer over the contact left, the reduction layer
+    over it), ohm cm^2; None without a layer column or a discharge."""
+    half = run.first_discharge()
+    film = half.get("film_resistance_ohm_cm2")
+    if not film or not half["contact_fraction"] or half["contact_fraction"][-1] <= 0:
+        return None
+    r0 = run.pristine_resistance()
+    r_ct = r0 * run.stats["contact_fraction"][0]
+    c1 = half["contact_fraction"][-1]
+    return r0, r_ct / c1, film[-1] / c1
+
+
 def figure_voltage(runs, out):
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, run in runs.items():
@@ -438,6 +452,22 @@ def main(out, names):
                          f"the material overlaps there): at most {int(worst)}" +
                          (f", the first at {first[0]:.0f} mAh/g of cycle {first[1]}" if first
                           else "") + "\n")
+    parts = {name: resistance_parts(run) for name, run in runs.items()}
+    if any(v and v[2] > 0 for v in parts.values()):
+        lines += ["## What R_int after the first discharge is made of", "",
+                  "R_int = (R_ct + r_f) / contact fraction: the charge transfer "
+                  "over the touching area, and the layer the electrolyte's "
+                  "reduction leaves there (Kinetics/Side reaction film "
+                  "resistivity; doc/model.md section 2). Each part over the "
+                  "pristine R_int says how much of the rise it carries.", "",
+                  "| scenario | pristine (ohm cm^2) | R_ct / contact | r_f / contact | "
+                  "contact part / pristine | layer part / pristine |",
+                  "|---|---|---|---|---|---|"]
+        for name, v in parts.items():
+            if v:
+                lines.append(f"| {name} | {fmt(v[0], 4)} | {fmt(v[1], 4)} | {fmt(v[2], 4)} | "
+                             f"{fmt(v[1] / v[0])} | {fmt(v[2] / v[0])} |")
+        lines.append("")
     arcs = spectrum_arcs(runs)
     if any(v is not None for a in arcs.values() for v in a.values()):
         lines += ["## The spectra's arcs", "",
@@ -446,7 +476,7 @@ def main(out, names):
                   "real part at the highest frequency to the first minimum of -Z'' "
                   "below the apex). It holds the charge transfer over the touching "
                   "area and the electrolyte's constriction towards it; the targets "
-                  "above use the contact-based R_int = R_ct / contact fraction "
+                  "above use the contact-based R_int = (R_ct + r_f) / contact fraction "
                   "(cycles.csv). Each spectrum is of the cell relaxed at open "
                   "circuit (Impedance/Relaxation time, 1 h by default).", "",
                   "| scenario | state | arc (ohm cm^2) | arc / pristine arc |",
