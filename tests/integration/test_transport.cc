@@ -177,6 +177,17 @@ namespace
     " set Separator thickness = 10\n set Layer thickness = 2\n"
     " set Box size = 4\n set Global refinements = 2\nend\n";
 
+  /// Area resistance (Ohm m^2) of slab_geometry's 10 um separator at the
+  /// operating temperature of @p p.
+  double
+  slab_electrolyte_resistance(const Parameters &p)
+  {
+    return 10e-6 / (p.electrolyte.conductivity *
+                    materials::arrhenius_factor(p.electrolyte.activation_energy,
+                                                p.operating.temperature,
+                                                p.reference_temperature));
+  }
+
   /// The particle of constant_flux_error: D = 1e-14 m^2/s, theta0 = 0.1.
   const std::string constant_diffusivity =
     "subsection Particle\n set Diffusivity pristine = 1e-14\n"
@@ -479,7 +490,7 @@ TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
   // the layered cell at rest (eta = 0) with a flat open-circuit potential
   // (so the Li content does not act back on the interface): per interface
   // area Z = L / sigma + R_ct / (1 + i omega R_ct C_dl), R_ct = RT / (F i0)
-  const double L = 10e-6, i0 = 1., C_dl = 0.1;
+  const double i0 = 1., C_dl = 0.1;
   const Parameters p = testing::make_parameters(
     slab_geometry +
     "subsection Kinetics\n set Exchange current density = 1\n"
@@ -489,10 +500,7 @@ TEST_CASE("Impedance of an electrolyte slab with a Butler-Volmer interface "
   auto &chem = electrode.chem;
   const double T     = p.operating.temperature;
   const double R_ct  = constants::gas_constant * T / (constants::faraday * i0);
-  const double sigma = p.electrolyte.conductivity *
-                       materials::arrhenius_factor(p.electrolyte.activation_energy,
-                                                   T, p.reference_temperature);
-  const double R_el = L / sigma;
+  const double R_el  = slab_electrolyte_resistance(p);
   const std::vector<double> frequencies = {0.1, 10., 62., 600., 1e4, 1e6};
   const auto                z           = chem.impedance(frequencies);
   for (unsigned int k = 0; k < frequencies.size(); ++k)
@@ -679,10 +687,7 @@ TEST_CASE("Side reaction: its charge leaves the Li balance and passivates at "
   const double R_ct = constants::gas_constant * T / (constants::faraday * i0);
   const double r_f  = rho * chem.side_reaction_charge() * V /
                      (constants::faraday * chem.get_interface_area());
-  const double R_el = 10e-6 / (p.electrolyte.conductivity *
-                               materials::arrhenius_factor(
-                                 p.electrolyte.activation_energy, T,
-                                 p.reference_temperature));
+  const double R_el = slab_electrolyte_resistance(p);
   std::cout << "side reaction's layer: r_f " << r_f << " ohm m^2 (R_ct " << R_ct
             << ")" << std::endl;
   CHECK(r_f > R_ct); // the layer matters here
