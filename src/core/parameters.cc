@@ -567,8 +567,7 @@ namespace ssbsim
                         "the interface area, sits in series with the "
                         "Butler-Volmer kinetics of the touching part, in "
                         "the time stepping, R_int and the spectra "
-                        "(doc/model.md section 2, 'The electrolyte's "
-                        "reduction layer').");
+                        "(doc/model.md section 2, 'Reduction layer').");
       prm.declare_entry("Side reaction film molar volume", "17.2",
                         Double(0, 1e3),
                         "Volume of the layer per mole of electrons the side "
