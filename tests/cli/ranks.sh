@@ -169,18 +169,19 @@ echo "third medium: 1 and 2 ranks agree"
 # and the cohesive faces between colours, with the ghost faces, assembled
 # alike on both ranks (measured: 7e-9 in cycles.csv, 1e-9 in
 # statistics.csv); the grain boundaries must have opened as measured
-# (strength loss 0.8782 on either rank count at the end of the charge;
-# +-0.01 leaves room for the AMG's round-off, not for a change of the
-# law or of its assembly), or this compares nothing that the continuous
-# grains do not.
+# (strength loss at the end of the charge 0.8782 with the set of session
+# 30, 0.7666 with session 35's (i0 1.0 A/m^2, the reduction layer, kept
+# expansion 86 %), on either rank count; +-0.01 leaves room for the
+# AMG's round-off, not for a change of the law or of its assembly), or
+# this compares nothing that the continuous grains do not.
 microsphere_on_ranks grains "Mechanics/Grain boundaries=cohesive"
 bash "$here/compare_csv.sh" one_grains/cycles.csv two_grains/cycles.csv 1e-6
 bash "$here/compare_csv.sh" one_grains/statistics.csv two_grains/statistics.csv 1e-6
 /usr/bin/python3 - one_grains/statistics.csv <<'PY'
 import csv, sys
 damage = float(list(csv.DictReader(open(sys.argv[1])))[-1]["grain_boundary_damage"])
-if not abs(damage - 0.878) <= 0.01:
-    sys.exit(f"cohesive grain boundaries: strength loss {damage} at the end of the charge, expected 0.878 +- 0.01 (session 30)")
+if not abs(damage - 0.767) <= 0.01:
+    sys.exit(f"cohesive grain boundaries: strength loss {damage} at the end of the charge, expected 0.767 +- 0.01 (session 35)")
 print(f"cohesive grain boundaries: strength loss {damage:.3f} at the end of the charge")
 PY
 echo "cohesive grain boundaries: 1 and 2 ranks agree"
