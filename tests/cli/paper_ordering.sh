@@ -69,19 +69,20 @@ for scenario in solid liquid insitu_grown; do
     --set "Output/Solution output interval=0" \
     --set "Output/Output directory=$scenario" > "$scenario.log"
 done
-/usr/bin/python3 - <<'PY'
+/usr/bin/python3 - "$root/examples/paper-comparison" <<'PY'
 import csv, sys
+sys.path.insert(0, sys.argv[1])
+import report  # its Run.parameter reads an entry of a run's parameters.prm
 def rows(path):
     return list(csv.DictReader(open(path)))
 def pristine(path):
     return float(rows(path)[0]["interfacial_resistance_ohm_cm2"])
 def side_capacity(run):
     # Kinetics/Side reaction capacity (mAh/g) as the run read it
-    for line in open(run + "/parameters.prm"):
-        words = line.split("#")[0].split("=")
-        if len(words) == 2 and words[0].strip() == "set Side reaction capacity":
-            return float(words[1])
-    sys.exit("FAIL no Side reaction capacity in " + run + "/parameters.prm")
+    value = report.Run(run).parameter("Side reaction capacity")
+    if value is None:
+        sys.exit("FAIL no Side reaction capacity in " + run + "/parameters.prm")
+    return float(value)
 solid_cycles = rows("solid/cycles.csv")
 s, l, g = solid_cycles[0], rows("liquid/cycles.csv")[0], rows("insitu_grown/cycles.csv")[0]
 r0s, r0l = pristine("solid/statistics.csv"), pristine("liquid/statistics.csv")
