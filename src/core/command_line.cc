@@ -2,6 +2,7 @@
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/grid/tria.h>
 
+#include <ssbsim/core/electrode_run.h>
 #include <ssbsim/core/command_line.h>
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/core/output.h>
@@ -43,6 +44,11 @@ namespace ssbsim
       "                          unit and allowed values, then exit\n"
       "  --validate FILE.prm     check FILE.prm (values, combinations, mesh\n"
       "                          ids) and exit; writes nothing\n"
+      "  --electrode FILE.prm    run the composite cathode of FILE.prm,\n"
+      "                          homogenised (Electrode section), through\n"
+      "                          its first discharge instead of the resolved\n"
+      "                          cell; writes electrode.csv and\n"
+      "                          electrode-layers.csv\n"
       "  --set \"Section/Name=value\"\n"
       "                          override a value after FILE.prm is read\n"
       "                          (repeatable), e.g. --set \"Operating "
@@ -64,6 +70,7 @@ namespace ssbsim
       bool                     version          = false;
       bool                     print_parameters = false;
       bool                     validate         = false;
+      bool                     electrode        = false;
       std::string              input;
       std::vector<std::string> overrides;
     };
@@ -92,6 +99,11 @@ namespace ssbsim
               o.validate = true;
               o.input    = value_of(a);
             }
+          else if (a == "--electrode")
+            {
+              o.electrode = true;
+              o.input     = value_of(a);
+            }
           else if (a == "--set")
             o.overrides.push_back(value_of(a));
           else if (a.rfind("--set=", 0) == 0)
@@ -99,7 +111,7 @@ namespace ssbsim
           else if (!a.empty() && a[0] == '-')
             throw UserError("unknown option '" + a +
                             "'; allowed: --print-parameters, --validate, "
-                            "--set, --help, --version");
+                            "--electrode, --set, --help, --version");
           else if (o.input.empty())
             o.input = a;
           else
@@ -262,7 +274,9 @@ namespace ssbsim
                                        "particles.csv",
                                        "parameters.prm",
                                        "solution.pvd",
-                                       "interface.pvd"};
+                                       "interface.pvd",
+                                       "electrode.csv",
+                                       "electrode-layers.csv"};
 
     /// Creates the output directory and its series subdirectories (rank 0)
     /// and removes the outputs of an earlier run in it (run_outputs, their
@@ -390,6 +404,17 @@ namespace ssbsim
 
         std::ostringstream used;
         prm.print_parameters(used, ParameterHandler::ShortPRM);
+        if (options.electrode)
+          {
+            prepare_output_directory(parameters.output, false, false, comm);
+            rank0_output(comm, [&]() {
+              write_file_atomically(parameters.output.directory +
+                                      "/parameters.prm",
+                                    used.str());
+            });
+            run_homogenised_electrode(parameters, comm);
+            return 0;
+          }
         if (parameters.geometry.dimension == 2)
           run<2>(parameters, used.str());
         else

@@ -1,6 +1,7 @@
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/utilities.h>
 
+#include <ssbsim/core/material_set.h>
 #include <ssbsim/core/parameters.h>
 #include <ssbsim/materials/constants.h>
 #include <ssbsim/materials/open_circuit.h>
@@ -375,6 +376,52 @@ namespace ssbsim
                         "Arrhenius activation energy of the conductivity "
                         "(kJ/mol).");
       prm.leave_subsection();
+    }
+
+    void
+    Electrode::declare(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Electrode");
+      prm.declare_entry("Thickness", "50", Double(1e-3, 1e5),
+                        "Thickness of the composite cathode between the "
+                        "separator and the current collector (um), "
+                        "homogenised as a porous electrode of the Particle "
+                        "and Kinetics sections' material, the particles of "
+                        "radius Geometry/Particle radius, the Li metal "
+                        "beyond Geometry/Separator thickness of LPS. Used by "
+                        "ssbsim --electrode only.");
+      prm.declare_entry("Active material fraction", "0.6", Double(1e-3, 0.999),
+                        "Volume fraction of the electrode held by the "
+                        "particles (-).");
+      prm.declare_entry("Electrolyte fraction", "0.4", Double(1e-3, 1),
+                        "Volume fraction of the electrode held by the LPS "
+                        "(-); its conductivity is Electrolyte/Conductivity "
+                        "times this to the Bruggeman exponent.");
+      prm.declare_entry("Bruggeman exponent", "1.5", Double(0, 10),
+                        "Exponent b of the effective conductivity kappa "
+                        "eps^b (-; 1.5: spheres).");
+      prm.declare_entry("Layers", "20", Integer(1, 10000),
+                        "Finite volumes across the thickness.");
+      prm.declare_entry("Particle shells", "160", Integer(2, 10000),
+                        "Radial intervals of each layer's particle.");
+      prm.leave_subsection();
+    }
+
+    void
+    Electrode::parse(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Electrode");
+      thickness            = prm.get_double("Thickness") * 1e-6;
+      active_fraction      = prm.get_double("Active material fraction");
+      electrolyte_fraction = prm.get_double("Electrolyte fraction");
+      bruggeman_exponent   = prm.get_double("Bruggeman exponent");
+      layers               = prm.get_integer("Layers");
+      shells               = prm.get_integer("Particle shells");
+      prm.leave_subsection();
+      if (active_fraction + electrolyte_fraction > 1)
+        fail("Electrode/Electrolyte fraction",
+             "plus Electrode/Active material fraction must not exceed 1 "
+             "(allowed: fractions of one volume)");
     }
 
     void
@@ -1325,6 +1372,7 @@ namespace ssbsim
     parameters::Mechanics::declare(prm);
     parameters::Output::declare(prm);
     parameters::Impedance::declare(prm);
+    parameters::Electrode::declare(prm);
     prm.enter_subsection("Materials");
     prm.declare_entry("Reference temperature", "298.15", Double(150, 500),
                       "Temperature at which conductivity, diffusivities and "
@@ -1345,6 +1393,7 @@ namespace ssbsim
     mechanics.parse(prm);
     output.parse(prm);
     impedance.parse(prm);
+    electrode.parse(prm);
     if (particle.blocking_history && !particle.irreversible_conversion)
       fail("Particle/Blocking follows",
            "'conversion history' needs Particle/Irreversible conversion = "
@@ -1507,5 +1556,32 @@ namespace ssbsim
         if (!error.empty())
           throw UserError("--set '" + assignment + "': " + error);
       }
+  }
+} // namespace ssbsim
+
+namespace ssbsim
+{
+  materials::DiffusivityData
+  diffusivity_data(const parameters::Particle &particle)
+  {
+    materials::DiffusivityData d;
+    d.d_pristine       = particle.d_pristine;
+    d.d_converted      = particle.d_converted;
+    d.axis_factors     = particle.axis_factors;
+    d.euler_angles     = particle.euler_angles;
+    d.blocking_factor  = particle.blocking_factor;
+    d.blocking_onset   = particle.blocking_onset;
+    d.blocking_width   = particle.blocking_width;
+    d.blocking_history = particle.blocking_history;
+    return d;
+  }
+
+  materials::OpenCircuitCurve
+  open_circuit_branch(const parameters::Kinetics &kinetics, const bool discharge)
+  {
+    const std::string &file  = discharge ? kinetics.discharge_file : kinetics.charge_file;
+    const std::string &table = discharge ? kinetics.discharge_table : kinetics.charge_table;
+    return file.empty() ? materials::OpenCircuitCurve::from_string(table) :
+                          materials::OpenCircuitCurve::from_csv_file(file);
   }
 } // namespace ssbsim

@@ -16,6 +16,7 @@
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include <ssbsim/core/material_set.h>
 #include <ssbsim/core/geometry.h>
 #include <ssbsim/materials/constants.h>
 #include <ssbsim/physics/electrochemistry.h>
@@ -90,16 +91,7 @@ namespace ssbsim
     diffusivity_arrhenius = materials::arrhenius_factor(
       p.particle.diffusion_activation_energy, T, T_ref);
 
-    typename materials::LiDiffusivity<dim>::Data d;
-    d.d_pristine      = p.particle.d_pristine;
-    d.d_converted     = p.particle.d_converted;
-    d.axis_factors    = p.particle.axis_factors;
-    d.euler_angles    = p.particle.euler_angles;
-    d.blocking_factor = p.particle.blocking_factor;
-    d.blocking_onset  = p.particle.blocking_onset;
-    d.blocking_width  = p.particle.blocking_width;
-    d.blocking_history = p.particle.blocking_history;
-    diffusivity       = materials::LiDiffusivity<dim>(d);
+    diffusivity = materials::LiDiffusivity<dim>(diffusivity_data(p.particle));
 
     // one crystal per grain: the given orientation, or a seeded random one
     grain_of_coarse_cell = particle_grains(tria, p.geometry);
@@ -119,14 +111,8 @@ namespace ssbsim
     kinetics.cathodic_transfer_coefficient =
       p.kinetics.cathodic_transfer_coefficient;
 
-    ocv_discharge =
-      p.kinetics.discharge_file.empty() ?
-        materials::OpenCircuitCurve::from_string(p.kinetics.discharge_table) :
-        materials::OpenCircuitCurve::from_csv_file(p.kinetics.discharge_file);
-    ocv_charge =
-      p.kinetics.charge_file.empty() ?
-        materials::OpenCircuitCurve::from_string(p.kinetics.charge_table) :
-        materials::OpenCircuitCurve::from_csv_file(p.kinetics.charge_file);
+    ocv_discharge = open_circuit_branch(p.kinetics, true);
+    ocv_charge    = open_circuit_branch(p.kinetics, false);
   }
 
   template <int dim>

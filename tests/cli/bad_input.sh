@@ -61,6 +61,11 @@ prm orientation.prm "subsection Particle" "  set Orientation = random per grain"
 prm history.prm "subsection Particle" "  set Blocking follows = conversion history" "end"
 expect "blocking history without a history" "parameter 'Particle/Blocking follows': 'conversion history' needs Particle/Irreversible conversion = true" "$SSBSIM" history.prm
 expect "random orientation with anisotropic swelling" "parameter 'Particle/Orientation': 'random per grain' orients the diffusivity only" "$SSBSIM" orientation.prm
+prm fractions.prm "subsection Electrode" "  set Active material fraction = 0.7" \
+  "  set Electrolyte fraction = 0.4" "end"
+expect "electrode fractions over one" "parameter 'Electrode/Electrolyte fraction': plus Electrode/Active material fraction must not exceed 1" \
+  "$SSBSIM" --electrode fractions.prm
+expect "--electrode without a file" "option '--electrode' needs a value" "$SSBSIM" --electrode
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
 prm liquid.prm "subsection Electrolyte" "  set Type = gel" "end"

@@ -275,6 +275,21 @@ namespace ssbsim
       void        parse(dealii::ParameterHandler &prm);
     };
 
+    /// The composite cathode homogenised around the particle
+    /// (PorousElectrode; run by ssbsim --electrode).
+    struct Electrode
+    {
+      double       thickness;            // m
+      double       active_fraction;      // -
+      double       electrolyte_fraction; // -
+      double       bruggeman_exponent;   // -
+      unsigned int layers;
+      unsigned int shells;
+
+      static void declare(dealii::ParameterHandler &prm);
+      void        parse(dealii::ParameterHandler &prm);
+    };
+
     struct Impedance
     {
       bool         after_discharge;
@@ -310,6 +325,7 @@ namespace ssbsim
     parameters::Mechanics           mechanics;
     parameters::Output              output;
     parameters::Impedance           impedance;
+    parameters::Electrode           electrode;
     double                          reference_temperature; // K
 
     static void declare(dealii::ParameterHandler &prm);
