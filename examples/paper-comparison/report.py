@@ -91,9 +91,15 @@ def front_slowdown(half):
     particle converted through."""
     depth = [max(x, y) for x, y in zip(half["converted_depth_x_m"],
                                        half["converted_depth_y_m"])]
-    t = half["time_s"]
     if half["conversion_fraction"][-1] > 0.97:
         return None  # converted through: no front left to stall
+    return front_velocity_ratio(half["time_s"], depth)
+
+
+def front_velocity_ratio(t, depth):
+    """The rate of @p depth over the last tenth of the time against the
+    first tenth after it became positive; None with fewer than ten
+    samples of a front."""
     started = [k for k in range(len(t)) if depth[k] > 0]
     if len(started) < 10:
         return None
@@ -110,6 +116,43 @@ def front_slowdown(half):
     if not first or last is None:
         return None
     return last / first
+
+
+class Electrode:
+    """The homogenised composite cathode's first discharge (ssbsim
+    --electrode: electrode.csv, electrode-layers.csv), None-safe."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        with open(self.directory / "electrode-layers.csv") as f:
+            rows = list(csv.DictReader(f))
+        self.times = sorted({float(r["time_s"]) for r in rows})
+        self.depths = sorted({float(r["depth_m"]) for r in rows})
+        self.rows = {(float(r["time_s"]), float(r["depth_m"])): r for r in rows}
+        self.cell = read_csv(self.directory / "electrode.csv")
+
+    parameter = Run.parameter
+
+    def at_depth(self, x, column):
+        """@p column at depth @p x (m) from the separator, linear between
+        the layers' centres (the end layers' values beyond them), per time."""
+        d = self.depths
+        k = max([0] + [i for i in range(len(d) - 1) if d[i] <= x])
+        w = min(1.0, max(0.0, (x - d[k]) / (d[k + 1] - d[k]))) if len(d) > 1 else 0.0
+        return [(1 - w) * float(self.rows[(t, d[k])][column]) +
+                w * float(self.rows[(t, d[min(k + 1, len(d) - 1)])][column])
+                for t in self.times]
+
+    def imaged_depth(self):
+        """The particle at the separator: its centre one radius deep (m)."""
+        return float(self.parameter("Particle radius").split()[0]) * 1e-6
+
+    def front_slowdown(self, x):
+        """front_slowdown() of the particles at depth @p x; None if they
+        converted through."""
+        if self.at_depth(x, "li_content")[-1] > 0.97:
+            return None
+        return front_velocity_ratio(self.times, self.at_depth(x, "converted_depth_m"))
 
 
 def anisotropy(half):
@@ -131,8 +174,10 @@ def fmt(x, digits=3):
     return f"{x:.{digits}g}"
 
 
-def targets(runs):
-    """(observation, simulated, measured, verdict) rows."""
+def targets(runs, electrode=None):
+    """(observation, simulated, measured, verdict) rows; the front's
+    slowing of the particle at the separator of the homogenised composite
+    (@p electrode) where it was run, else of the resolved particle."""
     rows = []
 
     def add(name, value, measured, ok):
@@ -162,8 +207,10 @@ def targets(runs):
         add("solid: cycle-3 / cycle-1 discharge", q3 / q1 if q3 is not None and q1 else None,
             "<= 0.40 (Fig. 2D)", lambda v: v <= 0.40)
         half = solid.first_discharge()
-        add("solid: front velocity, end / start of discharge", front_slowdown(half),
-            "< 0.20 (Fig. 3E)", lambda v: v < 0.2)
+        add("solid: front velocity, end / start of discharge" +
+            (", particle at the separator of the composite" if electrode else ""),
+            electrode.front_slowdown(electrode.imaged_depth()) if electrode
+            else front_slowdown(half), "< 0.20 (Fig. 3E)", lambda v: v < 0.2)
         add("solid: converted depth, largest / smallest axis", anisotropy(half),
             ">= 1.5 (Fig. 4)", lambda v: v >= 1.5)
         add("solid: contact fraction, end of 1st discharge",
@@ -355,6 +402,28 @@ def figure_state(runs, out, column, ylabel, filename, title, log=False):
            title)
 
 
+def figure_converted(runs, electrode, out):
+    """Fig. 3E: converted fraction against depth of discharge, of the
+    resolved cells and, dashed, of the homogenised composite's particles
+    at several depths from the separator (against the composite's depth
+    of discharge): the separator's bends over as the zone moves on."""
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, run in runs.items():
+        half = run.first_discharge()
+        ax.plot(depth_of_discharge(half), half["conversion_fraction"],
+                color=COLOURS.get(name), label=LABELS.get(name, name))
+    if electrode:
+        dod = [q / THEORETICAL for q in electrode.cell["capacity_mAh_g"]]
+        depths = [electrode.imaged_depth(), 10e-6, 0.5 * electrode.depths[-1],
+                  electrode.depths[-1]]
+        shades = plt.cm.Reds([0.9, 0.7, 0.5, 0.35])
+        for x, shade in zip(depths, shades):
+            ax.plot(dod, electrode.at_depth(x, "li_content"), "--", color=shade,
+                    label=f"composite, particle {x * 1e6:.3g} um from the separator")
+    finish(fig, ax, out / "converted_fraction.png", "depth of discharge (of 894 mAh/g)",
+           "converted fraction (Li content)", "Converted fraction (Fig. 3E)")
+
+
 def figure_depths(runs, out):
     fig, ax = plt.subplots(figsize=(5, 4))
     for name, run in runs.items():
@@ -393,14 +462,15 @@ def figure_contact_cycles(runs, out):
 def main(out, names):
     out = Path(out)
     runs = {n: Run(out / n) for n in names if (out / n / "cycles.csv").exists()}
+    electrode = (Electrode(out / "solid_electrode")
+                 if (out / "solid_electrode" / "electrode-layers.csv").exists() else None)
     if not runs:
         sys.exit(f"report.py: no scenario results in {out}")
     figure_voltage(runs, out)
     nyquist = figure_nyquist(runs, out)
     figure_retention(runs, out)
     cycles_6g = figure_impedance_cycles(runs, out)
-    figure_state(runs, out, "conversion_fraction", "converted fraction",
-                 "converted_fraction.png", "Converted fraction (Fig. 3E)")
+    figure_converted(runs, electrode, out)
     figure_depths(runs, out)
     figure_state(runs, out, "contact_fraction", "contact fraction",
                  "contact_fraction.png", "Contact with the electrolyte (Fig. 5)")
@@ -409,7 +479,7 @@ def main(out, names):
                  "Interfacial resistance during the 1st discharge", log=True)
     figure_contact_cycles(runs, out)
 
-    rows = targets(runs)
+    rows = targets(runs, electrode)
     lines = ["# The paper in silico: simulated against measured", "",
              "Sun et al. 2019 (`../shared/seed/`), targets of PHYSICS.md section 6 "
              "and issue 10. Scenarios: " + ", ".join(f"`{n}`" for n in runs) +
@@ -419,7 +489,27 @@ def main(out, names):
     for name, value, measured, verdict in rows:
         lines.append(f"| {name} | {fmt(value)} | {measured} | {verdict} |")
     passed = sum(r[3] == "pass" for r in rows)
-    lines += ["", f"{passed} of {len(rows)} targets met.", "", "## Per cycle", ""]
+    lines += ["", f"{passed} of {len(rows)} targets met.", ""]
+    if electrode:
+        lines += ["## The composite cathode, homogenised", "",
+                  "`ssbsim --electrode inputs/fes2_solid.prm` (solid_electrode/): the "
+                  f"solid cell's particles across {fmt((electrode.depths[-1] + electrode.depths[0]) * 1e6, 3)} um "
+                  "of composite (doc/model.md section 8). Discharge "
+                  f"{fmt(electrode.cell['capacity_mAh_g'][-1], 4)} mAh/g. A particle's front "
+                  "slows where the reaction zone, which starts at the separator, has "
+                  "moved on:", "",
+                  "| depth from the separator (um) | front velocity, end / start | "
+                  "Li content at the end |", "|---|---|---|"]
+        for x in (electrode.imaged_depth(), 5e-6, 10e-6, 25e-6, 50e-6):
+            if x <= electrode.depths[-1]:
+                lines.append(f"| {fmt(x * 1e6, 3)} | {fmt(electrode.front_slowdown(x))} | "
+                             f"{fmt(electrode.at_depth(x, 'li_content')[-1])} |")
+        if "solid" in runs:
+            lines.append("\nThe resolved particle alone, under the cell's uniform "
+                         "current: front velocity end / start "
+                         f"{fmt(front_slowdown(runs['solid'].first_discharge()))}.")
+        lines.append("")
+    lines += ["## Per cycle", ""]
     for name, run in runs.items():
         lines += [f"### {LABELS.get(name, name)}", "",
                   "| cycle | discharge (mAh/g) | charge (mAh/g) | efficiency | "

@@ -39,6 +39,14 @@ if [ "${status}" -ne 0 ]; then
   echo "a scenario failed: see the logs in ${out}" >&2
   exit 1
 fi
+# the solid cell's composite cathode, homogenised (seconds): the reaction
+# zone across its thickness and the separator-side particle's front
+if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ]; then
+  "${binary}" --electrode "${SSBSIM_ROOT}/inputs/fes2_solid.prm" \
+    --set "Output/Output directory=${out}/solid_electrode" "$@" \
+    > "${out}/solid_electrode.log" 2>&1 ||
+    { echo "the homogenised electrode failed: see ${out}/solid_electrode.log" >&2; exit 1; }
+fi
 /usr/bin/python3 "${here}/report.py" "${out}" "${scenarios[@]}"
 # cut views of the conversion front and the interface at the end of the
 # first discharge (cut_view.py; python3-vtk9 reads the field output)

@@ -406,7 +406,9 @@ namespace ssbsim
         prm.print_parameters(used, ParameterHandler::ShortPRM);
         if (options.electrode)
           {
-            prepare_output_directory(parameters.output, false, false, comm);
+            auto output           = parameters.output;
+            output.write_solution = false; // tables only
+            prepare_output_directory(output, false, false, comm);
             rank0_output(comm, [&]() {
               write_file_atomically(parameters.output.directory +
                                       "/parameters.prm",

@@ -382,7 +382,7 @@ namespace ssbsim
     Electrode::declare(ParameterHandler &prm)
     {
       prm.enter_subsection("Electrode");
-      prm.declare_entry("Thickness", "50", Double(1e-3, 1e5),
+      prm.declare_entry("Thickness", "100", Double(1e-3, 1e5),
                         "Thickness of the composite cathode between the "
                         "separator and the current collector (um), "
                         "homogenised as a porous electrode of the Particle "
@@ -390,20 +390,22 @@ namespace ssbsim
                         "radius Geometry/Particle radius, the Li metal "
                         "beyond Geometry/Separator thickness of LPS. Used by "
                         "ssbsim --electrode only.");
-      prm.declare_entry("Active material fraction", "0.6", Double(1e-3, 0.999),
+      prm.declare_entry("Active material fraction", "0.2", Double(1e-3, 0.999),
                         "Volume fraction of the electrode held by the "
                         "particles (-).");
-      prm.declare_entry("Electrolyte fraction", "0.4", Double(1e-3, 1),
+      prm.declare_entry("Electrolyte fraction", "0.6", Double(1e-3, 1),
                         "Volume fraction of the electrode held by the LPS "
                         "(-); its conductivity is Electrolyte/Conductivity "
                         "times this to the Bruggeman exponent.");
       prm.declare_entry("Bruggeman exponent", "1.5", Double(0, 10),
                         "Exponent b of the effective conductivity kappa "
                         "eps^b (-; 1.5: spheres).");
-      prm.declare_entry("Layers", "20", Integer(1, 10000),
-                        "Finite volumes across the thickness.");
+      prm.declare_entry("Layers", "80", Integer(1, 10000),
+                        "Finite volumes across the thickness (80: the "
+                        "separator-side front's slowing within 1 % of 160's).");
       prm.declare_entry("Particle shells", "160", Integer(2, 10000),
-                        "Radial intervals of each layer's particle.");
+                        "Radial intervals of each layer's particle (160: "
+                        "within 2 % of 320's).");
       prm.leave_subsection();
     }
 

@@ -166,5 +166,36 @@ for column in 4 5 7; do # efficiency, mean discharge voltage, hysteresis
     fail "discharge ended at once: column $column of cycles.csv is $(cut -d, -f$column cutoff/cycles.csv | tail -1)"
 done
 
+# ssbsim --electrode: the homogenised composite writes its two tables and
+# the parameters, nothing else, the same on 1 and 2 ranks (every rank
+# computes it, rank 0 writes), and the Li its particles took, times the
+# theoretical 893.5 mAh/g, is the charge passed (initial content 0)
+cat > electrode.prm <<'PRM'
+subsection Electrode
+  set Layers = 10
+  set Particle shells = 20
+end
+PRM
+mkdir -p electrode1 && echo earlier > electrode1/statistics.csv
+"$SSBSIM" --electrode electrode.prm --set "Output/Output directory=electrode1" > electrode1.log 2>&1 ||
+  fail "--electrode: exit $? ($(tail -1 electrode1.log))"
+"$MPIRUN" -q --oversubscribe -np 2 "$SSBSIM" --electrode electrode.prm \
+  --set "Output/Output directory=electrode2" > electrode2.log 2>&1 ||
+  fail "--electrode on 2 ranks: exit $?"
+[ "$(cd electrode1 && ls | sort | tr '\n' ' ')" = "electrode-layers.csv electrode.csv parameters.prm " ] ||
+  fail "--electrode left $(cd electrode1 && ls | tr '\n' ' ')"
+for f in electrode.csv electrode-layers.csv; do
+  cmp -s "electrode1/$f" "electrode2/$f" || fail "--electrode: $f differs between 1 and 2 ranks"
+done
+/usr/bin/python3 - electrode1/electrode.csv <<'PY' || fail "--electrode: Li taken is not the charge passed"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+last = rows[-1]
+q, li = float(last["capacity_mAh_g"]), float(last["li_content"])
+print(f"--electrode: {q:.2f} mAh/g passed, Li content {li:.5f} x 893.5 = {li * 893.5:.2f} mAh/g, "
+      f"{float(last['voltage_V']):.3f} V at the end, {len(rows)} rows")
+sys.exit(0 if q > 100 and abs(li * 893.5 / q - 1) < 1e-3 else 1)
+PY
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
