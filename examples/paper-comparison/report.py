@@ -414,12 +414,13 @@ def figure_converted(runs, electrode, out):
                 color=COLOURS.get(name), label=LABELS.get(name, name))
     if electrode:
         dod = [q / THEORETICAL for q in electrode.cell["capacity_mAh_g"]]
-        depths = [electrode.imaged_depth(), 10e-6, 0.5 * electrode.depths[-1],
-                  electrode.depths[-1]]
+        thickness = electrode.depths[-1] + electrode.depths[0]
+        depths = [electrode.imaged_depth(), 10e-6, 0.5 * thickness, electrode.depths[-1]]
         shades = plt.cm.Reds([0.9, 0.7, 0.5, 0.35])
         for x, shade in zip(depths, shades):
             ax.plot(dod, electrode.at_depth(x, "li_content"), "--", color=shade,
-                    label=f"composite, particle {x * 1e6:.3g} um from the separator")
+                    label=f"composite, particle {x * 1e6:.3g} um from the separator"
+                    if x < electrode.depths[-1] else "composite, particle at the collector")
     finish(fig, ax, out / "converted_fraction.png", "depth of discharge (of 894 mAh/g)",
            "converted fraction (Li content)", "Converted fraction (Fig. 3E)")
 
