@@ -425,6 +425,34 @@ def figure_converted(runs, electrode, out):
            "converted fraction (Li content)", "Converted fraction (Fig. 3E)")
 
 
+def figure_zone(electrode, out):
+    """The reaction zone of the homogenised composite: each depth's
+    interface current over the mean, against depth of discharge and depth
+    from the separator (log colour scale: it spans decades)."""
+    if not electrode:
+        return False
+    from matplotlib.colors import LogNorm
+    dod = [q / THEORETICAL for q in electrode.cell["capacity_mAh_g"]]
+    grid = []
+    for x in electrode.depths:
+        grid.append([float(electrode.rows[(t, x)]["current_A_m2"]) for t in electrode.times])
+    means = [sum(col) / len(col) for col in zip(*grid)]
+    ratio = [[max(1e-3, v / m) if m else 1e-3 for v, m in zip(row, means)] for row in grid]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    mesh = ax.pcolormesh(dod[1:], [x * 1e6 for x in electrode.depths],
+                         [row[1:] for row in ratio], shading="nearest",
+                         norm=LogNorm(vmin=0.05, vmax=5), cmap="RdBu_r")
+    fig.colorbar(mesh, ax=ax, label="interface current / mean")
+    ax.invert_yaxis()
+    ax.set_xlabel("depth of discharge (of 894 mAh/g)")
+    ax.set_ylabel("depth from the separator (um)")
+    ax.set_title("Reaction zone of the composite (homogenised)")
+    fig.tight_layout()
+    fig.savefig(out / "reaction_zone.png", dpi=150)
+    plt.close(fig)
+    return True
+
+
 def figure_depths(runs, out):
     fig, ax = plt.subplots(figsize=(5, 4))
     for name, run in runs.items():
@@ -472,6 +500,7 @@ def main(out, names):
     figure_retention(runs, out)
     cycles_6g = figure_impedance_cycles(runs, out)
     figure_converted(runs, electrode, out)
+    zone = figure_zone(electrode, out)
     figure_depths(runs, out)
     figure_state(runs, out, "contact_fraction", "contact fraction",
                  "contact_fraction.png", "Contact with the electrolyte (Fig. 5)")
@@ -585,6 +614,7 @@ def main(out, names):
               "![retention](capacity_retention.png)",
               "![impedance over cycles](impedance_cycles.png)" if cycles_6g else "",
               "![converted](converted_fraction.png)",
+              "![reaction zone](reaction_zone.png)" if zone else "",
               "![depth](converted_depth.png)",
               "![contact](contact_fraction.png)",
               "![resistance](interfacial_resistance.png)",

@@ -168,3 +168,50 @@ TEST_CASE("Porous electrode: Li is conserved in a nonlinear discharge",
   CHECK(electrode.mean_li_content(0) >
         electrode.mean_li_content(d.layers - 1));
 }
+
+TEST_CASE("Porous electrode: the reduced stress is Hill's plastic shell",
+          "[electrode]")
+{
+  // One layer partly converted with the stress on: in the shell the
+  // radial equilibrium of a fully plastic sphere, d sigma_rr / dr = 2 Y /
+  // r (sigma_h - sigma_rr = 2 Y / 3 throughout), so sigma_h(r2) -
+  // sigma_h(r1) = 2 Y ln(r2 / r1); at the surface sigma_rr = -p, the
+  // LPS's pressure (here past its cavity-expansion limit); the core at
+  // the shell's inner radial stress.
+  auto d                    = base_data();
+  d.thickness               = 1e-7;
+  d.layers                  = 1;
+  d.shells                  = 100;
+  d.conductivity            = 1e3;
+  d.diffusivity.d_pristine  = 5.5e-18;
+  d.diffusivity.d_converted = 5.5e-15;
+  d.activation_volume       = 2.4e-6;
+  d.shell_yield_stress      = 1.7e9;
+  d.volume_expansion        = 1.61;
+  d.confinement_modulus     = 2 * 20e9 / 1.3;
+  d.confinement_limit       = 2.46e9;
+  d.stack_pressure          = 2e8;
+  PorousElectrode electrode(d);
+  const double    I = -electrode.c_rate_current(1.);
+  for (unsigned int step = 0; step < 120; ++step)
+    REQUIRE(electrode.step(10., I));
+
+  const double R   = d.particle_radius, Y = d.shell_yield_stress;
+  const double r_f = R - electrode.converted_depth(0);
+  REQUIRE(r_f > 0.2 * R);
+  REQUIRE(r_f < 0.9 * R);
+  const double e_R =
+    std::cbrt(1 + d.volume_expansion * electrode.mean_li_content(0)) - 1;
+  REQUIRE(d.confinement_modulus * e_R > d.confinement_limit);
+  const double p = d.stack_pressure + d.confinement_limit;
+
+  CHECK(electrode.front_stress(0, R) == Approx(-p + 2 * Y / 3).epsilon(1e-12));
+  const double r1 = r_f + 0.25 * (R - r_f), r2 = r_f + 0.75 * (R - r_f);
+  CHECK(electrode.front_stress(0, r2) - electrode.front_stress(0, r1) ==
+        Approx(2 * Y * std::log(r2 / r1)).epsilon(1e-12));
+  const double core = electrode.front_stress(0, 0.5 * r_f);
+  CHECK(core == Approx(electrode.front_stress(0, 0.1 * r_f)).epsilon(1e-12));
+  CHECK(core == Approx(electrode.front_stress(0, r_f * (1 + 1e-12)) - 2 * Y / 3)
+                  .epsilon(1e-9));
+  CHECK(core < -p); // the misfitting core is pressed beyond the LPS's pressure
+}
