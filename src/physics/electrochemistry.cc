@@ -842,9 +842,38 @@ namespace ssbsim
                                          const double current,
                                          const Branch new_branch)
   {
+    return solve_controlled_step(time_step, current, new_branch, false);
+  }
+
+  template <int dim>
+  typename Electrochemistry<dim>::StepResult
+  Electrochemistry<dim>::solve_time_step_at_voltage(const double time_step,
+                                                    const double voltage,
+                                                    const Branch new_branch)
+  {
+    return solve_controlled_step(time_step, voltage, new_branch, true);
+  }
+
+  template <int dim>
+  typename Electrochemistry<dim>::StepResult
+  Electrochemistry<dim>::solve_controlled_step(const double time_step,
+                                               const double value,
+                                               const Branch new_branch,
+                                               const bool   potentiostatic)
+  {
     branch = new_branch;
     StepResult result;
     attempted_time_step = time_step;
+    // galvanostatic: the current; potentiostatic: the voltage, and the
+    // current follows (its first guess: the last accepted step's)
+    double       current = potentiostatic ? last_step_current : value;
+    const double voltage = value;
+    if (potentiostatic && separate_potentials)
+      {
+        result.failure = "potential control needs one potential for all "
+                         "particles (no separate electronic contacts)";
+        return result;
+      }
 
     solution            = old_solution;
     relevant_solution   = solution;
@@ -858,14 +887,26 @@ namespace ssbsim
         result.failure = "no particle touches the conducting network";
         return result;
       }
-    predict_particle_potential(current);
+    // the series resistance of the electronic contact at this contact
+    // state, per the current (Ohm; one potential only)
+    const double series = electronic_resistance() / interface_area;
+    if (potentiostatic)
+      {
+        if (!std::isfinite(series))
+          {
+            result.failure = "no electronic path: nothing touches";
+            return result;
+          }
+        particle_potentials[0] = voltage - current * series;
+      }
+    else
+      predict_particle_potential(current);
     // one potential: the series drop over the electronic contact at this
     // contact state (the particle's own solve does not see it: it is
     // outside the cell's unknowns, a resistor between the particle and
     // the collector); separate potentials carry their drops in V
     electronic_drop =
-      separate_potentials ? 0. :
-                            current / interface_area * electronic_resistance();
+      separate_potentials ? 0. : current * series;
     if (!std::isfinite(electronic_drop)) // nothing touches: no path at all
       electronic_drop =
         current == 0 ? 0. : std::copysign(std::numeric_limits<double>::max(), current);
@@ -981,13 +1022,22 @@ namespace ssbsim
 
         // the potentials' updates from the bordered rows
         std::vector<double> delta;
+        double              linear_current = current; // after the update
         if (!separate_potentials)
           {
-            const double denominator =
+            // the current linearised in the potential's update delta,
+            // the fields following it: I0 + delta dI
+            const double dI =
               system.d_current_d_phi_s[0] - system.d_current_d_u[0] * x[0];
-            delta = {(-(system.particle_current[0] - current) -
-                      system.d_current_d_u[0] * x0) /
-                     denominator};
+            const double I0 =
+              system.particle_current[0] + system.d_current_d_u[0] * x0;
+            // galvanostatic: I0 + delta dI = I; potentiostatic: phi_s +
+            // delta + (I0 + delta dI) series = V
+            delta = {potentiostatic ?
+                       (voltage - particle_potentials[0] - I0 * series) /
+                         (1 + dI * series) :
+                       (current - I0) / dI};
+            linear_current = I0 + delta[0] * dI;
           }
         else
           {
@@ -1030,9 +1080,15 @@ namespace ssbsim
           cell_potential += alpha * delta[n_phi];
         relevant_solution = solution;
 
+        if (potentiostatic)
+          {
+            current         = linear_current;
+            electronic_drop = voltage - particle_potentials[0];
+          }
         if (alpha == 1. && update_norm < tolerance)
           {
-            result.converged = true;
+            last_step_current = current;
+            result.converged  = true;
             return result;
           }
       }

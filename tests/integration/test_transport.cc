@@ -1091,6 +1091,51 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
     }
 }
 
+TEST_CASE("Potential control: a step held at the voltage a galvanostatic "
+          "step reached draws that step's current and gives its state",
+          "[potentiostatic]")
+{
+  // The disk with half its interface out of contact, without and with the
+  // electronic contact's series resistance: after three galvanostatic
+  // steps, a fourth at current I ends at voltage V; the same step held at
+  // V instead (potentiostatic, from the same accepted state) must draw I
+  // and store the same Li, to the Newton tolerance. The two controls are
+  // different rows of one bordered system (the current's or the
+  // voltage's), so each checks the other.
+  for (const double r : {0., 0.01})
+    {
+      const Parameters p = testing::make_parameters(
+        "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
+        "subsection Particle\n set Initial Li content = 0.3\nend\n"
+        "subsection Kinetics\n set Electronic contact resistance = " +
+        std::to_string(r) +
+        "\nend\n"
+        "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+      Electrode<2> electrode(p);
+      auto        &chem    = electrode.chem;
+      const double current = -0.5 * chem.theoretical_capacity() / 3600.;
+      cut_contact(chem, [](const Point<2> &x) { return x[0] < 0; });
+      run_steps(chem, current, 1., 3);
+
+      REQUIRE(chem.solve_time_step(1., current, Branch::discharge).converged);
+      const double voltage = chem.cell_voltage(), li = chem.li_stored();
+      chem.reject_step();
+      const auto held = chem.solve_time_step_at_voltage(1., voltage, Branch::discharge);
+      REQUIRE(held.converged);
+      std::cout << "potential control (r_e " << r << "): " << chem.step_current()
+                << " A/m against " << current << ", " << held.newton_iterations
+                << " Newton iterations" << std::endl;
+      CHECK(chem.step_current() == Approx(current).epsilon(1e-8));
+      CHECK(chem.li_stored() == Approx(li).epsilon(1e-10));
+      CHECK(chem.cell_voltage() == Approx(voltage).epsilon(1e-12));
+      // and held 10 mV lower it draws more
+      chem.reject_step();
+      REQUIRE(chem.solve_time_step_at_voltage(1., voltage - 0.01, Branch::discharge)
+                .converged);
+      CHECK(chem.step_current() < 1.05 * current);
+    }
+}
+
 namespace
 {
   /// Two disks (radius 1.2 um at y = -1.6, 0.8 um at y = 1.6) in one box

@@ -106,6 +106,27 @@ namespace ssbsim
                     const double current,
                     const Branch branch);
 
+    /**
+     * The same with the cell voltage held at @p voltage (V vs Li) instead
+     * of the current: potentiostatic control, e.g. a particle of a
+     * composite at the potential of its depth (doc/model.md section 8).
+     * The current it draws is step_current(). One potential only: with
+     * separate particle potentials the step fails (its failure says so).
+     */
+    StepResult
+    solve_time_step_at_voltage(const double time_step,
+                               const double voltage,
+                               const Branch branch);
+
+    /// Total current (A; per metre in 2D; negative on discharge) of the
+    /// last solve: the one given, or under potential control the one
+    /// drawn.
+    double
+    step_current() const
+    {
+      return last_step_current;
+    }
+
     void
     accept_step();
 
@@ -488,6 +509,14 @@ namespace ssbsim
     void
     assemble(const double time_step, Assembly &out);
 
+    /// solve_time_step() (@p potentiostatic false: @p value the current)
+    /// and solve_time_step_at_voltage() (true: @p value the voltage).
+    StepResult
+    solve_controlled_step(const double time_step,
+                          const double value,
+                          const Branch branch,
+                          const bool   potentiostatic);
+
     /// Side-reaction current density (A/m^2, < 0: cathodic) and its
     /// derivative by phi_s at interface point k (contact factor and
     /// passivation included); zero without a side reaction.
@@ -604,6 +633,7 @@ namespace ssbsim
     /// the particle converted_depths() measures: the largest
     unsigned int imaged_particle = 0;
     double electronic_drop     = 0; ///< V, I r_e / (A f) of the last solve
+    double last_step_current   = 0; ///< A, of the last solve
     double old_electronic_drop = 0; ///< V, of the last accepted step
 
     std::vector<regions::InterfaceFace<dim>> interface_faces;
