@@ -26,6 +26,7 @@ namespace ssbsim
     d.active_fraction      = p.electrode.active_fraction;
     d.electrolyte_fraction = p.electrode.electrolyte_fraction;
     d.bruggeman_exponent   = p.electrode.bruggeman_exponent;
+    d.contact_fraction     = p.electrode.contact_fraction;
     d.conductivity =
       p.electrolyte.conductivity *
       materials::arrhenius_factor(p.electrolyte.activation_energy, T, T_ref);
@@ -71,6 +72,57 @@ namespace ssbsim
 
 
 
+  double
+  composite_grams_per_area(const Parameters &p)
+  {
+    return 1e3 * p.electrode.active_fraction * p.electrode.thickness *
+           p.particle.density;
+  }
+
+
+
+  CompositeRecord::CompositeRecord()
+    : cell({"time_s", "capacity_mAh_g", "voltage_V", "li_content"})
+    , layers({"time_s",
+              "capacity_mAh_g",
+              "depth_m",
+              "electrolyte_potential_V",
+              "current_A_m2",
+              "li_content",
+              "surface_li_content",
+              "converted_depth_m"})
+  {}
+
+
+
+  void
+  CompositeRecord::add(const PorousElectrode &electrode,
+                       const double           time,
+                       const double           capacity)
+  {
+    cell.add_row({time, capacity, electrode.voltage(), electrode.mean_li_content()});
+    for (unsigned int i = 0; i < electrode.n_layers(); ++i)
+      layers.add_row({time,
+                      capacity,
+                      electrode.layer_depth(i),
+                      electrode.electrolyte_potential(i),
+                      electrode.interface_current(i),
+                      electrode.mean_li_content(i),
+                      electrode.surface_li_content(i),
+                      electrode.converted_depth(i)});
+  }
+
+
+
+  void
+  CompositeRecord::write(const std::string &directory) const
+  {
+    layers.write(directory + "/electrode-layers.csv");
+    cell.write(directory + "/electrode.csv");
+  }
+
+
+
   void
   run_homogenised_electrode(const Parameters &p, MPI_Comm comm)
   {
@@ -81,32 +133,12 @@ namespace ssbsim
 
     PorousElectrode electrode(electrode_data(p));
     const double    current = -electrode.c_rate_current(op.c_rate);
-    const double    grams   = 1e3 * p.electrode.active_fraction *
-                         p.electrode.thickness * p.particle.density; // per m^2
+    const double    grams   = composite_grams_per_area(p);
     const double    tolerance = 0.5 * ts.target_voltage_change;
 
-    CsvTable cell({"time_s", "capacity_mAh_g", "voltage_V", "li_content"});
-    CsvTable layers({"time_s",
-                     "capacity_mAh_g",
-                     "depth_m",
-                     "electrolyte_potential_V",
-                     "current_A_m2",
-                     "li_content",
-                     "surface_li_content",
-                     "converted_depth_m"});
+    CompositeRecord table;
     auto record = [&]() {
-      const double t = electrode.time();
-      const double q = -current * t / 3.6 / grams;
-      cell.add_row({t, q, electrode.voltage(), electrode.mean_li_content()});
-      for (unsigned int i = 0; i < electrode.n_layers(); ++i)
-        layers.add_row({t,
-                        q,
-                        electrode.layer_depth(i),
-                        electrode.electrolyte_potential(i),
-                        electrode.interface_current(i),
-                        electrode.mean_li_content(i),
-                        electrode.surface_li_content(i),
-                        electrode.converted_depth(i)});
+      table.add(electrode, electrode.time(), -current * electrode.time() / 3.6 / grams);
     };
     record();
 
@@ -144,7 +176,7 @@ namespace ssbsim
         ++steps;
         if (steps % 50 == 0)
           pcout << "  t = " << std::setprecision(5) << electrode.time()
-                << " s, " << cell.value(cell.n_rows() - 1, "capacity_mAh_g")
+                << " s, " << table.last("capacity_mAh_g")
                 << " mAh/g, " << electrode.voltage() << " V" << std::endl;
         if (electrode.voltage() < op.lower_cutoff_voltage)
           break;
@@ -157,12 +189,9 @@ namespace ssbsim
           ts.maximum_time_step);
       }
 
-    rank0_output(comm, [&]() {
-      layers.write(p.output.directory + "/electrode-layers.csv");
-      cell.write(p.output.directory + "/electrode.csv");
-    });
+    rank0_output(comm, [&]() { table.write(p.output.directory); });
     pcout << "ssbsim: homogenised electrode discharged "
-          << cell.value(cell.n_rows() - 1, "capacity_mAh_g") << " mAh/g in "
+          << table.last("capacity_mAh_g") << " mAh/g in "
           << steps << " steps, " << electrode.voltage() << " V at the end; "
           << p.output.directory << "/electrode.csv, electrode-layers.csv"
           << std::endl;

@@ -400,9 +400,24 @@ namespace ssbsim
       prm.declare_entry("Bruggeman exponent", "1.5", Double(0, 10),
                         "Exponent b of the effective conductivity kappa "
                         "eps^b (-; 1.5: spheres).");
+      prm.declare_entry("Contact fraction", "1", Double(1e-3, 1),
+                        "Share of the homogenised particles' surface that "
+                        "reacts (-): where they touch LPS, not a neighbour "
+                        "or an opened gap. The resolved cell measures its "
+                        "particle's (contact_fraction in statistics.csv).");
       prm.declare_entry("Layers", "80", Integer(1, 10000),
                         "Finite volumes across the thickness (80: the "
                         "separator-side front's slowing within 1 % of 160's).");
+      prm.declare_entry("Resolved particle depth", "-1", Double(-1, 1e5),
+                        "Depth from the separator (um) at which the resolved "
+                        "cell's particle sits inside the homogenised "
+                        "composite: it is then held at the potential of that "
+                        "depth (the composite's cell voltage minus its LPS's "
+                        "potential there) while the composite carries the "
+                        "C-rate's current, and electrode.csv and "
+                        "electrode-layers.csv record the composite (doc/"
+                        "model.md section 8). Negative (default): the "
+                        "resolved cell alone, under the C-rate's current.");
       prm.declare_entry("Particle shells", "160", Integer(2, 10000),
                         "Radial intervals of each layer's particle (160: "
                         "within 2 % of 320's).");
@@ -417,9 +432,16 @@ namespace ssbsim
       active_fraction      = prm.get_double("Active material fraction");
       electrolyte_fraction = prm.get_double("Electrolyte fraction");
       bruggeman_exponent   = prm.get_double("Bruggeman exponent");
+      contact_fraction     = prm.get_double("Contact fraction");
       layers               = prm.get_integer("Layers");
       shells               = prm.get_integer("Particle shells");
+      const double depth   = prm.get_double("Resolved particle depth");
+      resolved_particle_depth = depth < 0 ? -1. : depth * 1e-6;
       prm.leave_subsection();
+      if (resolved_particle_depth > thickness)
+        fail("Electrode/Resolved particle depth",
+             "lies beyond the composite (allowed: negative, or 0 to "
+             "Electrode/Thickness = " + std::to_string(thickness * 1e6) + " um)");
       if (active_fraction + electrolyte_fraction > 1)
         fail("Electrode/Electrolyte fraction",
              "plus Electrode/Active material fraction must not exceed 1 "
@@ -1396,6 +1418,12 @@ namespace ssbsim
     output.parse(prm);
     impedance.parse(prm);
     electrode.parse(prm);
+    if (electrode.embeds_resolved_particle() && impedance.enabled())
+      fail("Electrode/Resolved particle depth",
+           "the particle inside the composite has no impedance yet (its "
+           "relaxation would leave the composite behind): set Impedance/After "
+           "each discharge = false and no Impedance/At depths of discharge, or "
+           "a negative depth");
     if (particle.blocking_history && !particle.irreversible_conversion)
       fail("Particle/Blocking follows",
            "'conversion history' needs Particle/Irreversible conversion = "

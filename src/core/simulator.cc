@@ -225,6 +225,21 @@ namespace ssbsim
       }
     accepted_contact = chemistry->contact_factors();
     accepted_stress  = chemistry->hydrostatic_stresses();
+    if (parameters.electrode.embeds_resolved_particle())
+      {
+        if (chemistry->separate_particle_potentials())
+          throw UserError(
+            "parameter 'Electrode/Resolved particle depth': the particle held "
+            "at the potential of its depth needs one potential (allowed: one "
+            "particle, or Kinetics/Electronic contact resistance = 0)");
+        composite       = std::make_unique<PorousElectrode>(electrode_data(parameters));
+        composite_trial = std::make_unique<PorousElectrode>(*composite);
+        composite_record.add(*composite, 0., 0.);
+        pcout << "   the particle inside the composite at "
+              << parameters.electrode.resolved_particle_depth * 1e6
+              << " um from the separator (" << parameters.electrode.thickness * 1e6
+              << " um, homogenised; electrode.csv)" << std::endl;
+      }
     if (output)
       writer = std::make_unique<SolutionWriter<dim>>(
         parameters.output.directory, comm);
@@ -350,7 +365,19 @@ namespace ssbsim
     double time_step = ts.initial_time_step;
     const double side_charge_before = chem.side_reaction_charge(); // C
     double elapsed = 0, moved = 0, energy = 0; // s, C, J
-    double voltage_before = chem.cell_voltage();
+    // inside the composite the cutoff is the composite's (the cell's)
+    // voltage, and the particle draws what its potential gives
+    if (composite)
+      composite_current = sign * composite->c_rate_current(op.c_rate);
+    const double composite_grams = composite_grams_per_area(parameters);
+    double       composite_moved = 0; // C/m^2 of electrode
+    const auto   cell_voltage    = [&]() {
+      return composite ? composite_trial->voltage() : chem.cell_voltage();
+    };
+    if (composite)
+      *composite_trial = *composite;
+    double voltage_before  = cell_voltage();
+    double particle_before = chem.cell_voltage();
     double contact_before = chem.contact_fraction();
     unsigned int rejected_attempts = 0;
     bool   reached_cutoff = false;
@@ -408,7 +435,7 @@ namespace ssbsim
             continue;
           }
 
-        const double voltage = chem.cell_voltage();
+        const double voltage = cell_voltage();
         // the voltage the cycler sees at the end of the step: it stops
         // the current at the cutoff, so a step accepted past it (at the
         // minimum time step, where it is not landed) counts its energy up
@@ -450,12 +477,23 @@ namespace ssbsim
         time += time_step;
         elapsed += time_step;
         last_time_step = time_step;
-        moved += std::abs(current) * time_step;
-        energy += 0.5 * (voltage_end + voltage_before) * std::abs(current) * time_step;
-        charge_passed -= current * time_step;
+        // the particle's current: the C-rate's, or inside the composite
+        // what it drew at the potential of its depth
+        const double drawn = composite ? chem.step_current() : current;
+        moved += std::abs(drawn) * time_step;
+        energy += composite ?
+                    0.5 * (chem.cell_voltage() + particle_before) * std::abs(drawn) * time_step :
+                    0.5 * (voltage_end + voltage_before) * std::abs(drawn) * time_step;
+        charge_passed -= drawn * time_step;
+        if (composite)
+          {
+            *composite = *composite_trial;
+            composite_moved += std::abs(composite_current) * time_step;
+            composite_record.add(*composite, time, composite_moved / 3.6 / composite_grams);
+          }
 
         Timer writing;
-        record(cycle, kind, current, moved / 3.6 / grams, result);
+        record(cycle, kind, drawn, moved / 3.6 / grams, result);
         // spectra at the depths of discharge this step passed
         if (kind == discharge)
           for (const double q : parameters.impedance.depths_of_discharge)
@@ -475,7 +513,9 @@ namespace ssbsim
 
         // aim at the target voltage change per step, and at the target
         // change of the stress factor's exponent
-        const double change = std::abs(voltage - voltage_before);
+        const double change =
+          std::max(std::abs(voltage - voltage_before),
+                   std::abs(chem.cell_voltage() - particle_before));
         double       factor =
           change > 0 ? std::clamp(0.9 * ts.target_voltage_change / change, 0.5, 1.5) :
                        1.5;
@@ -488,8 +528,12 @@ namespace ssbsim
         // would end the run instead of cutting the step
         time_step = std::clamp(time_step * factor, ts.minimum_time_step,
                                ts.maximum_time_step);
-        voltage_before = voltage;
+        voltage_before  = voltage;
+        particle_before = chem.cell_voltage();
       }
+    if (composite && output)
+      rank0_output(mpi_communicator,
+                   [&]() { composite_record.write(parameters.output.directory); });
 
     progress(cycle, kind, moved / 3.6 / grams, result);
     if (kind != rest && !reached_cutoff)
@@ -649,6 +693,21 @@ namespace ssbsim
   {
     auto &chem = *chemistry;
     typename Electrochemistry<dim>::StepResult result;
+    // inside the composite: the composite's step (one particle does not
+    // change it), then the particle at the potential of its depth
+    double held = 0;
+    if (composite)
+      {
+        *composite_trial = *composite;
+        if (!composite_trial->step(time_step, composite_current))
+          {
+            result.failure = "the composite's Newton iteration did not converge";
+            return result;
+          }
+        held = composite_trial->voltage() -
+               composite_trial->electrolyte_potential_at(
+                 parameters.electrode.resolved_particle_depth);
+      }
     const unsigned int iterations =
       mechanics ? parameters.mechanics.max_coupling_iterations : 1;
     unsigned int mechanics_newton = 0, mechanics_linear = 0;
@@ -656,7 +715,8 @@ namespace ssbsim
       {
         const unsigned int linear = result.linear_iterations;
         Timer              timer;
-        result = chem.solve_time_step(time_step, current, branch);
+        result = composite ? chem.solve_time_step_at_voltage(time_step, held, branch) :
+                             chem.solve_time_step(time_step, current, branch);
         timings.electrochemistry += timer.wall_time();
         result.linear_iterations += linear;
         result.coupling_iterations = k;

@@ -17,7 +17,8 @@ namespace ssbsim
   {
     kappa_eff = data.conductivity *
                 std::pow(data.electrolyte_fraction, data.bruggeman_exponent);
-    specific_area = 3. * data.active_fraction / data.particle_radius;
+    specific_area =
+      3. * data.active_fraction / data.particle_radius * data.contact_fraction;
 
     // vertex-centred radial volumes: node k at r_k = k dr, its volume
     // between the midpoints (per steradian, r^3 / 3), the faces between
@@ -274,6 +275,19 @@ namespace ssbsim
   PorousElectrode::electrolyte_potential(const unsigned int i) const
   {
     return state[phi_index(i)];
+  }
+
+
+
+  double
+  PorousElectrode::electrolyte_potential_at(const double x) const
+  {
+    const double h = data.thickness / data.layers;
+    const double s = std::clamp(x / h - 0.5, 0., data.layers - 1.);
+    const unsigned int i = std::min<unsigned int>(s, data.layers - 1);
+    if (i + 1 >= data.layers)
+      return electrolyte_potential(i);
+    return (i + 1 - s) * electrolyte_potential(i) + (s - i) * electrolyte_potential(i + 1);
   }
 
 

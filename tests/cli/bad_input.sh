@@ -66,6 +66,13 @@ prm fractions.prm "subsection Electrode" "  set Active material fraction = 0.7" 
 expect "electrode fractions over one" "parameter 'Electrode/Electrolyte fraction': plus Electrode/Active material fraction must not exceed 1" \
   "$SSBSIM" --electrode fractions.prm
 expect "--electrode without a file" "option '--electrode' needs a value" "$SSBSIM" --electrode
+prm embedded.prm "subsection Electrode" "  set Resolved particle depth = 2" "end" \
+  "subsection Impedance" "  set After each discharge = true" "end"
+expect "embedded particle with impedance" "parameter 'Electrode/Resolved particle depth': the particle inside the composite has no impedance yet" \
+  "$SSBSIM" embedded.prm
+prm deep.prm "subsection Electrode" "  set Thickness = 10" "  set Resolved particle depth = 20" "end"
+expect "embedded particle beyond the composite" "parameter 'Electrode/Resolved particle depth': lies beyond the composite" \
+  "$SSBSIM" deep.prm
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
 prm liquid.prm "subsection Electrolyte" "  set Type = gel" "end"

@@ -197,5 +197,33 @@ print(f"--electrode: {q:.2f} mAh/g passed, Li content {li:.5f} x 893.5 = {li * 8
 sys.exit(0 if q > 100 and abs(li * 893.5 / q - 1) < 1e-3 else 1)
 PY
 
+# the resolved cell's particle inside the composite (Electrode/Resolved
+# particle depth): held at each step at the composite's voltage minus its
+# LPS's potential at that depth (here a layer's centre), the composite's
+# tables written beside the cell's
+"$SSBSIM" run.prm --set "Output/Output directory=embedded" \
+  --set "Electrode/Layers=10" --set "Electrode/Particle shells=20" \
+  --set "Electrode/Thickness=10" \
+  --set "Electrode/Resolved particle depth=0.5" > embedded.log 2>&1 ||
+  fail "embedded particle: exit $? ($(tail -1 embedded.log))"
+/usr/bin/python3 - embedded <<'PY' || fail "embedded particle: not held at the potential of its depth"
+import csv, sys
+d = sys.argv[1]
+stats = list(csv.DictReader(open(d + "/statistics.csv")))
+cell = {r["time_s"]: float(r["voltage_V"]) for r in csv.DictReader(open(d + "/electrode.csv"))}
+first = {}
+for r in csv.DictReader(open(d + "/electrode-layers.csv")):
+    first.setdefault(r["time_s"], float(r["electrolyte_potential_V"]))
+worst, n = 0.0, 0
+for r in stats[1:]:
+    t = r["time_s"]
+    if t in cell:
+        worst = max(worst, abs(float(r["voltage_V"]) - (cell[t] - first[t])))
+        n += 1
+print(f"embedded particle: {n} steps, held within {worst:.2e} V of the composite's "
+      f"voltage minus its LPS's potential at 0.5 um")
+sys.exit(0 if n > 10 and n == len(stats) - 1 and worst < 1e-9 else 1)
+PY
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

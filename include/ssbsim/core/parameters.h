@@ -283,8 +283,19 @@ namespace ssbsim
       double       active_fraction;      // -
       double       electrolyte_fraction; // -
       double       bruggeman_exponent;   // -
+      double       contact_fraction;     // -
       unsigned int layers;
       unsigned int shells;
+      /// the resolved cell's particle inside the composite at this depth
+      /// from the separator (m), under the potential of its depth; < 0:
+      /// the resolved cell alone under the C-rate's current
+      double       resolved_particle_depth;
+
+      bool
+      embeds_resolved_particle() const
+      {
+        return resolved_particle_depth >= 0;
+      }
 
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);

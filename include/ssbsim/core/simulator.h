@@ -4,6 +4,7 @@
 #include <deal.II/base/timer.h>
 #include <deal.II/distributed/tria.h>
 
+#include <ssbsim/core/electrode_run.h>
 #include <ssbsim/core/output.h>
 #include <ssbsim/core/parameters.h>
 #include <ssbsim/physics/electrochemistry.h>
@@ -199,6 +200,11 @@ namespace ssbsim
     dealii::parallel::distributed::Triangulation<dim>  triangulation;
     std::unique_ptr<Electrochemistry<dim>>             chemistry;
     std::unique_ptr<Mechanics<dim>>                    mechanics;
+    /// the homogenised composite around the particle (Electrode/Resolved
+    /// particle depth): accepted, and the step being tried
+    std::unique_ptr<PorousElectrode>                   composite, composite_trial;
+    CompositeRecord                                    composite_record;
+    double composite_current = 0; ///< A/m^2 of electrode, this half cycle
     std::vector<double>                                accepted_contact;
     std::vector<double>                                accepted_stress;
     /// sigma_h of the last mechanics solve, for the next step's kinetics

@@ -46,6 +46,9 @@ namespace ssbsim
       double bruggeman_exponent;       // b
       double conductivity;             // kappa of the LPS at T, S/m
       double particle_radius;          // R, m
+      /// the share of the particles' surface that reacts (touching LPS,
+      /// not on a neighbour): a = 3 eps_s / R times this
+      double contact_fraction = 1;
       unsigned int layers = 20;        // finite volumes across L
       unsigned int shells = 40;        // radial intervals
       double max_concentration;        // c_max, mol/m^3
@@ -110,6 +113,11 @@ namespace ssbsim
     /// Ionic potential at layer @p i's centre, V.
     double
     electrolyte_potential(const unsigned int i) const;
+
+    /// Ionic potential at depth @p x from the separator (linear between the
+    /// layers' centres, the end layers' values beyond them), V.
+    double
+    electrolyte_potential_at(const double x) const;
 
     /// Reaction current density of layer @p i, A per m^2 of interface
     /// (anodic positive).
