@@ -1047,6 +1047,23 @@ TEST_CASE("Ion-blocked cap: no Li+ crosses it, the kinetics as with no "
   CHECK(wetted.chem.interfacial_resistance() == Approx(r_full).epsilon(1e-12));
 }
 
+namespace
+{
+  /// The 2D disk (level 3, Li content 0.3) behind an electronic contact
+  /// resistance @p r (Ohm m^2), Newton to 1e-12.
+  Parameters
+  disk_with_contact_resistance(const double r)
+  {
+    return testing::make_parameters(
+      "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
+      "subsection Particle\n set Initial Li content = 0.3\nend\n"
+      "subsection Kinetics\n set Electronic contact resistance = " +
+      std::to_string(r) +
+      "\nend\n"
+      "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+  }
+} // namespace
+
 TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
           "voltage and the impedance, nothing in the particle")
 {
@@ -1061,13 +1078,7 @@ TEST_CASE("Electronic contact: a series resistance r_e / f in the cell "
   double current = 0, area = 0;
   for (const double r : {0., r_e})
     {
-      const Parameters p = testing::make_parameters(
-        "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
-        "subsection Particle\n set Initial Li content = 0.3\nend\n"
-        "subsection Kinetics\n set Electronic contact resistance = " +
-        std::to_string(r) +
-        "\nend\n"
-        "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+      const Parameters p = disk_with_contact_resistance(r);
       Electrode<2> electrode(p);
       auto        &chem = electrode.chem;
       current           = -0.5 * chem.theoretical_capacity() / 3600.;
@@ -1104,13 +1115,7 @@ TEST_CASE("Potential control: a step held at the voltage a galvanostatic "
   // voltage's), so each checks the other.
   for (const double r : {0., 0.01})
     {
-      const Parameters p = testing::make_parameters(
-        "subsection Geometry\n set Dimension = 2\n set Global refinements = 3\nend\n"
-        "subsection Particle\n set Initial Li content = 0.3\nend\n"
-        "subsection Kinetics\n set Electronic contact resistance = " +
-        std::to_string(r) +
-        "\nend\n"
-        "subsection Solver\n set Newton tolerance = 1e-12\nend\n");
+      const Parameters p = disk_with_contact_resistance(r);
       Electrode<2> electrode(p);
       auto        &chem    = electrode.chem;
       const double current = -0.5 * chem.theoretical_capacity() / 3600.;

@@ -41,6 +41,20 @@ namespace
     d.charge_branch = d.discharge_branch;
     return d;
   }
+
+  /// One thin layer behind a conducting electrolyte and no separator:
+  /// every particle takes the same flux; @p shells radial intervals.
+  PorousElectrode::Data
+  single_layer(const unsigned int shells)
+  {
+    auto d                = base_data();
+    d.thickness           = 1e-7;
+    d.layers              = 1;
+    d.shells              = shells;
+    d.conductivity        = 1e3;
+    d.separator_thickness = 0;
+    return d;
+  }
 } // namespace
 
 TEST_CASE("Porous electrode: Newman-Tobias reaction distribution",
@@ -91,12 +105,7 @@ TEST_CASE("Porous electrode: sphere under constant flux (Crank 6.44)",
   // the same flux; D constant. Surface content:
   //   theta_s = (j R / (F c D)) [3 D t / R^2 + 1/5
   //             - 2 sum exp(-D a_n^2 t / R^2) / a_n^2], a_n cot a_n = 1.
-  auto d                 = base_data();
-  d.thickness            = 1e-7;
-  d.layers               = 1;
-  d.shells               = 200;
-  d.conductivity         = 1e3;
-  d.separator_thickness  = 0;
+  auto d = single_layer(200);
   d.diffusivity.d_pristine = d.diffusivity.d_converted = 1e-15;
   PorousElectrode electrode(d);
 
@@ -178,11 +187,7 @@ TEST_CASE("Porous electrode: the reduced stress is Hill's plastic shell",
   // sigma_h(r1) = 2 Y ln(r2 / r1); at the surface sigma_rr = -p, the
   // LPS's pressure (here past its cavity-expansion limit); the core at
   // the shell's inner radial stress.
-  auto d                    = base_data();
-  d.thickness               = 1e-7;
-  d.layers                  = 1;
-  d.shells                  = 100;
-  d.conductivity            = 1e3;
+  auto d                    = single_layer(100);
   d.diffusivity.d_pristine  = 5.5e-18;
   d.diffusivity.d_converted = 5.5e-15;
   d.activation_volume       = 2.4e-6;
