@@ -906,7 +906,8 @@ namespace ssbsim
     // outside the cell's unknowns, a resistor between the particle and
     // the collector); separate potentials carry their drops in V
     electronic_drop =
-      separate_potentials ? 0. : current * series;
+      separate_potentials ? 0. :
+                            current / interface_area * electronic_resistance();
     if (!std::isfinite(electronic_drop)) // nothing touches: no path at all
       electronic_drop =
         current == 0 ? 0. : std::copysign(std::numeric_limits<double>::max(), current);
@@ -1031,12 +1032,16 @@ namespace ssbsim
               system.d_current_d_phi_s[0] - system.d_current_d_u[0] * x[0];
             const double I0 =
               system.particle_current[0] + system.d_current_d_u[0] * x0;
-            // galvanostatic: I0 + delta dI = I; potentiostatic: phi_s +
-            // delta + (I0 + delta dI) series = V
+            // galvanostatic: I0 + delta dI = I (written as it was before
+            // the potential control, to round-off: the regression
+            // references follow it); potentiostatic: phi_s + delta + (I0
+            // + delta dI) series = V
             delta = {potentiostatic ?
                        (voltage - particle_potentials[0] - I0 * series) /
                          (1 + dI * series) :
-                       (current - I0) / dI};
+                       (-(system.particle_current[0] - current) -
+                        system.d_current_d_u[0] * x0) /
+                         dI};
             linear_current = I0 + delta[0] * dI;
           }
         else
