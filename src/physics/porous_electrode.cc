@@ -160,7 +160,9 @@ namespace ssbsim
                 jacobian.add(b, b, d_db);
               }
 
-            // Butler-Volmer on the surface node: Li in at -j / F
+            // Butler-Volmer on the surface node: Li in at -f j / F over
+            // the whole surface (the reacting share f of it carries j;
+            // the particle is radially symmetric)
             const unsigned int s   = theta_index(i, M);
             const unsigned int p   = phi_index(i);
             const double       eta = V - x[p] - ocv.value(x[s]);
@@ -168,8 +170,9 @@ namespace ssbsim
                                                    data.temperature);
             j_layer[i]           = bv.current;
             const double d_eta_s = -ocv.derivative(x[s]);
-            residual(s) += R2 * bv.current / (F * c);
-            const double k_in = R2 * bv.d_current_d_eta / (F * c);
+            const double fR2 = data.contact_fraction * R2;
+            residual(s) += fR2 * bv.current / (F * c);
+            const double k_in = fR2 * bv.d_current_d_eta / (F * c);
             jacobian.add(s, voltage_index(), k_in);
             jacobian.add(s, p, -k_in);
             jacobian.add(s, s, k_in * d_eta_s);

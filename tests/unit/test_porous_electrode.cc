@@ -150,10 +150,12 @@ TEST_CASE("Porous electrode: Li is conserved in a nonlinear discharge",
           "[electrode]")
 {
   // The front law (D_p / D_c = 1e-3), the irreversible conversion, the
-  // dense Fe layer's blocking and a sloped open-circuit branch: the Li
-  // the particles take equals the charge passed, and the Li content
-  // falls with depth (the zone runs from the separator).
+  // dense Fe layer's blocking, a sloped open-circuit branch and 70 % of
+  // the surface reacting: the Li the particles take equals the charge
+  // passed, and the Li content falls with depth (the zone runs from the
+  // separator).
   auto d                       = base_data();
+  d.contact_fraction           = 0.7; // a share of the surface reacts
   d.diffusivity.d_pristine     = 5.5e-18;
   d.diffusivity.d_converted    = 5.5e-15;
   d.diffusivity.blocking_factor = 0.01;
