@@ -120,7 +120,7 @@ def front_velocity_ratio(t, depth):
 
 class Electrode:
     """The homogenised composite cathode's first discharge (ssbsim
-    --electrode: electrode.csv, electrode-layers.csv), None-safe."""
+    --electrode: electrode.csv, electrode-layers.csv)."""
 
     def __init__(self, directory):
         self.directory = Path(directory)
@@ -142,6 +142,10 @@ class Electrode:
         return [(1 - w) * float(self.rows[(t, d[k])][column]) +
                 w * float(self.rows[(t, d[min(k + 1, len(d) - 1)])][column])
                 for t in self.times]
+
+    def thickness(self):
+        """The composite's thickness (m): the layers are of equal width."""
+        return self.depths[-1] + self.depths[0]
 
     def imaged_depth(self):
         """The particle at the separator: its centre one radius deep (m)."""
@@ -410,8 +414,8 @@ def figure_converted(runs, electrode, out):
                 color=COLOURS.get(name), label=LABELS.get(name, name))
     if electrode:
         dod = [q / THEORETICAL for q in electrode.cell["capacity_mAh_g"]]
-        thickness = electrode.depths[-1] + electrode.depths[0]
-        depths = [electrode.imaged_depth(), 10e-6, 0.5 * thickness, electrode.depths[-1]]
+        depths = [electrode.imaged_depth(), 10e-6, 0.5 * electrode.thickness(),
+                  electrode.depths[-1]]
         shades = plt.cm.Reds([0.9, 0.7, 0.5, 0.35])
         for x, shade in zip(depths, shades):
             ax.plot(dod, electrode.at_depth(x, "li_content"), "--", color=shade,
@@ -519,7 +523,7 @@ def main(out, names):
     if electrode:
         lines += ["## The composite cathode, homogenised", "",
                   "`ssbsim --electrode inputs/fes2_solid.prm` (solid_electrode/): the "
-                  f"solid cell's particles across {fmt((electrode.depths[-1] + electrode.depths[0]) * 1e6, 3)} um "
+                  f"solid cell's particles across {fmt(electrode.thickness() * 1e6, 3)} um "
                   "of composite (doc/model.md section 8). Discharge "
                   f"{fmt(electrode.cell['capacity_mAh_g'][-1], 4)} mAh/g. A particle's front "
                   "slows where the reaction zone, which starts at the separator, has "

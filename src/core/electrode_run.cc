@@ -30,9 +30,7 @@ namespace ssbsim
     d.conductivity =
       p.electrolyte.conductivity *
       materials::arrhenius_factor(p.electrolyte.activation_energy, T, T_ref);
-    d.particle_radius = p.geometry.particle_radii.empty() ?
-                          p.geometry.particle_radius :
-                          p.geometry.particle_radii.front();
+    d.particle_radius = p.geometry.particle_radii.front(); // never empty
     d.layers                  = p.electrode.layers;
     d.shells                  = p.electrode.shells;
     d.max_concentration       = p.particle.max_li_concentration();
@@ -182,9 +180,7 @@ namespace ssbsim
           break;
         const double change = std::abs(electrode.voltage() - v0);
         dt = std::clamp(
-          dt * (change > 0 ?
-                  std::clamp(0.9 * ts.target_voltage_change / change, 0.5, 1.5) :
-                  1.5),
+          dt * ts.voltage_step_factor(change),
           ts.minimum_time_step,
           ts.maximum_time_step);
       }

@@ -516,9 +516,7 @@ namespace ssbsim
         const double change =
           std::max(std::abs(voltage - voltage_before),
                    std::abs(chem.cell_voltage() - particle_before));
-        double       factor =
-          change > 0 ? std::clamp(0.9 * ts.target_voltage_change / change, 0.5, 1.5) :
-                       1.5;
+        double       factor = ts.voltage_step_factor(change);
         if (result.stress_factor_change > 0)
           factor = std::min(factor,
                             std::clamp(0.9 * stress_target /

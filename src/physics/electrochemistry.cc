@@ -889,7 +889,9 @@ namespace ssbsim
       }
     // the series resistance of the electronic contact at this contact
     // state, per the current (Ohm; one potential only)
-    const double series = electronic_resistance() / interface_area;
+    // (collective: computed once)
+    const double r_e    = electronic_resistance();
+    const double series = r_e / interface_area;
     if (potentiostatic)
       {
         if (!std::isfinite(series))
@@ -906,8 +908,7 @@ namespace ssbsim
     // outside the cell's unknowns, a resistor between the particle and
     // the collector); separate potentials carry their drops in V
     electronic_drop =
-      separate_potentials ? 0. :
-                            current / interface_area * electronic_resistance();
+      separate_potentials ? 0. : current / interface_area * r_e;
     if (!std::isfinite(electronic_drop)) // nothing touches: no path at all
       electronic_drop =
         current == 0 ? 0. : std::copysign(std::numeric_limits<double>::max(), current);

@@ -45,6 +45,31 @@ namespace ssbsim
         state[theta_index(i, k)] = data.initial_li_content;
     current_density.assign(data.layers, 0.);
     stress_factor.assign(data.layers * M, 1.);
+
+    // the Jacobian's pattern: each layer's radial chain, its surface node,
+    // electrolyte and the cell voltage coupled through the kinetics, and
+    // the electrolyte's neighbours
+    const unsigned int             n = voltage_index() + 1;
+    dealii::DynamicSparsityPattern dsp(n, n);
+    for (unsigned int i = 0; i < data.layers; ++i)
+      {
+        for (unsigned int k = 0; k <= M; ++k)
+          for (unsigned int l = (k > 0 ? k - 1 : 0); l <= std::min(k + 1, M); ++l)
+            dsp.add(theta_index(i, k), theta_index(i, l));
+        const unsigned int coupled[3] = {theta_index(i, M), phi_index(i),
+                                         voltage_index()};
+        for (const unsigned int r : coupled)
+          for (const unsigned int col : coupled)
+            dsp.add(r, col);
+        if (i > 0)
+          {
+            dsp.add(phi_index(i), phi_index(i - 1));
+            dsp.add(phi_index(i - 1), phi_index(i));
+          }
+      }
+    auto pattern = std::make_shared<dealii::SparsityPattern>();
+    pattern->copy_from(dsp);
+    sparsity = pattern;
     cell_voltage = state[voltage_index()] =
       data.discharge_branch.value(data.initial_li_content);
   }
@@ -75,13 +100,16 @@ namespace ssbsim
     // the stress on the transport, lagged: from the last accepted state
     if (data.activation_volume > 0)
       for (unsigned int i = 0; i < N; ++i)
-        for (unsigned int k = 0; k < M; ++k)
-          stress_factor[i * M + k] =
-            std::exp(data.activation_volume *
-                     std::clamp(front_stress(i, (k + 0.5) * dr),
-                                -data.stress_limit,
-                                data.stress_limit) /
-                     (constants::gas_constant * data.temperature));
+        {
+          const ShellLoad load = shell_load(i);
+          for (unsigned int k = 0; k < M; ++k)
+            stress_factor[i * M + k] =
+              std::exp(data.activation_volume *
+                       std::clamp(stress_at(load, (k + 0.5) * dr),
+                                  -data.stress_limit,
+                                  data.stress_limit) /
+                       (constants::gas_constant * data.temperature));
+        }
 
     // conductances of the faces between layers and to the Li metal (the
     // separator in series with half the first layer)
@@ -89,28 +117,7 @@ namespace ssbsim
     const double g_li    = 1. / (data.separator_thickness / data.conductivity +
                               0.5 * h / kappa_eff);
 
-    dealii::DynamicSparsityPattern dsp(n, n);
-    for (unsigned int i = 0; i < N; ++i)
-      {
-        for (unsigned int k = 0; k <= M; ++k)
-          for (unsigned int l = (k > 0 ? k - 1 : 0); l <= std::min(k + 1, M); ++l)
-            dsp.add(theta_index(i, k), theta_index(i, l));
-        const unsigned int rows[3] = {theta_index(i, M), phi_index(i),
-                                      voltage_index()};
-        const unsigned int cols[3] = {theta_index(i, M), phi_index(i),
-                                      voltage_index()};
-        for (const unsigned int r : rows)
-          for (const unsigned int col : cols)
-            dsp.add(r, col);
-        if (i > 0)
-          {
-            dsp.add(phi_index(i), phi_index(i - 1));
-            dsp.add(phi_index(i - 1), phi_index(i));
-          }
-      }
-    dealii::SparsityPattern sparsity;
-    sparsity.copy_from(dsp);
-    dealii::SparseMatrix<double> jacobian(sparsity);
+    dealii::SparseMatrix<double> jacobian(*sparsity);
     dealii::Vector<double>       residual(n), update(n);
 
     std::vector<double> x = state;
@@ -347,17 +354,34 @@ namespace ssbsim
   double
   PorousElectrode::front_stress(const unsigned int i, const double r) const
   {
-    const double R = data.particle_radius;
+    return stress_at(shell_load(i), r);
+  }
+
+
+
+  PorousElectrode::ShellLoad
+  PorousElectrode::shell_load(const unsigned int i) const
+  {
     const double e_R =
       std::cbrt(1 + data.volume_expansion * mean_li_content(i)) - 1;
-    const double p = data.stack_pressure +
-                     std::min(data.confinement_limit, data.confinement_modulus * e_R);
-    const double Y  = data.shell_yield_stress;
-    const double dr = R / data.shells;
-    // the front at the Li content 0.5; a particle converted through has
-    // no misfitting core left, its shell no inner pressure
-    const double r_f = R - converted_depth(i, 0.5);
-    if (r_f <= 0.5 * dr)
+    return {data.stack_pressure +
+              std::min(data.confinement_limit, data.confinement_modulus * e_R),
+            // the front at the Li content 0.5
+            data.particle_radius - converted_depth(i, 0.5)};
+  }
+
+
+
+  double
+  PorousElectrode::stress_at(const ShellLoad &load, const double r) const
+  {
+    const double R   = data.particle_radius;
+    const double Y   = data.shell_yield_stress;
+    const double p   = load.pressure;
+    const double r_f = load.front_radius;
+    // a particle converted through has no misfitting core left, its
+    // shell no inner pressure
+    if (r_f <= 0.5 * R / data.shells)
       return -p;
     if (r < r_f)
       return -p - 2 * Y * std::log(R / r_f);

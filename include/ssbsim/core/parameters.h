@@ -2,6 +2,7 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -162,6 +163,17 @@ namespace ssbsim
       double maximum_time_step;    // s
       double target_voltage_change; // V
       double target_stress_factor_change; // dimensionless
+
+      /// Factor of the next time step after a step that moved the voltage
+      /// by @p change (V): aims at 0.9 of the target change, within 0.5
+      /// and 1.5 of the last step (1.5 when the voltage did not move).
+      double
+      voltage_step_factor(const double change) const
+      {
+        return change > 0 ?
+                 std::clamp(0.9 * target_voltage_change / change, 0.5, 1.5) :
+                 1.5;
+      }
 
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm);

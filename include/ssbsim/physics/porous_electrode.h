@@ -4,13 +4,19 @@
 #include <ssbsim/materials/diffusivity.h>
 #include <ssbsim/materials/open_circuit.h>
 
+#include <memory>
 #include <vector>
+
+namespace dealii
+{
+  class SparsityPattern;
+}
 
 namespace ssbsim
 {
   /**
    * The homogenised composite cathode around the resolved particle
-   * (doc/model.md section 7): a pseudo-two-dimensional porous electrode
+   * (doc/model.md section 8): a pseudo-two-dimensional porous electrode
    * (Doyle, Fuller & Newman 1993) of the solid-state cell, with
    *
    * - the LPS's ionic potential phi_e(x) across the thickness L, x = 0 at
@@ -20,7 +26,8 @@ namespace ssbsim
    * - electrons at one potential V (the carbon conducts far better than
    *   the LPS), the cell voltage;
    * - at every depth spherical particles of radius R (volume fraction
-   *   eps_s, interface a = 3 eps_s / R per volume) with the resolved
+   *   eps_s, reacting interface a = 3 eps_s f / R per volume, f the
+   *   reacting share of their surface) with the resolved
    *   particle's Li transport (LiDiffusivity: the front law, the
    *   irreversible conversion, the dense Fe layer's blocking) radially,
    *   and its Butler-Volmer kinetics against the open-circuit branch of
@@ -30,9 +37,10 @@ namespace ssbsim
    * Discretisation: finite volumes, cell-centred in x (layers of equal
    * width), vertex-centred in r (the last node on the surface), backward
    * Euler, Newton on all unknowns together with the sparse direct solver.
-   * The particles carry no mechanics, no contact loss and no film: the
-   * homogenised electrode gives the resolved particle the potential of
-   * its depth (the reaction zone), not its failure.
+   * The particles carry a reduced mechanics (front_stress()) but no
+   * contact loss and no film: the homogenised electrode gives the
+   * resolved particle the potential of its depth (the reaction zone),
+   * not its failure.
    */
   class PorousElectrode
   {
@@ -162,6 +170,22 @@ namespace ssbsim
     li_per_area() const;
 
   private:
+    /// The reduced mechanics' load on layer @p i's particles (see
+    /// front_stress()): the LPS's pressure on their surface, Pa, and the
+    /// radius of their front, m (0: converted through).
+    struct ShellLoad
+    {
+      double pressure;
+      double front_radius;
+    };
+
+    ShellLoad
+    shell_load(const unsigned int i) const;
+
+    /// front_stress() at radius @p r under @p load.
+    double
+    stress_at(const ShellLoad &load, const double r) const;
+
     unsigned int
     theta_index(const unsigned int layer, const unsigned int node) const
     {
@@ -195,6 +219,9 @@ namespace ssbsim
     std::vector<double>                history; // converted extent per node
     std::vector<double>                current_density; // per layer, A/m^2
     std::vector<double>                stress_factor;   // per layer and face
+    /// the Jacobian's pattern: fixed by the layers and shells, built
+    /// once and shared by the copies (a trial step copies the electrode)
+    std::shared_ptr<const dealii::SparsityPattern> sparsity;
     double                             cell_voltage = 0;
     double                             elapsed      = 0;
   };
