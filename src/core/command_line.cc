@@ -236,6 +236,17 @@ namespace ssbsim
       parallel::distributed::Triangulation<dim> tria(MPI_COMM_SELF);
       const std::string description = create_geometry(coarse, tria);
 
+      // the particle held at the potential of its depth in the composite
+      // is one equipotential: refused before the output directory is
+      // touched
+      if (parameters.electrode.embeds_resolved_particle() &&
+          parameters.kinetics.electronic_contact_resistance > 0 &&
+          particle_count(particle_of_coarse_cells(tria, parameters.geometry)) > 1)
+        throw UserError(
+          "parameter 'Electrode/Resolved particle depth': the particle held "
+          "at the potential of its depth needs one potential (allowed: one "
+          "particle, or Kinetics/Electronic contact resistance = 0)");
+
       // refuse a mesh that cannot fit before it is built
       MPI_Comm           comm  = MPI_COMM_WORLD;
       const unsigned int ranks = Utilities::MPI::n_mpi_processes(comm);

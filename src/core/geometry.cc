@@ -790,6 +790,32 @@ namespace ssbsim
 
   template <int dim>
   std::vector<unsigned int>
+  particle_of_coarse_cells(const Triangulation<dim>   &tria,
+                           const parameters::Geometry &geometry)
+  {
+    std::vector<unsigned int> particle = particle_grains(tria, geometry);
+    if (geometry.type == parameters::Geometry::Type::porous_microsphere)
+      for (const auto &cell : tria.cell_iterators_on_level(0))
+        {
+          unsigned int &g = particle[cell->id().get_coarse_cell_id()];
+          if (g != numbers::invalid_unsigned_int)
+            g = microsphere_of<dim>(cell->center(), geometry);
+        }
+    return particle;
+  }
+
+  unsigned int
+  particle_count(const std::vector<unsigned int> &particle_of_coarse_cell)
+  {
+    unsigned int count = 1;
+    for (const unsigned int g : particle_of_coarse_cell)
+      if (g != numbers::invalid_unsigned_int)
+        count = std::max(count, g + 1);
+    return count;
+  }
+
+  template <int dim>
+  std::vector<unsigned int>
   particle_grains(const Triangulation<dim>   &tria,
                   const parameters::Geometry &geometry)
   {
@@ -979,6 +1005,10 @@ namespace ssbsim
   template std::string
   create_geometry<3>(const parameters::Geometry &,
                      parallel::distributed::Triangulation<3> &);
+  template std::vector<unsigned int>
+  particle_of_coarse_cells(const Triangulation<2> &, const parameters::Geometry &);
+  template std::vector<unsigned int>
+  particle_of_coarse_cells(const Triangulation<3> &, const parameters::Geometry &);
   template std::vector<unsigned int>
   particle_grains(const Triangulation<2> &, const parameters::Geometry &);
   template std::vector<unsigned int>

@@ -227,11 +227,9 @@ namespace ssbsim
     accepted_stress  = chemistry->hydrostatic_stresses();
     if (parameters.electrode.embeds_resolved_particle())
       {
-        if (chemistry->separate_particle_potentials())
-          throw UserError(
-            "parameter 'Electrode/Resolved particle depth': the particle held "
-            "at the potential of its depth needs one potential (allowed: one "
-            "particle, or Kinetics/Electronic contact resistance = 0)");
+        // refused at validation (check_geometry)
+        AssertThrow(!chemistry->separate_particle_potentials(),
+                    ExcMessage("the embedded particle needs one potential"));
         composite       = std::make_unique<PorousElectrode>(electrode_data(parameters));
         composite_trial = std::make_unique<PorousElectrode>(*composite);
         composite_record.add(*composite, 0., 0.);

@@ -236,21 +236,11 @@ namespace ssbsim
 
     const bool microsphere = parameters.geometry.type ==
                              parameters::Geometry::Type::porous_microsphere;
-    // the particles: face-connected particle regions (particle_grains
-    // floods them); a porous microsphere's grains are one particle, the
-    // microsphere of the row they lie in
-    particle_of_coarse_cell = particle_grains(triangulation, parameters.geometry);
-    if (microsphere)
-      for (const auto &cell : triangulation.cell_iterators_on_level(0))
-        {
-          unsigned int &g = particle_of_coarse_cell[cell->id().get_coarse_cell_id()];
-          if (g != numbers::invalid_unsigned_int)
-            g = microsphere_of<dim>(cell->center(), parameters.geometry);
-        }
-    particle_count = 1;
-    for (const unsigned int g : particle_of_coarse_cell)
-      if (g != numbers::invalid_unsigned_int)
-        particle_count = std::max(particle_count, g + 1);
+    // the particles: face-connected particle regions; a porous
+    // microsphere's grains are one particle, the microsphere of the row
+    // they lie in
+    particle_of_coarse_cell = particle_of_coarse_cells(triangulation, parameters.geometry);
+    particle_count          = ssbsim::particle_count(particle_of_coarse_cell);
 
     // the particle the converted depths are measured in: the largest (the
     // one the paper images; the only one, mostly)

@@ -73,6 +73,9 @@ expect "embedded particle with impedance" "parameter 'Electrode/Resolved particl
 prm deep.prm "subsection Electrode" "  set Thickness = 10" "  set Resolved particle depth = 20" "end"
 expect "embedded particle beyond the composite" "parameter 'Electrode/Resolved particle depth': lies beyond the composite" \
   "$SSBSIM" deep.prm
+expect "embedded particle among particles with their own potentials" "parameter 'Electrode/Resolved particle depth': the particle held at the potential of its depth needs one potential" \
+  "$SSBSIM" ok.prm --set "Electrode/Resolved particle depth=2" --set "Geometry/Particle radii=1, 1" \
+  --set "Kinetics/Electronic contact resistance=0.005"
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
 prm liquid.prm "subsection Electrolyte" "  set Type = gel" "end"

@@ -55,6 +55,23 @@ namespace ssbsim
                   const parameters::Geometry       &geometry);
 
   /**
+   * The particle each coarse cell of @p tria belongs to, indexed like
+   * particle_grains() (numbers::invalid_unsigned_int on electrolyte
+   * cells): a face-connected particle of the mesh, or a porous
+   * microsphere's grains all of one particle, the microsphere of the row
+   * they lie in (microsphere_of). Each particle is one equipotential when
+   * the particles sit behind their own electronic contacts.
+   */
+  template <int dim>
+  std::vector<unsigned int>
+  particle_of_coarse_cells(const dealii::Triangulation<dim> &tria,
+                           const parameters::Geometry       &geometry);
+
+  /// The number of particles of particle_of_coarse_cells() (at least 1).
+  unsigned int
+  particle_count(const std::vector<unsigned int> &particle_of_coarse_cell);
+
+  /**
    * A colour (0, 1, ...) for each grain of @p grain_of_coarse_cell (as
    * particle_grains() numbers them), indexed like it by coarse-cell id
    * (numbers::invalid_unsigned_int off the particle): two grains whose
