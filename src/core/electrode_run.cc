@@ -26,7 +26,7 @@ namespace ssbsim
     d.active_fraction      = p.electrode.active_fraction;
     d.electrolyte_fraction = p.electrode.electrolyte_fraction;
     d.bruggeman_exponent   = p.electrode.bruggeman_exponent;
-    d.contact_fraction     = p.electrode.contact_fraction;
+    d.reacting_share       = p.electrode.reacting_share;
     d.conductivity =
       p.electrolyte.conductivity *
       materials::arrhenius_factor(p.electrolyte.activation_energy, T, T_ref);

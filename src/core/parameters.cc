@@ -400,11 +400,15 @@ namespace ssbsim
       prm.declare_entry("Bruggeman exponent", "1.5", Double(0, 10),
                         "Exponent b of the effective conductivity kappa "
                         "eps^b (-; 1.5: spheres).");
-      prm.declare_entry("Contact fraction", "1", Double(1e-3, 1),
+      prm.declare_entry("Reacting share", "1", Double(1e-3, 1),
                         "Share of the homogenised particles' surface that "
-                        "reacts (-): where they touch LPS, not a neighbour "
-                        "or an opened gap. The resolved cell measures its "
-                        "particle's (contact_fraction in statistics.csv).");
+                        "reacts (-): a = 3 eps_s / R times this. An "
+                        "effective value: the resolved particle takes Li "
+                        "through windows of its touching surface, behind "
+                        "its reduction layer and electronic contact; the "
+                        "share at which a resolved particle in a thin "
+                        "composite draws its share of the current "
+                        "reproduces that uptake (doc/model.md section 8).");
       prm.declare_entry("Layers", "80", Integer(1, 10000),
                         "Finite volumes across the thickness (80: the "
                         "separator-side front's slowing within 1 % of 160's).");
@@ -432,7 +436,7 @@ namespace ssbsim
       active_fraction      = prm.get_double("Active material fraction");
       electrolyte_fraction = prm.get_double("Electrolyte fraction");
       bruggeman_exponent   = prm.get_double("Bruggeman exponent");
-      contact_fraction     = prm.get_double("Contact fraction");
+      reacting_share       = prm.get_double("Reacting share");
       layers               = prm.get_integer("Layers");
       shells               = prm.get_integer("Particle shells");
       const double depth   = prm.get_double("Resolved particle depth");

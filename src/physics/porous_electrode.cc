@@ -18,7 +18,7 @@ namespace ssbsim
     kappa_eff = data.conductivity *
                 std::pow(data.electrolyte_fraction, data.bruggeman_exponent);
     specific_area =
-      3. * data.active_fraction / data.particle_radius * data.contact_fraction;
+      3. * data.active_fraction / data.particle_radius * data.reacting_share;
 
     // vertex-centred radial volumes: node k at r_k = k dr, its volume
     // between the midpoints (per steradian, r^3 / 3), the faces between
@@ -177,7 +177,7 @@ namespace ssbsim
                                                    data.temperature);
             j_layer[i]           = bv.current;
             const double d_eta_s = -ocv.derivative(x[s]);
-            const double fR2 = data.contact_fraction * R2;
+            const double fR2 = data.reacting_share * R2;
             residual(s) += fR2 * bv.current / (F * c);
             const double k_in = fR2 * bv.d_current_d_eta / (F * c);
             jacobian.add(s, voltage_index(), k_in);

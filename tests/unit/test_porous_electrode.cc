@@ -155,7 +155,7 @@ TEST_CASE("Porous electrode: Li is conserved in a nonlinear discharge",
   // passed, and the Li content falls with depth (the zone runs from the
   // separator).
   auto d                       = base_data();
-  d.contact_fraction           = 0.7; // a share of the surface reacts
+  d.reacting_share             = 0.7; // a share of the surface reacts
   d.diffusivity.d_pristine     = 5.5e-18;
   d.diffusivity.d_converted    = 5.5e-15;
   d.diffusivity.blocking_factor = 0.01;

@@ -295,7 +295,7 @@ namespace ssbsim
       double       active_fraction;      // -
       double       electrolyte_fraction; // -
       double       bruggeman_exponent;   // -
-      double       contact_fraction;     // -
+      double       reacting_share;       // -
       unsigned int layers;
       unsigned int shells;
       /// the resolved cell's particle inside the composite at this depth

@@ -54,9 +54,10 @@ namespace ssbsim
       double bruggeman_exponent;       // b
       double conductivity;             // kappa of the LPS at T, S/m
       double particle_radius;          // R, m
-      /// the share of the particles' surface that reacts (touching LPS,
-      /// not on a neighbour): a = 3 eps_s / R times this
-      double contact_fraction = 1;
+      /// the share of the particles' surface that reacts (effective: the
+      /// resolved particle's uptake, Electrode/Reacting share): a = 3
+      /// eps_s / R times this
+      double reacting_share = 1;
       unsigned int layers = 20;        // finite volumes across L
       unsigned int shells = 40;        // radial intervals
       double max_concentration;        // c_max, mol/m^3
