@@ -240,8 +240,8 @@ namespace ssbsim
       // is one equipotential: refused before the output directory is
       // touched
       if (parameters.electrode.embeds_resolved_particle() &&
-          parameters.kinetics.electronic_contact_resistance > 0 &&
-          particle_count(particle_of_coarse_cells(tria, parameters.geometry)) > 1)
+          parameters.kinetics.separate_particle_potentials(
+            particle_count(particle_of_coarse_cells(tria, parameters.geometry))))
         throw UserError(
           "parameter 'Electrode/Resolved particle depth': the particle held "
           "at the potential of its depth needs one potential (allowed: one "

@@ -340,7 +340,7 @@ namespace ssbsim
       particle_of_face[k] =
         particle_of_coarse_cell[interface_faces[k].cell->id().get_coarse_cell_id()];
     separate_potentials =
-      particle_count > 1 && parameters.kinetics.electronic_contact_resistance > 0;
+      parameters.kinetics.separate_particle_potentials(particle_count);
     network_area   = Utilities::MPI::sum(std::accumulate(electronic_weight.begin(),
                                                        electronic_weight.end(),
                                                        0.),

@@ -151,6 +151,14 @@ namespace ssbsim
       std::string charge_table;
       std::string charge_file;
 
+      /// Whether @p particle_count particles sit at potentials of their
+      /// own: each behind its own electronic contact, so only with one.
+      bool
+      separate_particle_potentials(const unsigned int particle_count) const
+      {
+        return particle_count > 1 && electronic_contact_resistance > 0;
+      }
+
       static void declare(dealii::ParameterHandler &prm);
       void        parse(dealii::ParameterHandler &prm,
                         const std::string        &input_directory);
