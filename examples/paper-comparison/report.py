@@ -84,16 +84,36 @@ def depth_of_discharge(half):
     return [q / THEORETICAL for q in half["capacity_mAh_g"]]
 
 
+def deepest_front(half):
+    """The largest converted depth along the axes at each step (m)."""
+    return [max(x, y) for x, y in zip(half["converted_depth_x_m"],
+                                      half["converted_depth_y_m"])]
+
+
 def front_slowdown(half):
     """Front velocity (rate of the largest converted depth) over the last
     tenth of the discharge time against the first tenth after the front
     formed: the paper's front nearly stops (Fig. 3E). None if the
     particle converted through."""
-    depth = [max(x, y) for x, y in zip(half["converted_depth_x_m"],
-                                       half["converted_depth_y_m"])]
     if half["conversion_fraction"][-1] > 0.97:
         return None  # converted through: no front left to stall
-    return front_velocity_ratio(half["time_s"], depth)
+    return front_velocity_ratio(half["time_s"], deepest_front(half))
+
+
+def conversion_slowdown(half):
+    """The converted fraction's rate over the last tenth of the discharge
+    time against the first tenth after the front formed: Fig. 3E's own
+    quantity (the phase volume fraction against the state of discharge).
+    In a cell of one particle under a constant current it is the current
+    (1 but for the side reaction); it can fall only where something else
+    carries the current, in the composite. None if the particle converted
+    through."""
+    if half["conversion_fraction"][-1] > 0.97:
+        return None
+    depth = deepest_front(half)
+    started = [k for k in range(len(depth)) if depth[k] > 0]
+    return front_velocity_ratio([half["time_s"][k] for k in started],
+                                [half["conversion_fraction"][k] for k in started])
 
 
 def front_velocity_ratio(t, depth):
@@ -502,6 +522,8 @@ def main(out, names):
     runs = {n: Run(out / n) for n in names if (out / n / "cycles.csv").exists()}
     electrode = (Electrode(out / "solid_electrode")
                  if (out / "solid_electrode" / "electrode-layers.csv").exists() else None)
+    embedded = (Run(out / "solid_in_composite")
+                if (out / "solid_in_composite" / "statistics.csv").exists() else None)
     if not runs:
         sys.exit(f"report.py: no scenario results in {out}")
     figure_voltage(runs, out)
@@ -545,11 +567,21 @@ def main(out, names):
             if x <= electrode.depths[-1]:
                 lines.append(f"| {fmt(x * 1e6, 3)} | {fmt(electrode.front_slowdown(x))} | "
                              f"{fmt(electrode.at_depth(x, 'li_content')[-1])} |")
-        lines.append("\nThe target above is the resolved particle's. Placed at the "
-                     "separator of this composite (Electrode/Resolved particle depth), "
-                     "it slowed to 0.391 in session 38; below 0.2 only in a composite "
-                     "whose mean discharge voltage falls under the measured plateau "
-                     "(doc/calibration.md, session 38).")
+        lines.append("\nThe target above is the resolved particle's, alone under the "
+                     "C-rate's current.")
+        if embedded:
+            half = embedded.first_discharge()
+            lines += ["", "The resolved particle placed at the separator of this "
+                      "composite (solid_in_composite/: Electrode/Resolved particle "
+                      f"depth = {embedded.parameter('Resolved particle depth') or 'n/a'} um, "
+                      "held at the potential of its depth; doc/model.md section 8):", "",
+                      "| front velocity, end / start | converted fraction's rate, "
+                      "end / start (Fig. 3E's axes) | converted fraction at the end |",
+                      "|---|---|---|",
+                      f"| {fmt(front_slowdown(half))} | {fmt(conversion_slowdown(half))} | "
+                      f"{fmt(half['conversion_fraction'][-1])} |", "",
+                      "Fig. 3E asks < 0.2 of either; doc/calibration.md, sessions 38-39: "
+                      "what moves them."]
         lines.append("")
     lines += ["## Per cycle", ""]
     for name, run in runs.items():

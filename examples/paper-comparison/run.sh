@@ -6,7 +6,9 @@
 # the output directory (default results/paper-comparison). 2D; about
 # 20 minutes on 2 cores (session 32: solid 1162 s on its interface faces
 # of 0.125 um, liquid 287 s, the microsphere's five cycles 853 s; the
-# scenarios run side by side, one rank each).
+# scenarios run side by side, one rank each), and beside them the solid
+# cell's particle inside its homogenised composite (solid_in_composite,
+# about 3 minutes alone).
 # Finished runs are not redone (delete a scenario's directory to redo it).
 #   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
@@ -33,6 +35,22 @@ for name in "${scenarios[@]}"; do
     --set "Output/Output directory=${out}/${name}" "$@" > "${out}/${name}.log" 2>&1 &
   pids+=($!)
 done
+# the solid cell's particle inside its composite cathode, at the
+# separator (its centre one radius deep), one discharge and charge on
+# interface faces of 0.25 um (the potential control has no impedance)
+if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ] && [ ! -f "${out}/solid_in_composite/statistics.csv" ]; then
+  radius=$(sed -n 's/^ *set Particle radius *= *\([0-9.eE+-]*\).*/\1/p' "${SSBSIM_ROOT}/inputs/fes2_solid.prm" | head -1)
+  echo "solid_in_composite: running (log ${out}/solid_in_composite.log)"
+  "${binary}" "${SSBSIM_ROOT}/inputs/fes2_solid.prm" \
+    --set "Geometry/Interface refinements=2" \
+    --set "Operating conditions/Number of cycles=1" \
+    --set "Impedance/After each discharge=false" \
+    --set "Output/Write solution=false" \
+    --set "Electrode/Resolved particle depth=${radius}" \
+    --set "Output/Output directory=${out}/solid_in_composite" "$@" \
+    > "${out}/solid_in_composite.log" 2>&1 &
+  pids+=($!)
+fi
 status=0
 for pid in "${pids[@]}"; do wait "${pid}" || status=1; done
 if [ "${status}" -ne 0 ]; then

@@ -30,7 +30,9 @@ namespace ssbsim
     d.conductivity =
       p.electrolyte.conductivity *
       materials::arrhenius_factor(p.electrolyte.activation_energy, T, T_ref);
-    d.particle_radius = p.geometry.particle_radii.front(); // never empty
+    d.particle_radius = p.electrode.particle_radius > 0 ?
+                          p.electrode.particle_radius :
+                          p.geometry.particle_radii.front(); // never empty
     d.layers                  = p.electrode.layers;
     d.shells                  = p.electrode.shells;
     d.max_concentration       = p.particle.max_li_concentration();

@@ -387,7 +387,7 @@ namespace ssbsim
                         "separator and the current collector (um), "
                         "homogenised as a porous electrode of the Particle "
                         "and Kinetics sections' material, the particles of "
-                        "radius Geometry/Particle radius, the Li metal "
+                        "radius Electrode/Particle radius, the Li metal "
                         "beyond Geometry/Separator thickness of LPS. Used by "
                         "ssbsim --electrode only.");
       prm.declare_entry("Active material fraction", "0.2", Double(1e-3, 0.999),
@@ -409,6 +409,12 @@ namespace ssbsim
                         "share at which a resolved particle in a thin "
                         "composite draws its share of the current "
                         "reproduces that uptake (doc/model.md section 8).");
+      prm.declare_entry("Particle radius", "0", Double(0, 1e4),
+                        "Radius of the homogenised particles (um); 0 "
+                        "(default): the resolved cell's, Geometry/Particle "
+                        "radius. A composite of smaller particles than the "
+                        "resolved (imaged) one: the particle seen in "
+                        "tomography among the composite's mean.");
       prm.declare_entry("Layers", "80", Integer(1, 10000),
                         "Finite volumes across the thickness (80: the "
                         "separator-side front's slowing within 1 % of 160's).");
@@ -437,6 +443,7 @@ namespace ssbsim
       electrolyte_fraction = prm.get_double("Electrolyte fraction");
       bruggeman_exponent   = prm.get_double("Bruggeman exponent");
       reacting_share       = prm.get_double("Reacting share");
+      particle_radius      = prm.get_double("Particle radius") * 1e-6;
       layers               = prm.get_integer("Layers");
       shells               = prm.get_integer("Particle shells");
       const double depth   = prm.get_double("Resolved particle depth");

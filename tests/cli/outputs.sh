@@ -197,6 +197,20 @@ print(f"--electrode: {q:.2f} mAh/g passed, Li content {li:.5f} x 893.5 = {li * 8
 sys.exit(0 if q > 100 and abs(li * 893.5 / q - 1) < 1e-3 else 1)
 PY
 
+# Electrode/Particle radius sets the composite's particles apart from the
+# resolved cell's: the same composite as with Geometry/Particle radius at
+# that value, to the byte, and a different one from the default
+"$SSBSIM" --electrode electrode.prm --set "Output/Output directory=electrode_r" \
+  --set "Electrode/Particle radius=1.5" > electrode_r.log 2>&1 ||
+  fail "--electrode with Electrode/Particle radius: exit $?"
+"$SSBSIM" --electrode electrode.prm --set "Output/Output directory=electrode_g" \
+  --set "Geometry/Particle radius=1.5" > electrode_g.log 2>&1 ||
+  fail "--electrode with Geometry/Particle radius: exit $?"
+cmp -s electrode_r/electrode.csv electrode_g/electrode.csv ||
+  fail "--electrode: Electrode/Particle radius = 1.5 is not Geometry/Particle radius = 1.5"
+! cmp -s electrode_r/electrode.csv electrode1/electrode.csv ||
+  fail "--electrode: Electrode/Particle radius = 1.5 has no effect"
+
 # the resolved cell's particle inside the composite (Electrode/Resolved
 # particle depth): held at each step at the composite's voltage minus its
 # LPS's potential at that depth (here a layer's centre), the composite's

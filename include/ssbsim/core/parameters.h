@@ -304,6 +304,9 @@ namespace ssbsim
       double       electrolyte_fraction; // -
       double       bruggeman_exponent;   // -
       double       reacting_share;       // -
+      /// radius of the homogenised particles (m); 0: Geometry's first
+      /// particle radius (use composite_particle_radius())
+      double       particle_radius;
       unsigned int layers;
       unsigned int shells;
       /// the resolved cell's particle inside the composite at this depth
