@@ -305,7 +305,7 @@ namespace ssbsim
       double       bruggeman_exponent;   // -
       double       reacting_share;       // -
       /// radius of the homogenised particles (m); 0: Geometry's first
-      /// particle radius (use composite_particle_radius())
+      /// particle radius (electrode_data() resolves it)
       double       particle_radius;
       unsigned int layers;
       unsigned int shells;
