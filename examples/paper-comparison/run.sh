@@ -40,6 +40,9 @@ done
 # interface faces of 0.25 um (the potential control has no impedance)
 if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ] && [ ! -f "${out}/solid_in_composite/statistics.csv" ]; then
   radius=$(sed -n 's/^ *set Particle radius *= *\([0-9.eE+-]*\).*/\1/p' "${SSBSIM_ROOT}/inputs/fes2_solid.prm" | head -1)
+  for arg in "$@"; do # a --set of the radius moves the particle too
+    case "${arg}" in "Geometry/Particle radius="*) radius="${arg#*=}" ;; esac
+  done
   echo "solid_in_composite: running (log ${out}/solid_in_composite.log)"
   "${binary}" "${SSBSIM_ROOT}/inputs/fes2_solid.prm" \
     --set "Geometry/Interface refinements=2" \
