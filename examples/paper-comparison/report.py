@@ -66,16 +66,25 @@ class Run:
     def first_discharge(self):
         return self.half_cycle(1, 1)
 
-    def parameter(self, entry):
-        """Value of `set ENTRY = ...` in the run's parameters.prm, None if
-        the file or the entry is missing."""
+    def parameter(self, path_name):
+        """Value of the entry @p path_name ("Section/Entry", as --set names
+        it) in the run's parameters.prm, None if the file or the entry is
+        missing. The section matters: Geometry and Electrode both have a
+        `Particle radius`."""
         path = self.directory / "parameters.prm"
         if not path.exists():
             return None
+        sections = []
         for line in path.read_text().splitlines():
-            words = line.split("#")[0].split("=", 1)
-            if len(words) == 2 and words[0].strip() == "set " + entry:
-                return words[1].strip()
+            words = line.split("#")[0].strip()
+            if words.startswith("subsection "):
+                sections.append(words[len("subsection "):].strip())
+            elif words == "end":
+                sections.pop()
+            elif words.startswith("set ") and "=" in words:
+                name, value = words[len("set "):].split("=", 1)
+                if "/".join(sections + [name.strip()]) == path_name:
+                    return value.strip()
         return None
 
 
@@ -178,7 +187,7 @@ class Electrode:
 
     def imaged_depth(self):
         """The particle at the separator: its centre one radius deep (m)."""
-        return float(self.parameter("Particle radius").split()[0]) * 1e-6
+        return float(self.parameter("Geometry/Particle radius").split()[0]) * 1e-6
 
     def front_slowdown(self, x):
         """front_slowdown() of the particles at depth @p x; None if they
@@ -558,7 +567,7 @@ def main(out, names):
                   "of composite (doc/model.md section 8). Discharge "
                   f"{fmt(electrode.cell['capacity_mAh_g'][-1], 4)} mAh/g at a mean "
                   f"{fmt(electrode.mean_discharge_voltage(), 4)} V (reacting share "
-                  f"{electrode.parameter('Reacting share') or 'n/a'}). A particle's front "
+                  f"{electrode.parameter('Electrode/Reacting share') or 'n/a'}). A particle's front "
                   "slows where the reaction zone, which starts at the separator, has "
                   "moved on:", "",
                   "| depth from the separator (um) | front velocity, end / start | "
@@ -573,7 +582,7 @@ def main(out, names):
             half = embedded.first_discharge()
             lines += ["", "The resolved particle placed at the separator of this "
                       "composite (solid_in_composite/: Electrode/Resolved particle "
-                      f"depth = {embedded.parameter('Resolved particle depth') or 'n/a'} um, "
+                      f"depth = {embedded.parameter('Electrode/Resolved particle depth') or 'n/a'} um, "
                       "held at the potential of its depth; doc/model.md section 8):", "",
                       "| front velocity, end / start | converted fraction's rate, "
                       "end / start (Fig. 3E's axes) | converted fraction at the end |",
@@ -601,7 +610,7 @@ def main(out, names):
                 fmt(c.get("interfacial_resistance_end_discharge_ohm_g", [None] * (k + 1))[k], 4)]) + " |")
         lines.append(f"\npristine interfacial resistance {fmt(run.pristine_resistance(), 4)} "
                      "ohm cm^2\n")
-        seed = run.parameter("Random seed") if name == "insitu_grown" else None
+        seed = run.parameter("Geometry/Random seed") if name == "insitu_grown" else None
         if seed is not None:
             lines.append(f"one random arrangement of the microsphere's grains and pores "
                          f"(Geometry/Random seed = {seed}); whether a microsphere survives "

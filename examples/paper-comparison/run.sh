@@ -39,7 +39,7 @@ done
 # separator (its centre one radius deep), one discharge and charge on
 # interface faces of 0.25 um (the potential control has no impedance)
 if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ] && [ ! -f "${out}/solid_in_composite/statistics.csv" ]; then
-  radius=$(sed -n 's/^ *set Particle radius *= *\([0-9.eE+-]*\).*/\1/p' "${SSBSIM_ROOT}/inputs/fes2_solid.prm" | head -1)
+  radius=$(sed -n '/^subsection Geometry/,/^end/s/^ *set Particle radius *= *\([0-9.eE+-]*\).*/\1/p' "${SSBSIM_ROOT}/inputs/fes2_solid.prm")
   for arg in "$@"; do # a --set of the radius moves the particle too
     case "${arg}" in "Geometry/Particle radius="*) radius="${arg#*=}" ;; esac
   done

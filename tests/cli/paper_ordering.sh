@@ -79,7 +79,7 @@ def pristine(path):
     return float(rows(path)[0]["interfacial_resistance_ohm_cm2"])
 def side_capacity(run):
     # Kinetics/Side reaction capacity (mAh/g) as the run read it
-    value = report.Run(run).parameter("Side reaction capacity")
+    value = report.Run(run).parameter("Kinetics/Side reaction capacity")
     if value is None:
         sys.exit("FAIL no Side reaction capacity in " + run + "/parameters.prm")
     return float(value)
