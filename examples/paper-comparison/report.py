@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 THEORETICAL = 893.5  # mAh/g, 4 Li per FeS2
+CONVERTED_THROUGH = 0.97  # converted fraction past which no front is left to stall
 COLOURS = {"solid": "tab:red", "liquid": "tab:blue", "insitu_grown": "tab:green"}
 LABELS = {"solid": "solid (LPS)", "liquid": "liquid", "insitu_grown": "in-situ grown"}
 
@@ -104,7 +105,7 @@ def front_slowdown(half):
     tenth of the discharge time against the first tenth after the front
     formed: the paper's front nearly stops (Fig. 3E). None if the
     particle converted through."""
-    if half["conversion_fraction"][-1] > 0.97:
+    if half["conversion_fraction"][-1] > CONVERTED_THROUGH:
         return None  # converted through: no front left to stall
     return front_velocity_ratio(half["time_s"], deepest_front(half))
 
@@ -117,7 +118,7 @@ def conversion_slowdown(half):
     (1 but for the side reaction); it can fall only where something else
     carries the current, in the composite. None if the particle converted
     through."""
-    if half["conversion_fraction"][-1] > 0.97:
+    if half["conversion_fraction"][-1] > CONVERTED_THROUGH:
         return None
     depth = deepest_front(half)
     started = [k for k in range(len(depth)) if depth[k] > 0]
@@ -192,7 +193,7 @@ class Electrode:
     def front_slowdown(self, x):
         """front_slowdown() of the particles at depth @p x; None if they
         converted through."""
-        if self.at_depth(x, "li_content")[-1] > 0.97:
+        if self.at_depth(x, "li_content")[-1] > CONVERTED_THROUGH:
             return None
         return front_velocity_ratio(self.times, self.at_depth(x, "converted_depth_m"))
 
