@@ -1078,7 +1078,11 @@ namespace ssbsim
 
         if (potentiostatic)
           {
-            current         = linear_current;
+            // the linearised current after the damped update: the
+            // assembled one moved the fraction alpha of the way to the
+            // full update's (exact at convergence, where alpha = 1)
+            current = system.particle_current[0] +
+                      alpha * (linear_current - system.particle_current[0]);
             electronic_drop = voltage - particle_potentials[0];
           }
         if (alpha == 1. && update_norm < tolerance)
