@@ -441,16 +441,38 @@ def figure_state(runs, out, column, ylabel, filename, title, log=False):
            title)
 
 
-def figure_converted(runs, electrode, out):
+def interpolate(x, xs, ys):
+    """ys at x, linear between the samples xs (ascending), the end values
+    beyond them."""
+    if x <= xs[0]:
+        return ys[0]
+    for k in range(1, len(xs)):
+        if x <= xs[k]:
+            w = (x - xs[k - 1]) / (xs[k] - xs[k - 1]) if xs[k] > xs[k - 1] else 1.0
+            return (1 - w) * ys[k - 1] + w * ys[k]
+    return ys[-1]
+
+
+def figure_converted(runs, electrode, out, embedded=None):
     """Fig. 3E: converted fraction against depth of discharge, of the
-    resolved cells and, dashed, of the homogenised composite's particles
-    at several depths from the separator (against the composite's depth
-    of discharge): the separator's bends over as the zone moves on."""
+    resolved cells, of the solid cell's particle inside its composite
+    (@p embedded, dotted, against the composite's depth of discharge:
+    the paper's axes) and, dashed, of the homogenised composite's
+    particles at several depths from the separator: the separator's
+    bends over as the zone moves on."""
     fig, ax = plt.subplots(figsize=(5, 4))
     for name, run in runs.items():
         half = run.first_discharge()
         ax.plot(depth_of_discharge(half), half["conversion_fraction"],
                 color=COLOURS.get(name), label=LABELS.get(name, name))
+    composite = (read_csv(embedded.directory / "electrode.csv")
+                 if embedded and (embedded.directory / "electrode.csv").exists() else None)
+    if composite:
+        half = embedded.first_discharge()
+        dod = [interpolate(t, composite["time_s"], composite["capacity_mAh_g"]) / THEORETICAL
+               for t in half["time_s"]]
+        ax.plot(dod, half["conversion_fraction"], ":", color=COLOURS["solid"], lw=2,
+                label="solid's particle inside its composite")
     if electrode:
         dod = [q / THEORETICAL for q in electrode.cell["capacity_mAh_g"]]
         depths = [electrode.imaged_depth(), 10e-6, 0.5 * electrode.thickness(),
@@ -540,7 +562,7 @@ def main(out, names):
     nyquist = figure_nyquist(runs, out)
     figure_retention(runs, out)
     cycles_6g = figure_impedance_cycles(runs, out)
-    figure_converted(runs, electrode, out)
+    figure_converted(runs, electrode, out, embedded)
     zone = figure_zone(electrode, out)
     figure_depths(runs, out)
     figure_state(runs, out, "contact_fraction", "contact fraction",
@@ -590,8 +612,9 @@ def main(out, names):
                       "|---|---|---|",
                       f"| {fmt(front_slowdown(half))} | {fmt(conversion_slowdown(half))} | "
                       f"{fmt(half['conversion_fraction'][-1])} |", "",
-                      "Fig. 3E asks < 0.2 of either; doc/calibration.md, sessions 38-39: "
-                      "what moves them."]
+                      "Fig. 3E asks < 0.2 of either; doc/calibration.md, sessions 38-40: "
+                      "what moves them (converted_fraction.png, dotted: this "
+                      "particle against the composite's depth of discharge)."]
         lines.append("")
     lines += ["## Per cycle", ""]
     for name, run in runs.items():
