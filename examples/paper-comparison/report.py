@@ -15,6 +15,7 @@ discharge restarts through), and the in-situ grown electrode's impedance
 over cycles against the solid cell's, per gram of FeS2 (Fig. 6G).
 """
 import csv
+import math
 import sys
 from pathlib import Path
 
@@ -146,6 +147,50 @@ def front_velocity_ratio(t, depth):
     if not first or last is None:
         return None
     return last / first
+
+
+def converted_volume(depth, dim, shape):
+    """Fraction of a unit disk (@p dim 2) or ball (3) converted by a front
+    at @p depth (in radii, 0-2) from the surface: "planar", a flat front
+    that entered through one side (a circular segment, a spherical cap);
+    "point", a front around one point of the surface (the lens the disk
+    or ball of radius @p depth about that point cuts out)."""
+    h = min(max(depth, 0.), 2.)
+    if shape == "planar":
+        if dim == 2:
+            return (math.acos(1 - h) - (1 - h) * math.sqrt(h * (2 - h))) / math.pi
+        return h * h * (3 - h) / 4
+    if shape == "point":
+        if dim == 2:  # circles of radii h and 1, centres 1 apart
+            if h == 0:
+                return 0.
+            return (h * h * math.acos(h / 2) + math.acos(1 - h * h / 2)
+                    - 0.5 * h * math.sqrt(4 - h * h)) / math.pi
+        return h ** 3 * (8 - 3 * h) / 16
+    raise ValueError(f"shape must be planar or point, not {shape}")
+
+
+def front_depth(converted, dim, shape):
+    """The front's depth (radii) at which converted_volume() is @p converted."""
+    low, high = 0., 2.
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        if converted_volume(middle, dim, shape) < converted:
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)
+
+
+def shape_slowdown(converted, dim, shape):
+    """front_velocity_ratio() of a front of @p shape (converted_volume())
+    that converts the fraction @p converted at a constant rate, as a
+    particle alone under a constant current does: what the geometry alone
+    makes of its deepest point's slowing. Towards small @p converted a
+    planar front gives (1 - 0.9^(2/3)) / 0.1^(2/3) = 0.315 in a disk and
+    0.162 in a ball, a point 0.162 and 0.074 (depth ~ t^(1/2), t^(1/3))."""
+    depth = [front_depth(f * converted, dim, shape) for f in (0.1, 0.9, 1.)]
+    return (depth[2] - depth[1]) / depth[0]
 
 
 class Electrode:
@@ -583,6 +628,22 @@ def main(out, names):
         lines.append(f"| {name} | {fmt(value)} | {measured} | {verdict} |")
     passed = sum(r[3] == "pass" for r in rows)
     lines += ["", f"{passed} of {len(rows)} targets met.", ""]
+    solid = runs.get("solid")
+    if solid:
+        half = solid.first_discharge()
+        converted = half["conversion_fraction"][-1]
+        dim = int(solid.parameter("Geometry/Dimension") or 2)
+        body = "disk" if dim == 2 else "ball"
+        lines += ["The solid cell's front (the Fig. 3E row) against its geometry: "
+                  "alone under a constant current its particle converts at a "
+                  f"constant rate (end / start {fmt(conversion_slowdown(half))}), so "
+                  "its deepest point slows only as the front's shape makes it. A front "
+                  f"that converts the same fraction ({fmt(converted)}) of a {body} at a "
+                  f"constant rate slows to {fmt(shape_slowdown(converted, dim, 'planar'))} "
+                  "entering flat through one side and to "
+                  f"{fmt(shape_slowdown(converted, dim, 'point'))} spreading from one "
+                  "point of its surface (`shape_slowdown`; doc/calibration.md, "
+                  "session 41).", ""]
     if electrode:
         lines += ["## The composite cathode, homogenised", "",
                   "`ssbsim --electrode inputs/fes2_solid.prm` (solid_electrode/): the "

@@ -1,0 +1,86 @@
+"""The paper comparison's readings of Fig. 3E against what they must give
+on histories whose answer is known: front_velocity_ratio() on fronts that
+grow as a power of time, and shape_slowdown()'s converted volumes against
+a count of grid points and against its own small-front limits.
+
+Usage: /usr/bin/python3 report_analysis.py <examples/paper-comparison>
+"""
+import math
+import sys
+
+sys.path.insert(0, sys.argv[1])
+import report  # noqa: E402
+
+failures = []
+
+
+def check(name, value, expected, tolerance):
+    ok = value is not None and abs(value - expected) <= tolerance
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: {value} (expected {expected:.5g} +- {tolerance:g})")
+    if not ok:
+        failures.append(name)
+
+
+# 1. A front that grows as t^p from t = 100 s, sampled every second over an
+#    hour: over the last tenth of the time against the first it moves
+#    (1 - 0.9^p) / 0.1^p as fast. Samples before the front formed (depth
+#    0) are skipped, as in a run where it forms late.
+t = [float(k) for k in range(3601)]
+for p in (1., 0.5, 1. / 3.):
+    depth = [0.] * 100 + [(s - 100. + 1e-12) ** p for s in t[100:]]
+    check(f"front_velocity_ratio, depth ~ t^{p:.3g}",
+          report.front_velocity_ratio(t, depth),
+          (1 - 0.9 ** p) / 0.1 ** p, 2e-3)
+check("front_velocity_ratio, too few samples of a front",
+      0. if report.front_velocity_ratio(t[:20], [0.] * 15 + [1.] * 5) is None else 1., 0., 0.)
+
+# 2. converted_volume() against a quadrature over slices across the
+#    entry axis x (the flat front enters at x = -1; the point is (-1, 0,
+#    0)): a slice of the disk / ball at x has the half-width / radius
+#    r(x) = sqrt(1 - x^2), the point's disk or ball cuts it to the
+#    concentric min(r, sqrt(depth^2 - (x + 1)^2)).
+def sliced(depth, dim, shape, n=200000):
+    total = 0.
+    for k in range(n):
+        x = -1 + (k + 0.5) * 2 / n
+        r = math.sqrt(1 - x * x)
+        if shape == "planar":
+            r = r if x + 1 <= depth else 0.
+        else:
+            reach = depth * depth - (x + 1) ** 2
+            r = min(r, math.sqrt(reach)) if reach > 0 else 0.
+        total += (2 * r if dim == 2 else math.pi * r * r) * 2 / n
+    return total / (math.pi if dim == 2 else 4 * math.pi / 3)
+
+
+for dim in (2, 3):
+    for depth in (0.3, 1.0, 1.6):
+        for shape in ("planar", "point"):
+            check(f"converted_volume, {shape}, dim {dim}, depth {depth}",
+                  report.converted_volume(depth, dim, shape), sliced(depth, dim, shape), 1e-5)
+    for shape in ("planar", "point"):
+        check(f"converted_volume, {shape}, dim {dim}, through",
+              report.converted_volume(2., dim, shape), 1., 1e-12)
+
+# 3. shape_slowdown() for a small front: the volume grows as a power of
+#    the depth (planar disk h^(3/2), planar ball and point disk h^2, point
+#    ball h^3), at a constant rate of conversion the depth as t^(1/power).
+for dim, shape, power in ((2, "planar", 1.5), (3, "planar", 2.), (2, "point", 2.),
+                          (3, "point", 3.)):
+    q = 1 / power
+    check(f"shape_slowdown, {shape}, dim {dim}, small front",
+          report.shape_slowdown(1e-6, dim, shape), (1 - 0.9 ** q) / 0.1 ** q, 1e-3)
+
+# ... and on a sampled history of the same front, at a constant rate up
+#    to the solid cell's converted fraction: the two readings agree.
+for dim in (2, 3):
+    for shape in ("planar", "point"):
+        depth = [report.front_depth(0.627 * s / t[-1], dim, shape) for s in t]
+        check(f"shape_slowdown against front_velocity_ratio, {shape}, dim {dim}",
+              report.shape_slowdown(0.627, dim, shape),
+              report.front_velocity_ratio(t, depth), 2e-3)
+
+if failures:
+    print(f"{len(failures)} check(s) failed")
+    sys.exit(1)
+print("all checks passed")
