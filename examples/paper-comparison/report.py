@@ -629,9 +629,9 @@ def main(out, names):
     passed = sum(r[3] == "pass" for r in rows)
     lines += ["", f"{passed} of {len(rows)} targets met.", ""]
     solid = runs.get("solid")
-    if solid:
-        half = solid.first_discharge()
-        converted = half["conversion_fraction"][-1]
+    half = solid.first_discharge() if solid else None
+    converted = half["conversion_fraction"][-1] if half else 0.
+    if 0 < converted <= CONVERTED_THROUGH:  # a front left to stall
         dim = int(solid.parameter("Geometry/Dimension") or 2)
         body = "disk" if dim == 2 else "ball"
         lines += ["The solid cell's front (the Fig. 3E row) against its geometry: "
