@@ -428,6 +428,23 @@ namespace ssbsim
                         "electrode-layers.csv record the composite (doc/"
                         "model.md section 8). Negative (default): the "
                         "resolved cell alone, under the C-rate's current.");
+      prm.declare_entry("Interface state", "own",
+                        Selection("own|resolved particle"),
+                        "own (default): the homogenised particles keep their "
+                        "reacting share and have no series resistance. "
+                        "resolved particle: with the resolved particle inside "
+                        "the composite (Resolved particle depth >= 0), each "
+                        "layer takes the resolved particle's state when it "
+                        "had moved as much Li (in Li content) through the "
+                        "same half cycle as the layer's particles have (from "
+                        "the last accepted step; its latest where it has not "
+                        "moved that much yet): Reacting share times its "
+                        "contact fraction over its pristine one, and its "
+                        "electronic contact and reduction layer per touching "
+                        "area in series with the kinetics. The composite's "
+                        "particles lose contact as the resolved one does at "
+                        "the same swelling or shrinkage; Reacting share then "
+                        "means a pristine particle's (doc/model.md section 8).");
       prm.declare_entry("Particle shells", "160", Integer(2, 10000),
                         "Radial intervals of each layer's particle (160: "
                         "within 2 % of 320's).");
@@ -448,7 +465,14 @@ namespace ssbsim
       shells               = prm.get_integer("Particle shells");
       const double depth   = prm.get_double("Resolved particle depth");
       resolved_particle_depth = depth < 0 ? -1. : depth * 1e-6;
+      share_follows_resolved_contact =
+        prm.get("Interface state") == "resolved particle";
       prm.leave_subsection();
+      if (share_follows_resolved_contact && !embeds_resolved_particle())
+        fail("Electrode/Interface state",
+             "'resolved particle' needs the resolved particle inside the "
+             "composite (Electrode/Resolved particle depth >= 0; allowed "
+             "otherwise: own)");
       if (resolved_particle_depth > thickness)
         fail("Electrode/Resolved particle depth",
              "lies beyond the composite (allowed: negative, or 0 to "

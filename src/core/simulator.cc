@@ -33,6 +33,21 @@ namespace ssbsim
       static const char *names[] = {"rest", "discharge", "charge"};
       return names[kind];
     }
+
+    /// The resolved particle's area resistance in series with the
+    /// kinetics of its touching part (Ohm m^2): its electronic contact,
+    /// r_e A / a_e times the contact fraction (r_e for a dense particle),
+    /// and its reduction layer; the contact's part 0 where nothing
+    /// touches (the share is 0 there). Collective.
+    template <int dim>
+    double
+    resolved_series_resistance(const Electrochemistry<dim> &chem)
+    {
+      const double f          = chem.contact_fraction();
+      const double electronic = chem.electronic_resistance() * f;
+      return (f > 0 && std::isfinite(electronic) ? electronic : 0.) +
+             chem.film_resistance();
+    }
   } // namespace
 
   void
@@ -374,6 +389,17 @@ namespace ssbsim
     };
     if (composite)
       *composite_trial = *composite;
+    if (composite && parameters.electrode.share_follows_resolved_contact)
+      {
+        if (pristine_contact <= 0)
+          pristine_contact = chem.contact_fraction();
+        resolved_content_start = chem.conversion_fraction();
+        resolved_path.assign(1, {{0., chem.contact_fraction() / pristine_contact,
+                                  resolved_series_resistance(chem)}});
+        layer_content_start.resize(composite->n_layers());
+        for (unsigned int i = 0; i < layer_content_start.size(); ++i)
+          layer_content_start[i] = composite->mean_li_content(i);
+      }
     double voltage_before  = cell_voltage();
     double particle_before = chem.cell_voltage();
     double contact_before = chem.contact_fraction();
@@ -486,6 +512,12 @@ namespace ssbsim
         if (composite)
           {
             *composite = *composite_trial;
+            if (parameters.electrode.share_follows_resolved_contact)
+              resolved_path.push_back(
+                {{std::max(resolved_path.back()[0],
+                           std::abs(chem.conversion_fraction() - resolved_content_start)),
+                  chem.contact_fraction() / pristine_contact,
+                  resolved_series_resistance(chem)}});
             composite_moved += std::abs(composite_current) * time_step;
             composite_record.add(*composite, time, composite_moved / 3.6 / composite_grams);
           }
@@ -695,6 +727,8 @@ namespace ssbsim
     if (composite)
       {
         *composite_trial = *composite;
+        if (parameters.electrode.share_follows_resolved_contact)
+          hand_resolved_state_to_composite();
         if (!composite_trial->step(time_step, composite_current))
           {
             result.failure = "the composite's Newton iteration did not converge";
@@ -780,6 +814,36 @@ namespace ssbsim
     result.stress_factor_change = chem.stress_factor_change(pending_stress);
     return result;
   }
+
+  template <int dim>
+  void
+  Simulator<dim>::hand_resolved_state_to_composite() const
+  {
+    // the path's moved content never decreases: the first point past the
+    // layer's, interpolated from the one before
+    const unsigned int  n = composite->n_layers();
+    std::vector<double> factors(n), resistances(n);
+    for (unsigned int i = 0; i < n; ++i)
+      {
+        const double moved =
+          std::abs(composite->mean_li_content(i) - layer_content_start[i]);
+        std::array<double, 3> state = resolved_path.back(); // not that far yet
+        for (unsigned int k = 1; k < resolved_path.size(); ++k)
+          if (resolved_path[k][0] >= moved)
+            {
+              const auto  &a = resolved_path[k - 1], &b = resolved_path[k];
+              const double w = (b[0] > a[0]) ? (moved - a[0]) / (b[0] - a[0]) : 1.;
+              for (unsigned int j = 1; j < 3; ++j)
+                state[j] = a[j] + w * (b[j] - a[j]);
+              break;
+            }
+        factors[i]     = state[1];
+        resistances[i] = state[2];
+      }
+    composite_trial->set_interface_state(factors, resistances);
+  }
+
+
 
   template <int dim>
   void

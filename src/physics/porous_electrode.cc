@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace ssbsim
 {
@@ -45,6 +47,8 @@ namespace ssbsim
         state[theta_index(i, k)] = data.initial_li_content;
     current_density.assign(data.layers, 0.);
     stress_factor.assign(data.layers * M, 1.);
+    share_factor.assign(data.layers, 1.);
+    series_resistance.assign(data.layers, 0.);
 
     // the Jacobian's pattern: each layer's radial chain, its surface node,
     // electrolyte and the cell voltage coupled through the kinetics, and
@@ -72,6 +76,29 @@ namespace ssbsim
     sparsity = pattern;
     cell_voltage = state[voltage_index()] =
       data.discharge_branch.value(data.initial_li_content);
+  }
+
+
+
+  void
+  PorousElectrode::set_interface_state(const std::vector<double> &share_factors,
+                                       const std::vector<double> &series_resistances)
+  {
+    for (const auto *values : {&share_factors, &series_resistances})
+      {
+        if (values->size() != data.layers)
+          throw std::invalid_argument(
+            "PorousElectrode::set_interface_state: " +
+            std::to_string(values->size()) + " values for " +
+            std::to_string(data.layers) + " layers");
+        for (const double v : *values)
+          if (!(v >= 0) || !std::isfinite(v))
+            throw std::invalid_argument(
+              "PorousElectrode::set_interface_state: " + std::to_string(v) +
+              " (allowed: finite, >= 0)");
+      }
+    share_factor      = share_factors;
+    series_resistance = series_resistances;
   }
 
 
@@ -173,11 +200,12 @@ namespace ssbsim
             const unsigned int s   = theta_index(i, M);
             const unsigned int p   = phi_index(i);
             const double       eta = V - x[p] - ocv.value(x[s]);
-            const auto bv = data.kinetics.evaluate(data.exchange_current, eta,
-                                                   data.temperature);
+            const auto bv = data.kinetics.evaluate_behind_film(
+              data.exchange_current, eta, data.temperature, series_resistance[i]);
             j_layer[i]           = bv.current;
             const double d_eta_s = -ocv.derivative(x[s]);
-            const double fR2 = data.reacting_share * R2;
+            const double a_i = specific_area * share_factor[i];
+            const double fR2 = data.reacting_share * share_factor[i] * R2;
             residual(s) += fR2 * bv.current / (F * c);
             const double k_in = fR2 * bv.d_current_d_eta / (F * c);
             jacobian.add(s, voltage_index(), k_in);
@@ -189,7 +217,7 @@ namespace ssbsim
             const double left = (i == 0) ? 0. : x[phi_index(i - 1)];
             const double g_l  = (i == 0) ? g_li : g_inner;
             residual(p) += g_l * (x[p] - left) -
-                           specific_area * h * bv.current;
+                           a_i * h * bv.current;
             jacobian.add(p, p, g_l);
             if (i > 0)
               jacobian.add(p, phi_index(i - 1), -g_l);
@@ -199,13 +227,13 @@ namespace ssbsim
                 jacobian.add(p, p, g_inner);
                 jacobian.add(p, phi_index(i + 1), -g_inner);
               }
-            const double k_p = specific_area * h * bv.d_current_d_eta;
+            const double k_p = a_i * h * bv.d_current_d_eta;
             jacobian.add(p, voltage_index(), -k_p);
             jacobian.add(p, p, k_p);
             jacobian.add(p, s, -k_p * d_eta_s);
 
             // the applied current is the sum of the layers'
-            residual(voltage_index()) += specific_area * h * bv.current;
+            residual(voltage_index()) += a_i * h * bv.current;
             jacobian.add(voltage_index(), voltage_index(), k_p);
             jacobian.add(voltage_index(), p, -k_p);
             jacobian.add(voltage_index(), s, k_p * d_eta_s);

@@ -76,6 +76,8 @@ expect "embedded particle beyond the composite" "parameter 'Electrode/Resolved p
 expect "embedded particle among particles with their own potentials" "parameter 'Electrode/Resolved particle depth': the particle held at the potential of its depth needs one potential" \
   "$SSBSIM" ok.prm --set "Electrode/Resolved particle depth=2" --set "Geometry/Particle radii=1, 1" \
   --set "Kinetics/Electronic contact resistance=0.005"
+expect "interface state from a resolved particle that is not inside" "parameter 'Electrode/Interface state': 'resolved particle' needs the resolved particle inside the composite" \
+  "$SSBSIM" ok.prm --set "Electrode/Interface state=resolved particle"
 prm unbalanced.prm "subsection Geometry" "  set Dimension = 2"
 expect "unbalanced subsection" "subsection" "$SSBSIM" unbalanced.prm
 prm liquid.prm "subsection Electrolyte" "  set Type = gel" "end"

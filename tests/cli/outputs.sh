@@ -239,5 +239,51 @@ print(f"embedded particle: {n} steps, held within {worst:.2e} V of the composite
 sys.exit(0 if n > 10 and n == len(stats) - 1 and worst < 1e-9 else 1)
 PY
 
+# the composite's particles handed the resolved particle's interface state
+# (Electrode/Interface state = resolved particle): this particle keeps
+# its pristine contact and has no film nor electronic contact, so the
+# composite is the one of its own state to the digit; with an electronic
+# contact resistance the composite's particles get it in series, and the
+# composite's voltage falls below the own state's at equal capacity all
+# through the discharge (the own-state composite does not see the
+# particle's resistance at all; the time steps follow the particle)
+embedded_as() {
+  "$SSBSIM" run.prm --set "Output/Output directory=$1" \
+    --set "Electrode/Layers=10" --set "Electrode/Particle shells=20" \
+    --set "Electrode/Thickness=10" --set "Electrode/Resolved particle depth=0.5" \
+    --set "Operating conditions/Number of cycles=1" "${@:2}" > "$1.log" 2>&1 ||
+    fail "$1: exit $? ($(tail -1 "$1.log"))"
+}
+embedded_as embedded_own --set "Electrode/Interface state=own"
+embedded_as embedded_state --set "Electrode/Interface state=resolved particle"
+cmp -s embedded_own/electrode.csv embedded_state/electrode.csv ||
+  fail "Interface state = resolved particle changes the composite of a pristine, film-free particle"
+embedded_as embedded_own_re --set "Kinetics/Electronic contact resistance=0.005"
+embedded_as embedded_state_re --set "Kinetics/Electronic contact resistance=0.005" \
+  --set "Electrode/Interface state=resolved particle"
+/usr/bin/python3 - embedded_own_re embedded_state_re <<'PY' || fail "Interface state = resolved particle: the electronic contact is not in series with the composite's kinetics"
+import csv, sys
+def discharge(d):
+    """the composite's first discharge, (capacity, voltage) (the time
+    steps follow the particle, so the runs compare at equal capacity)"""
+    rows = [(float(r["capacity_mAh_g"]), float(r["voltage_V"]))
+            for r in csv.DictReader(open(d + "/electrode.csv"))]
+    out = rows[:1]
+    for q, v in rows[1:]:
+        if q < out[-1][0]:
+            break
+        out.append((q, v))
+    return out
+def at(curve, q):
+    for (q0, v0), (q1, v1) in zip(curve, curve[1:]):
+        if q0 <= q <= q1:
+            return v1 if q1 == q0 else v0 + (v1 - v0) * (q - q0) / (q1 - q0)
+own, state = (discharge(d) for d in sys.argv[1:])
+lower = [at(own, q) - v for q, v in state[1:] if q <= own[-1][0]]
+print(f"composite with the particle's electronic contact in series: {len(lower)} discharge steps, "
+      f"voltage lower at equal capacity by {min(lower):.3f} to {max(lower):.3f} V")
+sys.exit(0 if len(lower) >= 20 and min(lower) > 0.02 else 1)
+PY
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <stdexcept>
+#include <vector>
 
 namespace
 {
@@ -221,4 +223,72 @@ TEST_CASE("Porous electrode: the reduced stress is Hill's plastic shell",
   CHECK(core == Approx(electrode.front_stress(0, r_f * (1 + 1e-12)) - 2 * Y / 3)
                   .epsilon(1e-9));
   CHECK(core < -p); // the misfitting core is pressed beyond the LPS's pressure
+}
+
+TEST_CASE("Porous electrode: the interface state handed to the layers",
+          "[electrode]")
+{
+  // Electrode/Interface state = resolved particle sets a factor on each
+  // layer's reacting share and a resistance in series with its kinetics.
+  // Factors of 0.4 everywhere on a share of 0.5 must be the electrode
+  // with a share of 0.2; a layer at factor 0 takes no Li while the others
+  // carry the current, and Li stays conserved; in one layer the series
+  // resistance r lowers the voltage by j r, j the current per reacting
+  // area.
+  auto d = base_data();
+  d.discharge_branch = ssbsim::materials::OpenCircuitCurve(
+    {0., 0.05, 0.95, 1.}, {2.0, 1.6, 1.45, 1.0});
+  d.reacting_share = 0.5;
+  PorousElectrode scaled(d);
+  const std::vector<double> none(d.layers, 0.);
+  scaled.set_interface_state(std::vector<double>(d.layers, 0.4), none);
+  d.reacting_share = 0.2;
+  PorousElectrode reference(d);
+
+  const double I = -reference.c_rate_current(0.1);
+  for (unsigned int step = 0; step < 30; ++step)
+    {
+      REQUIRE(scaled.step(60., I));
+      REQUIRE(reference.step(60., I));
+    }
+  CHECK(std::abs(scaled.voltage() - reference.voltage()) < 1e-9);
+  for (unsigned int i = 0; i < d.layers; ++i)
+    CHECK(std::abs(scaled.mean_li_content(i) - reference.mean_li_content(i)) <
+          1e-9 * reference.mean_li_content(0));
+
+  // the separator-side layer, which takes the most, cut off
+  PorousElectrode cut(d);
+  std::vector<double> factors(d.layers, 1.);
+  factors[0] = 0;
+  cut.set_interface_state(factors, none);
+  const double li = cut.li_per_area();
+  for (unsigned int step = 0; step < 30; ++step)
+    REQUIRE(cut.step(60., I));
+  CHECK(cut.mean_li_content(0) == 0.);
+  CHECK(cut.mean_li_content(1) > reference.mean_li_content(1));
+  CHECK(std::abs((cut.li_per_area() - li) / (-I * 1800. / constants::faraday) - 1) <
+        1e-9);
+
+  CHECK_THROWS_AS(cut.set_interface_state(std::vector<double>(d.layers - 1, 1.), none),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(cut.set_interface_state(factors, std::vector<double>(d.layers, -1.)),
+                  std::invalid_argument);
+  factors[1] = -0.1;
+  CHECK_THROWS_AS(cut.set_interface_state(factors, none), std::invalid_argument);
+
+  // one layer, a short step from rest: the same current through the same
+  // surface state, so the voltages differ by the series drop alone
+  auto s        = single_layer(40);
+  s.discharge_branch = d.discharge_branch;
+  s.reacting_share   = 0.5;
+  PorousElectrode bare(s), behind(s);
+  const double    r = 2e-3; // Ohm m^2
+  behind.set_interface_state({0.8}, {r});
+  bare.set_interface_state({0.8}, {0.});
+  const double I1 = -bare.c_rate_current(0.1);
+  REQUIRE(bare.step(1., I1));
+  REQUIRE(behind.step(1., I1));
+  const double j = I1 / (3 * s.active_fraction / s.particle_radius * 0.5 * 0.8 * s.thickness);
+  CHECK(std::abs(behind.interface_current(0) - j) < 1e-9 * std::abs(j));
+  CHECK(std::abs((behind.voltage() - bare.voltage()) - j * r) < 1e-9 * std::abs(j * r));
 }

@@ -13,6 +13,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <array>
+#include <vector>
 
 namespace ssbsim
 {
@@ -162,6 +164,15 @@ namespace ssbsim
     typename Electrochemistry<dim>::StepResult
     coupled_step(const double time_step, const double current);
 
+    /// Electrode/Interface state = resolved particle: each composite
+    /// layer's share factor and series resistance, the resolved
+    /// particle's contact over its pristine one and its series resistance
+    /// per touching area where it had moved as much Li through this half
+    /// cycle as the layer has (its latest where it has not moved that
+    /// much yet); the composite takes them for its next step.
+    void
+    hand_resolved_state_to_composite() const;
+
     void
     accept_step();
 
@@ -205,6 +216,16 @@ namespace ssbsim
     std::unique_ptr<PorousElectrode>                   composite, composite_trial;
     CompositeRecord                                    composite_record;
     double composite_current = 0; ///< A/m^2 of electrode, this half cycle
+    /// the resolved particle's path through this half cycle (Electrode/
+    /// Interface state = resolved particle): the Li content it has moved
+    /// since the half cycle began, its contact over pristine_contact and
+    /// its series resistance per touching area (Ohm m^2: electronic
+    /// contact and reduction layer), at every accepted step; the layers'
+    /// and its own content when the half cycle began
+    std::vector<std::array<double, 3>>                 resolved_path;
+    std::vector<double>                                layer_content_start;
+    double                                             resolved_content_start = 0;
+    double                                             pristine_contact = 0;
     std::vector<double>                                accepted_contact;
     std::vector<double>                                accepted_stress;
     /// sigma_h of the last mechanics solve, for the next step's kinetics

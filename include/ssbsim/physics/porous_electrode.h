@@ -38,9 +38,11 @@ namespace ssbsim
    * width), vertex-centred in r (the last node on the surface), backward
    * Euler, Newton on all unknowns together with the sparse direct solver.
    * The particles carry a reduced mechanics (front_stress()) but no
-   * contact loss and no film: the homogenised electrode gives the
-   * resolved particle the potential of its depth (the reaction zone),
-   * not its failure.
+   * contact loss and no film of their own: the homogenised electrode
+   * gives the resolved particle the potential of its depth (the reaction
+   * zone), and takes its failure only when handed it
+   * (set_interface_state(): Electrode/Interface state = resolved
+   * particle).
    */
   class PorousElectrode
   {
@@ -90,6 +92,17 @@ namespace ssbsim
     /// Returns false, with the state unchanged, if Newton did not converge.
     bool
     step(const double dt, const double current);
+
+    /// The homogenised particles' interface state from the next step on,
+    /// one value per layer (Electrode/Interface state = resolved
+    /// particle): factors on the reacting share (Data::reacting_share;
+    /// finite, >= 0, default 1, above 1 where a particle touches more than
+    /// when pristine), and an area resistance in series with the
+    /// Butler-Volmer kinetics of the reacting surface (Ohm m^2; finite, >=
+    /// 0, default 0: the electronic contact and the reduction layer).
+    void
+    set_interface_state(const std::vector<double> &share_factors,
+                        const std::vector<double> &series_resistances);
 
     /// Current density of the electrode's theoretical capacity at C-rate
     /// @p c_rate (1/h), A/m^2 of electrode (positive).
@@ -220,6 +233,8 @@ namespace ssbsim
     std::vector<double>                history; // converted extent per node
     std::vector<double>                current_density; // per layer, A/m^2
     std::vector<double>                stress_factor;   // per layer and face
+    std::vector<double>                share_factor;    // per layer
+    std::vector<double>                series_resistance; // per layer, Ohm m^2
     /// the Jacobian's pattern: fixed by the layers and shells, built
     /// once and shared by the copies (a trial step copies the electrode)
     std::shared_ptr<const dealii::SparsityPattern> sparsity;
