@@ -465,10 +465,10 @@ namespace ssbsim
       shells               = prm.get_integer("Particle shells");
       const double depth   = prm.get_double("Resolved particle depth");
       resolved_particle_depth = depth < 0 ? -1. : depth * 1e-6;
-      share_follows_resolved_contact =
+      interface_state_from_resolved =
         prm.get("Interface state") == "resolved particle";
       prm.leave_subsection();
-      if (share_follows_resolved_contact && !embeds_resolved_particle())
+      if (interface_state_from_resolved && !embeds_resolved_particle())
         fail("Electrode/Interface state",
              "'resolved particle' needs the resolved particle inside the "
              "composite (Electrode/Resolved particle depth >= 0; allowed "

@@ -389,7 +389,7 @@ namespace ssbsim
     };
     if (composite)
       *composite_trial = *composite;
-    if (composite && parameters.electrode.share_follows_resolved_contact)
+    if (composite && parameters.electrode.interface_state_from_resolved)
       {
         if (pristine_contact <= 0)
           pristine_contact = chem.contact_fraction();
@@ -512,7 +512,7 @@ namespace ssbsim
         if (composite)
           {
             *composite = *composite_trial;
-            if (parameters.electrode.share_follows_resolved_contact)
+            if (parameters.electrode.interface_state_from_resolved)
               resolved_path.push_back(
                 {{std::max(resolved_path.back()[0],
                            std::abs(chem.conversion_fraction() - resolved_content_start)),
@@ -727,7 +727,7 @@ namespace ssbsim
     if (composite)
       {
         *composite_trial = *composite;
-        if (parameters.electrode.share_follows_resolved_contact)
+        if (parameters.electrode.interface_state_from_resolved)
           hand_resolved_state_to_composite();
         if (!composite_trial->step(time_step, composite_current))
           {
@@ -817,7 +817,7 @@ namespace ssbsim
 
   template <int dim>
   void
-  Simulator<dim>::hand_resolved_state_to_composite() const
+  Simulator<dim>::hand_resolved_state_to_composite()
   {
     // the path's moved content never decreases: the first point past the
     // layer's, interpolated from the one before

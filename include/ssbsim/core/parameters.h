@@ -313,9 +313,9 @@ namespace ssbsim
       /// from the separator (m), under the potential of its depth; < 0:
       /// the resolved cell alone under the C-rate's current
       double       resolved_particle_depth;
-      /// the homogenised particles' reacting share follows the resolved
-      /// particle's contact (Electrode/Interface state = resolved particle)
-      bool         share_follows_resolved_contact;
+      /// the homogenised particles take the resolved particle's contact and
+      /// series resistance (Electrode/Interface state = resolved particle)
+      bool         interface_state_from_resolved;
 
       bool
       embeds_resolved_particle() const

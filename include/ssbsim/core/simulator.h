@@ -10,10 +10,10 @@
 #include <ssbsim/physics/electrochemistry.h>
 #include <ssbsim/physics/mechanics.h>
 
+#include <array>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <array>
 #include <vector>
 
 namespace ssbsim
@@ -171,7 +171,7 @@ namespace ssbsim
     /// cycle as the layer has (its latest where it has not moved that
     /// much yet); the composite takes them for its next step.
     void
-    hand_resolved_state_to_composite() const;
+    hand_resolved_state_to_composite();
 
     void
     accept_step();
