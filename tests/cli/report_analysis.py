@@ -1,7 +1,9 @@
 """The paper comparison's readings of Fig. 3E against what they must give
 on histories whose answer is known: front_velocity_ratio() on fronts that
 grow as a power of time, and shape_slowdown()'s converted volumes against
-a count of grid points and against its own small-front limits.
+a count of grid points and against its own small-front limits; and the
+composite's per-cycle values (half_cycles(), cycle_summary()) on a
+table of three cycles whose capacities and mean voltages are known.
 
 Usage: /usr/bin/python3 report_analysis.py <examples/paper-comparison>
 """
@@ -79,6 +81,51 @@ for dim in (2, 3):
         check(f"shape_slowdown against front_velocity_ratio, {shape}, dim {dim}",
               report.shape_slowdown(0.627, dim, shape),
               report.front_velocity_ratio(t, depth), 2e-3)
+
+# 4. half_cycles() and cycle_summary() on a composite's electrode.csv of
+#    three discharges whose answers are known. Each half's capacity
+#    restarts near 0 and its voltage is linear in its capacity, so the
+#    trapezoidal mean is exact. Cycle 1: a discharge to 600 mAh/g from
+#    1.6 to 1.4 V (mean 1.5 V), a charge from its first step's 30 mAh/g
+#    to 330 mAh/g from 1.9 to 2.1 V (mean 2.0 V over what the rows span):
+#    efficiency 0.55, hysteresis 0.5 V. Cycle 2: a discharge to 300 mAh/g
+#    at 1.45 V, a rest that moves nothing while the voltage relaxes (it
+#    must not count), and a charge of a dead cell, 0.005 mAh/g at 2.05 V.
+#    Cycle 3's discharge starts above where that charge ended (0.01 mAh/g,
+#    1.3 V, to 20 mAh/g): only the Li content's turn splits them.
+table = {"time_s": [], "capacity_mAh_g": [], "voltage_V": [], "li_content": []}
+
+
+def rows(q0, q1, v0, v1, dli, n=6):
+    for k in range(n + 1):
+        li = table["li_content"][-1] + dli if table["li_content"] else 0.
+        table["time_s"].append(float(len(table["time_s"])))
+        table["capacity_mAh_g"].append(q0 + (q1 - q0) * k / n)
+        table["voltage_V"].append(v0 + (v1 - v0) * k / n)
+        table["li_content"].append(li)
+
+
+rows(0., 600., 1.6, 1.4, 1e-3)
+rows(30., 330., 1.9, 2.1, -1e-3)
+rows(10., 300., 1.45, 1.45, 1e-3)
+rows(300., 300., 1.5, 1.6, 0., n=3)
+rows(0.001, 0.005, 2.05, 2.05, -1e-4)
+rows(0.01, 20., 1.3, 1.3, 1e-4)
+halves = report.half_cycles(table)
+check("half_cycles: the halves found", len(halves), 5, 0)
+check("half_cycles: discharges and charges alternate",
+      sum(h["kind"] == ("discharge", "charge")[k % 2] for k, h in enumerate(halves)), 5, 0)
+cycles = report.cycle_summary(halves)
+expected = [(600., 1.5, 330., 2.0, 0.55, 0.5), (300., 1.45, 0.005, 2.05, 0.005 / 300., 0.6),
+            (20., 1.3, None, None, None, None)]
+check("cycle_summary: the cycles found", len(cycles), 3, 0)
+for k, (c, e) in enumerate(zip(cycles, expected)):
+    for key, value in zip(("discharge_mAh_g", "mean_discharge_V", "charge_mAh_g",
+                           "mean_charge_V", "coulombic_efficiency", "hysteresis_V"), e):
+        if value is None:
+            check(f"cycle {k + 1}: {key} missing", 0. if c[key] is None else 1., 0., 0.)
+        else:
+            check(f"cycle {k + 1}: {key}", c[key], value, 1e-9 * max(1., abs(value)))
 
 if failures:
     print(f"{len(failures)} check(s) failed")
