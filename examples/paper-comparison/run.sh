@@ -11,6 +11,10 @@
 # about 3 minutes alone).
 # Finished runs are not redone (delete a scenario's directory to redo it).
 #   examples/paper-comparison/run.sh [output-directory] [extra --set ...]
+#       [--in-composite "Section/Entry=value" ...]
+# --set goes to every run; --in-composite to solid_in_composite only (an
+# entry the other runs refuse, e.g. Electrode/Interface state = resolved
+# particle: doc/calibration.md, sessions 41-43).
 # SSBSIM_BINARY overrides the program (default: the build's ssbsim).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +22,21 @@ source "${here}/../../scripts/setup.sh" >&2
 out="$(mkdir -p "${1:-${SSBSIM_ROOT}/results/paper-comparison}" && cd "${1:-${SSBSIM_ROOT}/results/paper-comparison}" && pwd)"
 shift $(( $# > 0 ? 1 : 0 ))
 binary="${SSBSIM_BINARY:-${SSBSIM_BUILD}/ssbsim}"
+common=()    # for every run
+composite=() # for solid_in_composite only
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--in-composite" ]; then
+    if [ $# -lt 2 ] || [[ "$2" != */*=* ]]; then
+      echo "run.sh: --in-composite needs an entry \"Section/Entry=value\"" >&2
+      exit 1
+    fi
+    composite+=(--set "$2")
+    shift 2
+  else
+    common+=("$1")
+    shift
+  fi
+done
 
 scenarios=()
 for name in solid liquid insitu_grown; do
@@ -32,7 +51,7 @@ for name in "${scenarios[@]}"; do
   fi
   echo "${name}: running (log ${out}/${name}.log)"
   "${binary}" "${SSBSIM_ROOT}/inputs/fes2_${name}.prm" \
-    --set "Output/Output directory=${out}/${name}" "$@" > "${out}/${name}.log" 2>&1 &
+    --set "Output/Output directory=${out}/${name}" "${common[@]}" > "${out}/${name}.log" 2>&1 &
   pids+=($!)
 done
 # the solid cell's particle inside its composite cathode, at the
@@ -40,7 +59,7 @@ done
 # interface faces of 0.25 um (the potential control has no impedance)
 if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ] && [ ! -f "${out}/solid_in_composite/statistics.csv" ]; then
   radius=$(sed -n '/^subsection Geometry/,/^end/s/^ *set Particle radius *= *\([0-9.eE+-]*\).*/\1/p' "${SSBSIM_ROOT}/inputs/fes2_solid.prm")
-  for arg in "$@"; do # a --set of the radius moves the particle too
+  for arg in "${common[@]}"; do # a --set of the radius moves the particle too
     case "${arg}" in "Geometry/Particle radius="*) radius="${arg#*=}" ;; esac
   done
   echo "solid_in_composite: running (log ${out}/solid_in_composite.log)"
@@ -50,7 +69,7 @@ if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ] && [ ! -f "${out}/solid_in_comp
     --set "Impedance/After each discharge=false" \
     --set "Output/Write solution=false" \
     --set "Electrode/Resolved particle depth=${radius}" \
-    --set "Output/Output directory=${out}/solid_in_composite" "$@" \
+    --set "Output/Output directory=${out}/solid_in_composite" "${common[@]}" "${composite[@]}" \
     > "${out}/solid_in_composite.log" 2>&1 &
   pids+=($!)
 fi
@@ -64,7 +83,7 @@ fi
 # zone across its thickness and the separator-side particle's front
 if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ]; then
   "${binary}" --electrode "${SSBSIM_ROOT}/inputs/fes2_solid.prm" \
-    --set "Output/Output directory=${out}/solid_electrode" "$@" \
+    --set "Output/Output directory=${out}/solid_electrode" "${common[@]}" \
     > "${out}/solid_electrode.log" 2>&1 ||
     { echo "the homogenised electrode failed: see ${out}/solid_electrode.log" >&2; exit 1; }
 fi
