@@ -668,9 +668,9 @@ def composite_cycles(embedded):
     return lines + ["", "The cell-level targets above read the resolved cell alone. On "
                     "their own state the composite's particles lose nothing on a "
                     "cycle (efficiency near 1); given the resolved particle's "
-                    "(`--set \"Electrode/Interface state=resolved particle\"` on this "
-                    "run) they carry its contact loss and layer: doc/calibration.md, "
-                    "sessions 41-42."]
+                    "(`run.sh OUT --in-composite \"Electrode/Interface state=resolved "
+                    "particle\"`) they carry its contact loss and layer: "
+                    "doc/calibration.md, sessions 41-43."]
 
 
 def main(out, names):
