@@ -3,9 +3,7 @@
 # the parameter, exit code 1, and no output of an earlier run touched.
 set -u
 : "${SSBSIM:?}" "${MPIRUN:?}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
 
 mkdir -p out/solution
 echo sentinel > out/statistics.csv

@@ -4,11 +4,7 @@
 # the outputs a run must leave (columns, pvtu/pvd, parameters used).
 set -euo pipefail
 : "${SSBSIM:?}"
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
 
 "$SSBSIM" --help | grep -q -- "--print-parameters"
 "$SSBSIM" --help | grep -q "128+n stopped by signal n"

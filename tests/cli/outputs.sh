@@ -10,10 +10,7 @@
 # ranks (a hang fails the test through its time limit).
 set -u
 : "${SSBSIM:?}" "${MPIRUN:?}"
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
 failures=0
 fail() {
   echo "FAIL $*"

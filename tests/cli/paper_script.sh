@@ -6,11 +6,7 @@
 # by one that records its arguments and fails, so this takes seconds.
 set -euo pipefail
 : "${SSBSIM:?}"
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
 # run.sh builds first (scripts/setup.sh): point it at the tested build,
 # where that is a no-op
 export SSBSIM_BUILD="$(cd "$(dirname "$SSBSIM")" && pwd)"
