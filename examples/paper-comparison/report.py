@@ -836,8 +836,14 @@ def main(out, names):
               "![depth](converted_depth.png)",
               "![contact](contact_fraction.png)",
               "![resistance](interfacial_resistance.png)",
-              "![contact over the cycles](contact_cycles.png)", "",
-              "Cut views at the end of the first discharge (run.sh writes them "
+              "![contact over the cycles](contact_cycles.png)", ""]
+    if (out / "contact_history_solid.png").exists():
+        lines += ["The solid particle's interface by side (towards the separator, "
+                  "the lateral neighbours, the collector) over its first discharge "
+                  "(contact_history.py, contact_history_solid.csv; doc/calibration.md, "
+                  "session 46):", "",
+                  "![contact by side](contact_history_solid.png)", ""]
+    lines += ["Cut views at the end of the first discharge (run.sh writes them "
               "with cut_view.py after this report):", ""]
     lines += [f"![cut view {name}](cut_view_{name}.png)" for name in runs] + [""]
     (out / "report.md").write_text("\n".join(lines))

@@ -87,6 +87,14 @@ if [ -f "${SSBSIM_ROOT}/inputs/fes2_solid.prm" ]; then
     > "${out}/solid_electrode.log" 2>&1 ||
     { echo "the homogenised electrode failed: see ${out}/solid_electrode.log" >&2; exit 1; }
 fi
+# the solid particle's interface by side over its first discharge, from
+# its field output (contact_history.py; report.md links the figure)
+if [ -d "${out}/solid" ]; then
+  /usr/bin/python3 "${here}/contact_history.py" "${out}/solid" \
+    --csv "${out}/contact_history_solid.csv" \
+    --output "${out}/contact_history_solid.png" > /dev/null ||
+    echo "contact history of solid failed" >&2
+fi
 /usr/bin/python3 "${here}/report.py" "${out}" "${scenarios[@]}"
 # cut views of the conversion front and the interface at the end of the
 # first discharge (cut_view.py; python3-vtk9 reads the field output)

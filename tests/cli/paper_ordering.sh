@@ -267,6 +267,23 @@ fi
 grep -q "solution.pvd not found" refused.log || { echo "FAIL cut_view.py: unclear refusal:"; cat refused.log; exit 1; }
 echo "ok   cut_view.py refuses a run without field output: $(cat refused.log)"
 
+# contact_history.py on the solid cell's field output (tests/cli/
+# contact_history_check.py checks its sides on known interfaces): the
+# sides' area-weighted contact at each output is the contact fraction the
+# run reports then; report.py links the figure it writes here
+history=$(/usr/bin/python3 "$root/examples/paper-comparison/contact_history.py" solid \
+  --csv contact_history_solid.csv --output contact_history_solid.png)
+echo "$history"
+/usr/bin/python3 - "$history" <<'PY'
+import re, sys
+difference = float(re.search(r"largest difference ([0-9.eE+-]+)", sys.argv[1]).group(1))
+outputs = int(re.match(r"(\d+) interface outputs", sys.argv[1]).group(1))
+ok = difference < 1e-6 and outputs >= 2
+print(("ok   " if ok else "FAIL ") + f"contact history: {outputs} outputs, sides' mean "
+      f"against the run's contact fraction {difference:.2e}")
+sys.exit(0 if ok else 1)
+PY
+
 # report.py on the reduced runs: report.md with the table of targets, and
 # every figure it links to written
 mv electrode solid_electrode  # where run.sh puts them
