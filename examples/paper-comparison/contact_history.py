@@ -16,8 +16,9 @@ bounding box) to each face:
 
 For each side and output it gives the area-weighted means of the ionic
 contact (contact factor times ionic access: 0 on an ion-blocked cap), of
-the debonded fraction (damage) and of the normal pressure (compression
-positive, MPa), and the side's share of the interface area; the capacity
+the damage (the cohesive law's strength loss D; the contact follows the
+law's debonded fraction d, which runs ahead of D: d = D l_f / lambda) and
+of the normal pressure (compression positive, MPa), and the side's share of the interface area; the capacity
 (mAh/g) at each output comes from statistics.csv. The area-weighted mean
 of the three sides' contact is the run's contact_fraction at that time.
 
@@ -46,7 +47,7 @@ import vtk  # noqa: E402
 from vtk.util.numpy_support import vtk_to_numpy  # noqa: E402
 
 SIDES = ("separator side", "flanks", "collector side")
-COLUMNS = ("contact", "debonded", "pressure_MPa", "area_share")
+COLUMNS = ("contact", "damage", "pressure_MPa", "area_share")
 
 
 def fail(message):
@@ -80,7 +81,7 @@ def cell_array(grid, name):
 
 
 def by_side(grid, cone):
-    """{side: (contact, debonded, pressure in MPa, area share)} of one
+    """{side: (contact, damage, pressure in MPa, area share)} of one
     interface output, and the interface's area-weighted mean contact."""
     sizes = vtk.vtkCellSizeFilter()
     sizes.SetInputData(grid)
@@ -162,7 +163,7 @@ def main():
 
     data = np.array(rows)
     figure, panels = plt.subplots(1, 3, figsize=(14, 4.3), layout="constrained")
-    labels = ("ionic contact factor", "debonded fraction", "normal pressure (MPa)")
+    labels = ("ionic contact factor", "damage (strength loss D)", "normal pressure (MPa)")
     for k, (panel, label) in enumerate(zip(panels, labels)):
         for s, side in enumerate(SIDES):
             share = data[-1, 2 + 4 * s + 3]

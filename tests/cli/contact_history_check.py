@@ -123,7 +123,7 @@ with tempfile.TemporaryDirectory() as work:
         check(f"2D: {side} ionic contact", rows[1][f"contact_{side}"], expected[side], 1e-12)
         check(f"2D: {side} ionic contact, halved", rows[2][f"contact_{side}"],
               0.5 * expected[side], 1e-12)
-        check(f"2D: {side} debonded fraction", rows[1][f"debonded_{side}"], STATE[side][2], 1e-12)
+        check(f"2D: {side} damage", rows[1][f"damage_{side}"], STATE[side][2], 1e-12)
         check(f"2D: {side} pressure (MPa)", rows[1][f"pressure_MPa_{side}"],
               -STATE[side][3] / 1e6, 1e-9)
     check("2D: sides' mean", rows[1]["contact_mean"], mean, 1e-6)
