@@ -16,9 +16,10 @@ bounding box) to each face:
 
 For each side and output it gives the area-weighted means of the ionic
 contact (contact factor times ionic access: 0 on an ion-blocked cap), of
-the damage (the cohesive law's strength loss D; the contact follows the
-law's debonded fraction d, which runs ahead of D: d = D l_f / lambda) and
-of the normal pressure (compression positive, MPa), and the side's share of the interface area; the capacity
+the debonded fraction d (the part of the area that the cohesive law has
+split off, which the contact follows; NaN in outputs that lack it, before
+session 46), of the damage (the law's strength loss D <= d) and of the
+normal pressure (compression positive, MPa), and the side's share of the interface area; the capacity
 (mAh/g) at each output comes from statistics.csv. The area-weighted mean
 of the three sides' contact is the run's contact_fraction at that time.
 
@@ -47,7 +48,7 @@ import vtk  # noqa: E402
 from vtk.util.numpy_support import vtk_to_numpy  # noqa: E402
 
 SIDES = ("separator side", "flanks", "collector side")
-COLUMNS = ("contact", "damage", "pressure_MPa", "area_share")
+COLUMNS = ("contact", "debonded", "damage", "pressure_MPa", "area_share")
 
 
 def fail(message):
@@ -81,7 +82,7 @@ def cell_array(grid, name):
 
 
 def by_side(grid, cone):
-    """{side: (contact, damage, pressure in MPa, area share)} of one
+    """{side: (contact, debonded, damage, pressure in MPa, area share)} of one
     interface output, and the interface's area-weighted mean contact."""
     sizes = vtk.vtkCellSizeFilter()
     sizes.SetInputData(grid)
@@ -106,6 +107,9 @@ def by_side(grid, cone):
     if access is not None:
         contact = contact * access
     damage = cell_array(grid, "damage")
+    debonded = cell_array(grid, "debonded_fraction")
+    if debonded is None:
+        debonded = np.full(len(contact), math.nan)
     pressure = -cell_array(grid, "normal_traction") / 1e6
     masks = {"separator side": angle >= 180 - cone,
              "collector side": angle <= cone}
@@ -115,10 +119,10 @@ def by_side(grid, cone):
     for side in SIDES:
         w = size[masks[side]]
         if w.sum() == 0:
-            result[side] = (math.nan, math.nan, math.nan, 0.)
+            result[side] = (math.nan,) * 4 + (0.,)
             continue
         result[side] = tuple(float(np.average(v[masks[side]], weights=w))
-                             for v in (contact, damage, pressure)) + (w.sum() / total,)
+                             for v in (contact, debonded, damage, pressure)) + (w.sum() / total,)
     return result, float(np.average(contact, weights=size))
 
 
@@ -162,17 +166,26 @@ def main():
         writer.writerows(rows)
 
     data = np.array(rows)
+    width = len(COLUMNS)
+
+    def column(s, name):
+        return data[:, 2 + width * s + COLUMNS.index(name)]
+
     figure, panels = plt.subplots(1, 3, figsize=(14, 4.3), layout="constrained")
-    labels = ("ionic contact factor", "damage (strength loss D)", "normal pressure (MPa)")
+    for s, side in enumerate(SIDES):
+        share = column(s, "area_share")[-1]
+        line, = panels[0].plot(data[:, 1], column(s, "contact"), "o-", ms=3,
+                               label=f"{side} ({100 * share:.0f} % of the area)")
+        panels[1].plot(data[:, 1], column(s, "debonded"), "o-", ms=3, color=line.get_color())
+        panels[1].plot(data[:, 1], column(s, "damage"), "--", color=line.get_color())
+        panels[2].plot(data[:, 1], column(s, "pressure_MPa"), "o-", ms=3,
+                       color=line.get_color())
+    panels[0].plot(data[:, 1], data[:, -1], "k:", label="whole interface (run)")
+    labels = ("ionic contact factor",
+              "debonded fraction d (solid), strength loss D (dashed)",
+              "normal pressure (MPa)")
     for k, (panel, label) in enumerate(zip(panels, labels)):
-        for s, side in enumerate(SIDES):
-            share = data[-1, 2 + 4 * s + 3]
-            panel.plot(data[:, 1], data[:, 2 + 4 * s + k], "o-", ms=3,
-                       label=f"{side} ({100 * share:.0f} % of the area)")
-        if k == 0:
-            panel.plot(data[:, 1], data[:, -1], "k:", label="whole interface (run)")
-            panel.set_ylim(-0.05, 1.05)
-        if k == 1:
+        if k < 2:
             panel.set_ylim(-0.05, 1.05)
         panel.set_xlabel("capacity, discharge %d (mAh/g)" % args.cycle)
         panel.set_ylabel(label)
@@ -183,7 +196,7 @@ def main():
     output = args.output or os.path.join(args.run, "contact_history.png")
     figure.savefig(output, dpi=120)
     print(f"{len(rows)} interface outputs of discharge {args.cycle}; at its end "
-          + ", ".join(f"{side} contact {data[-1, 2 + 4 * s]:.3f}"
+          + ", ".join(f"{side} contact {column(s, 'contact')[-1]:.3f}"
                       for s, side in enumerate(SIDES))
           + f"; sides' mean against the run's contact fraction: largest difference {largest:.2e}")
     print(f"wrote {table} and {output}")

@@ -402,6 +402,7 @@ namespace ssbsim
     }
     const std::vector<std::pair<std::string, double InterfaceFaceData<dim>::*>>
       cell_fields = {{"damage", &InterfaceFaceData<dim>::damage},
+                     {"debonded_fraction", &InterfaceFaceData<dim>::debonded},
                      {"contact_factor", &InterfaceFaceData<dim>::contact},
                      {"ionic_access", &InterfaceFaceData<dim>::ionic_access},
                      {"normal_gap", &InterfaceFaceData<dim>::gap},

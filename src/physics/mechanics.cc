@@ -1234,6 +1234,7 @@ namespace ssbsim
       point.normal_traction      = t * normal;
       point.shear_traction       = (t - point.normal_traction * normal).norm();
       point.damage               = damage_at(k);
+      point.debonded             = debonded_fraction(k);
       const double closure =
         materials.contact_per_face ?
           per_face[k / nq] :
@@ -1377,6 +1378,7 @@ namespace ssbsim
             out.normal_traction += p.normal_traction / nq;
             out.shear_traction += p.shear_traction / nq;
             out.damage += p.damage / nq;
+            out.debonded += p.debonded / nq;
             out.contact += p.contact / nq;
           }
       }

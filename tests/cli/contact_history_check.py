@@ -5,8 +5,8 @@ side cones' edges at +-45 degrees fall between segments, so the sides hold
 exactly a quarter, a half and a quarter of the length), with the contact,
 ionic access, damage and traction set per side, at two output times inside
 the first discharge and one before it; a 3D interface, a triangulated
-sphere, whose 45-degree caps hold (1 - cos 45) / 2 = 0.1464 of its area
-each. Then the refusals: a cone outside (0, 90) and a run without interface
+sphere without the debonded fraction (an output from before session 46),
+whose 45-degree caps hold (1 - cos 45) / 2 = 0.1464 of its area each. Then the refusals: a cone outside (0, 90) and a run without interface
 output, each with exit code 1 and a message naming what is wrong.
 
 Usage: /usr/bin/python3 contact_history_check.py <examples/paper-comparison>
@@ -46,17 +46,19 @@ def side_of(x, y, z=0.):
     return "separator" if angle >= 135 else "collector" if angle <= 45 else "flanks"
 
 
-# per side: contact factor, ionic access, damage, normal traction (Pa)
-STATE = {"separator": (0.2, 1.0, 0.9, -1e8),
-         "flanks": (1.0, 1.0, 0.1, -3e9),
-         "collector": (0.5, 0.0, 1.0, 0.)}
+# per side: contact factor, ionic access, damage, normal traction (Pa),
+# debonded fraction
+STATE = {"separator": (0.2, 1.0, 0.9, -1e8, 0.95),
+         "flanks": (1.0, 1.0, 0.1, -3e9, 0.3),
+         "collector": (0.5, 0.0, 1.0, 0., 1.0)}
 
 
 def interface_2d(scale):
     """A circle of radius 2.5 um about (4, 4) um, 64 segments; the
     contact scaled by @p scale."""
     grid, points = vtk.vtkUnstructuredGrid(), vtk.vtkPoints()
-    values = {"contact_factor": [], "ionic_access": [], "damage": [], "normal_traction": []}
+    values = {"contact_factor": [], "ionic_access": [], "damage": [], "normal_traction": [],
+              "debonded_fraction": []}
     n, r, c = 64, 2.5e-6, 4e-6
     for k in range(n):
         a, b = 2 * math.pi * k / n, 2 * math.pi * (k + 1) / n
@@ -66,8 +68,8 @@ def interface_2d(scale):
         line.GetPointIds().SetId(1, ids[1])
         grid.InsertNextCell(line.GetCellType(), line.GetPointIds())
         m = 0.5 * (a + b)
-        contact, access, damage, traction = STATE[side_of(math.cos(m), math.sin(m))]
-        for name, v in zip(values, (scale * contact, access, damage, traction)):
+        contact, access, damage, traction, debonded = STATE[side_of(math.cos(m), math.sin(m))]
+        for name, v in zip(values, (scale * contact, access, damage, traction, debonded)):
             values[name].append(v)
     grid.SetPoints(points)
     cell_data(grid, values)
@@ -124,6 +126,7 @@ with tempfile.TemporaryDirectory() as work:
         check(f"2D: {side} ionic contact, halved", rows[2][f"contact_{side}"],
               0.5 * expected[side], 1e-12)
         check(f"2D: {side} damage", rows[1][f"damage_{side}"], STATE[side][2], 1e-12)
+        check(f"2D: {side} debonded fraction", rows[1][f"debonded_{side}"], STATE[side][4], 1e-12)
         check(f"2D: {side} pressure (MPa)", rows[1][f"pressure_MPa_{side}"],
               -STATE[side][3] / 1e6, 1e-9)
     check("2D: sides' mean", rows[1]["contact_mean"], mean, 1e-6)
@@ -147,7 +150,7 @@ with tempfile.TemporaryDirectory() as work:
         surface.InsertNextCell(cell.GetCellType(), cell.GetPointIds())
         middle = [sum(polys.GetPoint(cell.GetPointId(k))[i] for k in range(3)) / 3 - 4e-6
                   for i in range(3)]
-        contact, access, damage, traction = STATE[side_of(*middle)]
+        contact, access, damage, traction, _ = STATE[side_of(*middle)]
         for name, v in zip(values, (contact, access, damage, traction)):
             values[name].append(v)
     cell_data(surface, values)
@@ -160,6 +163,8 @@ with tempfile.TemporaryDirectory() as work:
     check("3D: collector cap's area share", rows[0]["area_share_collector"], cap, 5e-3)
     check("3D: flanks' area share", rows[0]["area_share_flanks"], 1 - 2 * cap, 1e-2)
     check("3D: flanks' ionic contact", rows[0]["contact_flanks"], 1., 1e-12)
+    check("3D: no debonded fraction in the output: NaN",
+          float(math.isnan(rows[0]["debonded_flanks"])), 1., 0.)
 
     # refusals
     done = run(two, "--cone", "90")

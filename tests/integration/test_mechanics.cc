@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -1007,6 +1008,9 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
   positions.push_back(Tensor<1, 2>({s_end - 3 * sy, closed}));   // close
 
   std::vector<double> contact(positions.size(), 0.);
+  // the per-face output's debonded fraction d and strength loss D, their
+  // extremes over the faces
+  std::vector<std::array<double, 3>> debonded(positions.size());
   double              damage = 0;
   const auto          path   = drive_blocks(
     stiff_blocks(law), positions, damage, [&](const unsigned int k, const Mechanics<2> &m) {
@@ -1014,6 +1018,16 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
       for (const double a : m.contact_factors())
         lowest = std::min(lowest, a);
       contact[k] = Utilities::MPI::min(lowest, MPI_COMM_WORLD);
+      double d_min = 1., d_max = 0., d_minus_D = 1.;
+      for (const auto &face : m.interface_face_data())
+        {
+          d_min     = std::min(d_min, face.debonded);
+          d_max     = std::max(d_max, face.debonded);
+          d_minus_D = std::min(d_minus_D, face.debonded - face.damage);
+        }
+      debonded[k] = {Utilities::MPI::min(d_min, MPI_COMM_WORLD),
+                     Utilities::MPI::max(d_max, MPI_COMM_WORLD),
+                     Utilities::MPI::min(d_minus_D, MPI_COMM_WORLD)};
     });
 
   // the blocks take up 2e-5 of the closure: the pressure is the measured
@@ -1029,6 +1043,11 @@ TEST_CASE("Cohesive-frictional patch test: pressed, sheared, reversed, opened",
       const double expected =
         (s < lf ? (1 - d) * K * s : 0.) + d * std::min(K * s, mu * p_measured);
       CHECK(t[0] == Approx(expected).margin(2e-3 * S));
+      // every face written with the law's debonded fraction, which runs
+      // ahead of its strength loss
+      CHECK(debonded[k][0] == Approx(d).margin(2e-3));
+      CHECK(debonded[k][1] == Approx(d).margin(2e-3));
+      CHECK(debonded[k][2] >= -1e-12);
       peak = std::max(peak, t[0]);
       if (k > 0)
         work += 0.5 * (t[0] + path[k - 1].second[0]) *

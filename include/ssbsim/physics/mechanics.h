@@ -40,7 +40,7 @@ namespace ssbsim
     std::vector<dealii::Point<dim>>     vertices;
     std::vector<dealii::Tensor<1, dim>> displacement;
     double gap = 0, slip = 0, normal_traction = 0, shear_traction = 0,
-           damage = 0, contact = 0;
+           damage = 0, debonded = 0, contact = 0;
     /// mean ionic access chi (0 on an ion-blocked cap), filled by the
     /// output from the electrochemistry
     double ionic_access = 1;
@@ -285,6 +285,7 @@ namespace ssbsim
       double normal_traction; ///< t.n on the particle side, Pa (> 0: tension)
       double shear_traction;  ///< |t - (t.n) n|, Pa
       double damage;          ///< strength loss D in [0,1]
+      double debonded = 0;    ///< debonded fraction d in [0,1] (>= D)
       double contact;         ///< contact factor a in [residual, 1]
     };
 
