@@ -19,8 +19,9 @@ contact (contact factor times ionic access: 0 on an ion-blocked cap), of
 the debonded fraction d (the part of the area that the cohesive law has
 split off, which the contact follows; NaN in outputs that lack it, before
 session 46), of the damage (the law's strength loss D <= d) and of the
-normal pressure (compression positive, MPa), and the side's share of the interface area; the capacity
-(mAh/g) at each output comes from statistics.csv. The area-weighted mean
+normal pressure (compression positive, MPa), and the side's share of the
+interface area; the capacity (mAh/g) at each output comes from
+statistics.csv. The area-weighted mean
 of the three sides' contact is the run's contact_fraction at that time.
 
 Where the particle takes its Li, and when it loses it: under the lateral
@@ -92,12 +93,13 @@ def by_side(grid, cone):
     size = vtk_to_numpy(measured.GetCellData().GetArray(
         "Area" if dim == 3 else "Length"))
     points = vtk_to_numpy(grid.GetPoints().GetData())
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    centre = 0.5 * (lo + hi)
-    middle = np.array([points[[grid.GetCell(c).GetPointId(k)
-                               for k in range(grid.GetCell(c).GetNumberOfPoints())]].mean(axis=0)
-                       for c in range(grid.GetNumberOfCells())])
-    direction = middle - centre
+    centre = 0.5 * (points.min(axis=0) + points.max(axis=0))
+    # each face's parametric centre: the mean of its vertices for the
+    # output's linear segments, triangles and quadrilaterals
+    centres = vtk.vtkCellCenters()
+    centres.SetInputData(grid)
+    centres.Update()
+    direction = vtk_to_numpy(centres.GetOutput().GetPoints().GetData()) - centre
     angle = np.degrees(np.arccos(np.clip(
         direction[:, 0] / np.maximum(np.linalg.norm(direction, axis=1), 1e-300), -1, 1)))
     contact = cell_array(grid, "contact_factor")
@@ -119,7 +121,7 @@ def by_side(grid, cone):
     for side in SIDES:
         w = size[masks[side]]
         if w.sum() == 0:
-            result[side] = (math.nan,) * 4 + (0.,)
+            result[side] = (math.nan,) * (len(COLUMNS) - 1) + (0.,)
             continue
         result[side] = tuple(float(np.average(v[masks[side]], weights=w))
                              for v in (contact, debonded, damage, pressure)) + (w.sum() / total,)

@@ -6,7 +6,8 @@ exactly a quarter, a half and a quarter of the length), with the contact,
 ionic access, damage and traction set per side, at two output times inside
 the first discharge and one before it; a 3D interface, a triangulated
 sphere without the debonded fraction (an output from before session 46),
-whose 45-degree caps hold (1 - cos 45) / 2 = 0.1464 of its area each. Then the refusals: a cone outside (0, 90) and a run without interface
+whose 45-degree caps hold (1 - cos 45) / 2 = 0.1464 of its area each.
+Then the refusals: a cone outside (0, 90) and a run without interface
 output, each with exit code 1 and a message naming what is wrong.
 
 Usage: /usr/bin/python3 contact_history_check.py <examples/paper-comparison>
