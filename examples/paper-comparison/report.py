@@ -36,6 +36,27 @@ def read_csv(path):
     return {key: [float(r[key]) for r in rows] for key in rows[0]} if rows else {}
 
 
+def prm_entry(path, path_name):
+    """Value of the entry @p path_name ("Section/Entry", as --set names it)
+    in the deal.II parameter file @p path (its last setting), None if the
+    file or the entry is missing."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    sections, found = [], None
+    for line in path.read_text().splitlines():
+        words = line.split("#")[0].strip()
+        if words.startswith("subsection "):
+            sections.append(words[len("subsection "):].strip())
+        elif words == "end":
+            sections.pop()
+        elif words.startswith("set ") and "=" in words:
+            name, value = words[len("set "):].split("=", 1)
+            if "/".join(sections + [name.strip()]) == path_name:
+                found = value.strip()
+    return found
+
+
 class Run:
     """One scenario's outputs."""
 
@@ -73,21 +94,7 @@ class Run:
         it) in the run's parameters.prm, None if the file or the entry is
         missing. The section matters: Geometry and Electrode both have a
         `Particle radius`."""
-        path = self.directory / "parameters.prm"
-        if not path.exists():
-            return None
-        sections = []
-        for line in path.read_text().splitlines():
-            words = line.split("#")[0].strip()
-            if words.startswith("subsection "):
-                sections.append(words[len("subsection "):].strip())
-            elif words == "end":
-                sections.pop()
-            elif words.startswith("set ") and "=" in words:
-                name, value = words[len("set "):].split("=", 1)
-                if "/".join(sections + [name.strip()]) == path_name:
-                    return value.strip()
-        return None
+        return prm_entry(self.directory / "parameters.prm", path_name)
 
 
 def depth_of_discharge(half):
