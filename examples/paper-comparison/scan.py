@@ -175,6 +175,9 @@ def main(argv):
     while pending or running:
         while pending and len(running) < args.jobs:
             k, label, directory, command = item = pending.pop(0)
+            # an earlier variant's record goes first: a run that fails here
+            # must not leave its outputs under that variant's arguments
+            (directory / "scan-arguments.txt").unlink(missing_ok=True)
             print(f"variant {k} ({label}): running (log {directory}.log)", flush=True)
             with open(f"{directory}.log", "w") as log:
                 running.append((subprocess.Popen(command, stdout=log,

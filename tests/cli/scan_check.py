@@ -141,6 +141,15 @@ expect("a failed variant: no table", not (work / "b" / "scan.md").exists()
        and not (work / "b" / "scan.md.part").exists())
 expect("a failed variant: the other ran", (work / "b" / "variant-1" / "statistics.csv").exists())
 
+# 4b. a variant that fails where another finished before: that one's
+#     arguments then run again, not read from the failed run's outputs
+calls = (work / "a" / "calls").read_text().count("\n")
+code, log = run(work / "a", "--variant", "bad; Fake/fail=true")
+expect("a failed run over a finished variant: exit code 1", code == 1, log)
+code, log = run(work / "a", "--set", "Fake/capacity=700", "--variant", variants[0])
+expect("the finished variant runs again after a failed run in its place",
+       code == 0 and (work / "a" / "calls").read_text().count("\n") == calls + 2, log)
+
 # 5. bad input: exit 1, the option named, nothing run
 for args, words in [(["--variant", "just a label"], "--variant 'just a label' has no entry"),
                     (["--variant", "x; Electrode/Particle radius"], "is not an entry"),
