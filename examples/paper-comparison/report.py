@@ -96,6 +96,12 @@ class Run:
         `Particle radius`."""
         return prm_entry(self.directory / "parameters.prm", path_name)
 
+    def composite_cycles(self):
+        """cycle_summary() of the composite around the resolved particle
+        (electrode.csv of a run inside the composite); [] without one."""
+        path = self.directory / "electrode.csv"
+        return cycle_summary(half_cycles(read_csv(path))) if path.exists() else []
+
 
 def depth_of_discharge(half):
     """Capacity of the discharge so far, as a fraction of theoretical."""
@@ -657,8 +663,7 @@ def composite_cycles(embedded):
     """report.md's lines on the cycles of the composite around the
     resolved particle (@p embedded's electrode.csv): what the cell-level
     targets read there, with the interface state its particles had."""
-    path = embedded.directory / "electrode.csv"
-    cycles = cycle_summary(half_cycles(read_csv(path))) if path.exists() else []
+    cycles = embedded.composite_cycles()
     if not cycles:
         return []
     state = embedded.parameter("Electrode/Interface state") or "own"

@@ -92,19 +92,18 @@ def measure(directory):
     cycle (electrode.csv) and the particle's first discharge
     (statistics.csv). Missing values are None."""
     run = report.Run(directory)
-    half = run.first_discharge()
-    path = Path(directory) / "electrode.csv"
-    cycles = report.cycle_summary(report.half_cycles(report.read_csv(path))) \
-        if path.exists() else []
+    cycles = run.composite_cycles()
     c = cycles[0] if cycles else {}
-    return {"discharge_mAh_g": c.get("discharge_mAh_g"),
-            "mean_discharge_V": c.get("mean_discharge_V"),
-            "coulombic_efficiency": c.get("coulombic_efficiency"),
-            "hysteresis_V": c.get("hysteresis_V"),
-            "converted": half["conversion_fraction"][-1] if half.get("time_s") else None,
-            "front": report.front_slowdown(half) if half.get("time_s") else None,
-            "rate": report.conversion_slowdown(half) if half.get("time_s") else None,
-            "depth_ratio": report.anisotropy(half) if half.get("time_s") else None}
+    values = {k: c.get(k) for k in ("discharge_mAh_g", "mean_discharge_V",
+                                    "coulombic_efficiency", "hysteresis_V")}
+    half = run.first_discharge()
+    found = bool(half.get("time_s"))
+    values.update({
+        "converted": half["conversion_fraction"][-1] if found else None,
+        "front": report.front_slowdown(half) if found else None,
+        "rate": report.conversion_slowdown(half) if found else None,
+        "depth_ratio": report.anisotropy(half) if found else None})
+    return values
 
 
 ROWS = [("composite discharge (mAh/g) @ mean V",
@@ -163,18 +162,19 @@ def main(argv):
     for k, (label, entries) in enumerate(variants, 1):
         directory = out / f"variant-{k}"
         command = [binary] + arguments(extra + entries, directory, radius)
+        recorded = "\n".join(command[1:]) + "\n"  # what a finished run leaves
         record = directory / "scan-arguments.txt"
         dirs.append(directory)
         if (directory / "statistics.csv").exists() and record.exists() and \
-                record.read_text() == "\n".join(command[1:]) + "\n":
+                record.read_text() == recorded:
             print(f"variant {k} ({label}): done before, kept ({directory})")
             continue
-        todo.append((k, label, directory, command))
+        todo.append((k, label, directory, command, recorded))
 
     failed, running, pending = [], [], list(todo)
     while pending or running:
         while pending and len(running) < args.jobs:
-            k, label, directory, command = item = pending.pop(0)
+            k, label, directory, command, _ = item = pending.pop(0)
             # an earlier variant's record goes first: a run that fails here
             # must not leave its outputs under that variant's arguments
             (directory / "scan-arguments.txt").unlink(missing_ok=True)
@@ -186,13 +186,14 @@ def main(argv):
         if not done:
             time.sleep(0.2)
             continue
-        for process, (k, label, directory, command) in done:
-            running.remove((process, (k, label, directory, command)))
+        for entry in done:
+            running.remove(entry)
+            process, (k, label, directory, _, recorded) = entry
             if process.returncode != 0:
                 failed.append(f"variant {k} ({label}): exit code {process.returncode}, "
                               f"see {directory}.log")
             else:  # the record that lets a later scan keep it
-                (directory / "scan-arguments.txt").write_text("\n".join(command[1:]) + "\n")
+                (directory / "scan-arguments.txt").write_text(recorded)
     if failed:
         print("scan.py: a variant failed, no table written:\n  " + "\n  ".join(failed),
               file=sys.stderr)

@@ -25,7 +25,7 @@ here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here))
 sys.path.insert(0, sys.argv[1])
 import scan  # noqa: E402
-from known_answer import check, failures, finish  # noqa: E402
+from known_answer import check, expect, failures, finish  # noqa: E402
 
 STAND_IN = r'''#!/usr/bin/python3
 import sys
@@ -66,12 +66,6 @@ def run(out, *args):
     result = subprocess.run([sys.executable, str(Path(sys.argv[1]) / "scan.py"), str(out),
                              *args], capture_output=True, text=True)
     return result.returncode, result.stdout + result.stderr
-
-
-def expect(name, condition, detail=""):
-    print(f"{'ok  ' if condition else 'FAIL'} {name}{': ' + detail if detail and not condition else ''}")
-    if not condition:
-        failures.append(name)
 
 
 work = Path(tempfile.mkdtemp(prefix="scan_check."))
