@@ -767,6 +767,13 @@ def main(out, names):
                       "Fig. 3E asks < 0.2 of either; doc/calibration.md, sessions 38-40: "
                       "what moves them (converted_fraction.png, dotted: this "
                       "particle against the composite's depth of discharge)."]
+            levels = [r.parameter("Geometry/Interface refinements") if r else None
+                      for r in (embedded, solid)]
+            if None not in levels and levels[0] != levels[1]:
+                lines += ["", f"Its interface is refined {levels[0]} times, the solid "
+                          f"cell's {levels[1]}: the front reads differently on the two "
+                          "meshes (doc/calibration.md, session 49), so these rows are "
+                          "for comparing variants, not for the target."]
             lines += composite_cycles(embedded)
         lines.append("")
     lines += ["## Per cycle", ""]

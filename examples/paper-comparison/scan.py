@@ -5,18 +5,22 @@ doc/calibration.md gives from session 37 on (the composite's first cycle
 around the particle, and the particle's converted fraction, front
 slowing and depth ratio: report.py's readings of Fig. 3E and Fig. 4).
 
-Each variant runs what run.sh's solid_in_composite runs
-(inputs/fes2_solid.prm, one cycle, interface faces of 0.25 um, no
-impedance, no field output, the particle's centre one radius from the
-separator), then every --set, then the variant's own entries: a later
-entry wins. --closure adds the interface state closure of sessions
-41-47 (Electrode/Interface state = resolved particle, Electrode/Reacting
-share = 0.6). About 3 minutes a variant on one core; --jobs at a time.
+Each variant runs inputs/fes2_solid.prm inside its composite at the
+input's own interface faces (0.125 um), one cycle, no impedance, no field
+output, the particle's centre one radius from the separator, then every
+--set, then the variant's own entries: a later entry wins. --closure
+adds the interface state closure of sessions 41-47 (Electrode/Interface
+state = resolved particle, Electrode/Reacting share = 0.6). About 12
+minutes a variant on one core; --jobs at a time. --coarse runs at
+run.sh's solid_in_composite faces of 0.25 um instead (about 3 minutes):
+for scouting only, as the particle's front reads differently there
+(doc/calibration.md, session 49: 0.29 against 0.55 at path (1)'s best
+point).
 
   examples/paper-comparison/scan.py OUT \\
       --variant "1.5 um; Electrode/Particle radius=1.5" \\
       --variant "1.75 um; Electrode/Particle radius=1.75" \\
-      [--closure] [--jobs 2] [--set "Particle/Diffusivity converted=1e-15"]
+      [--closure] [--coarse] [--jobs 2] [--set "Particle/Diffusivity converted=1e-15"]
 
 A variant is a label and entries "Section/Entry=value", separated by
 ";" (the label may be left out: the entries name the column). Variant k
@@ -39,11 +43,12 @@ import report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUT = ROOT / "inputs" / "fes2_solid.prm"
-# run.sh's solid_in_composite, but for the depth (the radius: below)
-BASE = ["Geometry/Interface refinements=2",
-        "Operating conditions/Number of cycles=1",
+# run.sh's solid_in_composite, but for the depth (the radius: below) and
+# the faces (the input's unless COARSE)
+BASE = ["Operating conditions/Number of cycles=1",
         "Impedance/After each discharge=false",
         "Output/Write solution=false"]
+COARSE = ["Geometry/Interface refinements=2"]
 CLOSURE = ["Electrode/Interface state=resolved particle",
            "Electrode/Reacting share=0.6"]
 ENTRY = re.compile(r"^[^/=;]+(/[^/=;]+)+=[^;]*$")
@@ -135,6 +140,9 @@ def main(argv):
                         help="\"Section/Entry=value\" for every variant (repeat)")
     parser.add_argument("--closure", action="store_true",
                         help="the interface state closure: " + ", ".join(CLOSURE))
+    parser.add_argument("--coarse", action="store_true",
+                        help="interface faces of 0.25 um (" + ", ".join(COARSE) +
+                        "), for scouting: the front reads differently")
     parser.add_argument("--jobs", type=int, default=2, help="variants at a time (>= 1)")
     args = parser.parse_args(argv)
     try:
@@ -157,7 +165,8 @@ def main(argv):
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    extra = (CLOSURE if args.closure else []) + args.common
+    extra = (COARSE if args.coarse else []) + (CLOSURE if args.closure else []) + \
+        args.common
     todo, dirs = [], []
     for k, (label, entries) in enumerate(variants, 1):
         directory = out / f"variant-{k}"
@@ -200,7 +209,8 @@ def main(argv):
         return 1
 
     lines = table([label for label, _ in variants], [measure(d) for d in dirs])
-    lines += ["", "Every variant: " + ", ".join(BASE) + ", the particle one radius deep" +
+    faces = [] if args.coarse else ["the input's interface faces"]
+    lines += ["", "Every variant: " + ", ".join(faces + BASE) + ", the particle one radius deep" +
               ("; " + ", ".join(extra) if extra else "") + " (scan.py)."]
     text = "\n".join(lines) + "\n"
     temporary = out / "scan.md.part"

@@ -294,6 +294,11 @@ grep -q "## The composite cathode, homogenised" report.md ||
   { echo "FAIL report.py: no section on the homogenised composite"; exit 1; }
 grep -q "converted fraction's rate, end / start" report.md ||
   { echo "FAIL report.py: no row for the resolved particle inside the composite"; exit 1; }
+# the particle inside the composite ran on coarser interface faces than
+# the solid cell (2 refinements against the input's 3): said, both read
+# back from the runs' parameters.prm
+grep -q "Its interface is refined 2 times, the solid cell's 3" report.md ||
+  { echo "FAIL report.py: the composite particle's coarser faces not named"; exit 1; }
 for png in $(grep -o '([a-z_]*\.png)' report.md | tr -d '()' | grep -v '^cut_view'); do
   [ -s "$png" ] || { echo "FAIL report.py: $png linked but not written"; exit 1; }
 done

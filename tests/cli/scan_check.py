@@ -6,8 +6,9 @@ deepest front grows as t^p and whose converted fraction grows linearly.
 The table must read those back (the front's slowing (1 - 0.9^p) / 0.1^p,
 the converted fraction's rate 1, the depth ratio 2, the composite's
 efficiency and hysteresis), every variant must get its arguments in the
-documented order (the base, the particle one radius deep, the closure,
---set, its own entries), a finished variant must not run again, and a
+documented order (the base, the particle one radius deep, --coarse's
+faces, the closure, --set, its own entries; the input's own interface
+faces unless --coarse), a finished variant must not run again, and a
 failed variant or bad input must end with exit code 1, a message naming
 it, and no table. Seconds; the scratch directory is removed when every
 check passed.
@@ -125,6 +126,22 @@ expect("without the closure both run again",
 given = (work / "a" / "variant-1" / "arguments").read_text()
 expect("without --closure no closure entry",
        not any(c in given for c in scan.CLOSURE), given)
+expect("without --coarse the input's interface faces", "Interface refinements" not in given,
+       given)
+
+# 3b. --coarse: its faces before the closure, named under the table
+code, log = run(work / "d", "--coarse", "--closure", "--variant", variants[0])
+given = (work / "d" / "variant-1" / "arguments").read_text().split("\n")[:-1]
+entries = [given[i + 1] for i in range(1, len(given) - 1, 2)]
+expected = scan.BASE + [f"Electrode/Resolved particle depth={radius}"] + scan.COARSE + \
+    scan.CLOSURE + ["Fake/front exponent=0.5", f"Output/Output directory={work / 'd' / 'variant-1'}"]
+expect("--coarse: the entries in order", code == 0 and entries == expected,
+       f"{entries} against {expected}: {log}")
+table = (work / "d" / "scan.md").read_text() if (work / "d" / "scan.md").exists() else ""
+expect("--coarse: named under the table", scan.COARSE[0] in table.split("\n")[-2]
+       and "the input's interface faces" not in table, table)
+expect("default: the input's faces named under the table",
+       "Every variant: the input's interface faces" in (work / "a" / "scan.md").read_text())
 
 # 4. a failed variant: exit 1, its log named, no table; the other runs
 code, log = run(work / "b", "--variant", variants[0], "--variant", "bad; Fake/fail=true")
