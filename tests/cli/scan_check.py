@@ -69,6 +69,13 @@ def run(out, *args):
     return result.returncode, result.stdout + result.stderr
 
 
+def given_arguments(directory):
+    """(the input file, the --set entries in order) the stand-in got
+    for the variant in @p directory."""
+    given = (directory / "arguments").read_text().split("\n")[:-1]
+    return given[0], [given[i + 1] for i in range(1, len(given) - 1, 2)]
+
+
 work = Path(tempfile.mkdtemp(prefix="scan_check."))
 stand_in = work / "ssbsim"
 stand_in.write_text(STAND_IN)
@@ -105,11 +112,10 @@ expect("standard output holds the table", table and table in log, log)
 for k, depth, own in [(1, radius, ["Fake/front exponent=0.5"]),
                       (2, "1.75", ["Fake/front exponent=1", "Fake/capacity=800",
                                    "Geometry/Particle radius=1.75"])]:
-    given = (work / "a" / f"variant-{k}" / "arguments").read_text().split("\n")[:-1]
-    entries = [given[i + 1] for i in range(1, len(given) - 1, 2)]
+    first, entries = given_arguments(work / "a" / f"variant-{k}")
     expected = scan.BASE + [f"Electrode/Resolved particle depth={depth}"] + scan.CLOSURE + \
         ["Fake/capacity=700"] + own + [f"Output/Output directory={work / 'a' / f'variant-{k}'}"]
-    expect(f"variant {k}: the input file first", given[0] == str(scan.INPUT), given[0])
+    expect(f"variant {k}: the input file first", first == str(scan.INPUT), first)
     expect(f"variant {k}: the entries in order", entries == expected,
            f"{entries} against {expected}")
 
@@ -131,8 +137,7 @@ expect("without --coarse the input's interface faces", "Interface refinements" n
 
 # 3b. --coarse: its faces before the closure, named under the table
 code, log = run(work / "d", "--coarse", "--closure", "--variant", variants[0])
-given = (work / "d" / "variant-1" / "arguments").read_text().split("\n")[:-1]
-entries = [given[i + 1] for i in range(1, len(given) - 1, 2)]
+_, entries = given_arguments(work / "d" / "variant-1")
 expected = scan.BASE + [f"Electrode/Resolved particle depth={radius}"] + scan.COARSE + \
     scan.CLOSURE + ["Fake/front exponent=0.5", f"Output/Output directory={work / 'd' / 'variant-1'}"]
 expect("--coarse: the entries in order", code == 0 and entries == expected,
