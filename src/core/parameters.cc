@@ -1191,6 +1191,14 @@ namespace ssbsim
                         "cell: 1 and 2 ranks agree to 1e-4; it was an option "
                         "while friction stalls made the partitions part by "
                         "0.3 %, doc/model.md section 6).");
+      prm.declare_entry("Extrapolate displacement", "true", Bool(),
+                        "Start each time step's mechanics Newton iteration "
+                        "from the accepted displacement moved on at the last "
+                        "accepted step's rate (linear extrapolation; not on a "
+                        "half cycle's first step) instead of from the "
+                        "accepted displacement: the same converged states, "
+                        "17 % fewer mechanics Newton iterations on the solid "
+                        "cell (benchmarks/README.md).");
       prm.declare_entry("Interface damping", "0.01", Double(0, 1e6),
                         "Viscous traction c d[[u]]/dt on the interface "
                         "(MPa s/nm): 0.01 resists an opening of 100 nm per "
@@ -1305,6 +1313,7 @@ namespace ssbsim
       interface_damping   = prm.get_double("Interface damping") * 1e15;
       linear_tolerance    = prm.get_double("Linear solver tolerance");
       keep_preconditioner = prm.get_bool("Keep preconditioner");
+      extrapolate_displacement = prm.get_bool("Extrapolate displacement");
       f_bar               = prm.get_bool("F-bar");
       residual_stiffness  = prm.get_double("Interface residual stiffness") *
                            penalty_stiffness;

@@ -421,6 +421,7 @@ namespace ssbsim
           ++timings.attempts_rejected;
           reject_step();
         };
+        extrapolate_displacement = accepted > 0;
         result    = coupled_step(time_step, current);
         result.rejected_attempts = rejected_attempts;
         if (!result.converged)
@@ -756,6 +757,10 @@ namespace ssbsim
         mechanics->conversion_extent() = chem.swelling_extent_at_quadrature_points(
           parameters.mechanics.kept_swelling());
         timer.restart();
+        if (k == 1)
+          mechanics->predict(time_step,
+                             extrapolate_displacement &&
+                               parameters.mechanics.extrapolate_displacement);
         const auto m = mechanics->solve(true, time_step);
         timings.mechanics += timer.wall_time();
         result.linear_iterations += m.linear_iterations;

@@ -267,6 +267,9 @@ namespace ssbsim
     matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
     amg.reset();
     solution.reinit(locally_owned_dofs, mpi_communicator);
+    accepted_solution.reinit(locally_owned_dofs, mpi_communicator);
+    accepted_rate.reinit(locally_owned_dofs, mpi_communicator);
+    accepts = 0;
     relevant_solution.reinit(locally_owned_dofs,
                              locally_relevant_dofs,
                              mpi_communicator);
@@ -1183,11 +1186,31 @@ namespace ssbsim
   void
   Mechanics<dim>::accept()
   {
+    if (accepts > 0)
+      {
+        accepted_rate = solution;
+        accepted_rate -= accepted_solution;
+        accepted_rate /= time_step;
+      }
+    accepted_solution = solution;
+    ++accepts;
     interface_state     = trial_interface_state;
     accepted_jump       = trial_jump;
     grain_state         = trial_grain_state;
     accepted_grain_jump = trial_grain_jump;
     plastic_state       = trial_plastic_state;
+  }
+
+  template <int dim>
+  void
+  Mechanics<dim>::predict(const double dt, const bool extrapolate)
+  {
+    if (accepts == 0)
+      return;
+    solution = accepted_solution;
+    if (extrapolate && accepts > 1)
+      solution.add(dt, accepted_rate);
+    relevant_solution = solution;
   }
 
   template <int dim>

@@ -241,6 +241,9 @@ namespace ssbsim
     double       last_time_step   = 0;
     double       charge_passed    = 0; // C, net, positive on discharge
     unsigned int step             = 0;
+    /// the mechanics' initial guess extrapolated from the last accepted
+    /// step's rate: set by run_half_cycle once the half cycle has one
+    bool extrapolate_displacement = false;
     unsigned int folds_reported   = 0; ///< folded cells last warned of
     unsigned int last_output_step = 0;
     Branch       branch           = Branch::discharge;

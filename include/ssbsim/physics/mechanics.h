@@ -245,6 +245,13 @@ namespace ssbsim
     void
     accept();
 
+    /// The initial guess of the next solve, over a step of @p dt (s): the
+    /// accepted displacement, moved on at the last accepted step's rate
+    /// if @p extrapolate (linear extrapolation; the converged state does
+    /// not depend on it, the Newton iterations do).
+    void
+    predict(double dt, bool extrapolate);
+
     /// Sets the displacement to @p particle on particle cells and to
     /// @p electrolyte on electrolyte cells (interpolated at the vertices),
     /// without solving: for tests of the interface kinematics.
@@ -666,6 +673,11 @@ namespace ssbsim
     dealii::TrilinosWrappers::SparseMatrix matrix;
     dealii::TrilinosWrappers::MPI::Vector  solution;
     dealii::TrilinosWrappers::MPI::Vector  relevant_solution;
+    /// the displacement at the last accept() and its rate over that step
+    /// (m/s; known after two accepts)
+    dealii::TrilinosWrappers::MPI::Vector  accepted_solution;
+    dealii::TrilinosWrappers::MPI::Vector  accepted_rate;
+    unsigned int                           accepts = 0;
     /// per interface vertex, in its particle displacement entries: the
     /// area-weighted sum of the adjacent interface faces' normals
     dealii::TrilinosWrappers::MPI::Vector  vertex_normal;
