@@ -421,8 +421,8 @@ namespace ssbsim
           ++timings.attempts_rejected;
           reject_step();
         };
-        extrapolate_displacement = accepted > 0;
-        result    = coupled_step(time_step, current);
+        // extrapolated within a half cycle only: the current turns at its start
+        result    = coupled_step(time_step, current, accepted > 0);
         result.rejected_attempts = rejected_attempts;
         if (!result.converged)
           {
@@ -718,7 +718,9 @@ namespace ssbsim
 
   template <int dim>
   typename Electrochemistry<dim>::StepResult
-  Simulator<dim>::coupled_step(const double time_step, const double current)
+  Simulator<dim>::coupled_step(const double time_step,
+                               const double current,
+                               const bool   extrapolate)
   {
     auto &chem = *chemistry;
     typename Electrochemistry<dim>::StepResult result;
@@ -759,7 +761,7 @@ namespace ssbsim
         timer.restart();
         if (k == 1)
           mechanics->predict(time_step,
-                             extrapolate_displacement &&
+                             extrapolate &&
                                parameters.mechanics.extrapolate_displacement);
         const auto m = mechanics->solve(true, time_step);
         timings.mechanics += timer.wall_time();

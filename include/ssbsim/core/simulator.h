@@ -160,9 +160,12 @@ namespace ssbsim
     check_stop_signal() const;
 
     /// One time step: electrochemistry, then (if enabled) mechanics and the
-    /// interface state, iterated until the contact factors settle.
+    /// interface state, iterated until the contact factors settle. The
+    /// mechanics starts from the displacement extrapolated at the last
+    /// accepted step's rate if @p extrapolate (and Mechanics/Extrapolate
+    /// displacement), else from the accepted one.
     typename Electrochemistry<dim>::StepResult
-    coupled_step(const double time_step, const double current);
+    coupled_step(const double time_step, const double current, const bool extrapolate);
 
     /// Electrode/Interface state = resolved particle: each composite
     /// layer's share factor and series resistance, the resolved
@@ -241,9 +244,6 @@ namespace ssbsim
     double       last_time_step   = 0;
     double       charge_passed    = 0; // C, net, positive on discharge
     unsigned int step             = 0;
-    /// the mechanics' initial guess extrapolated from the last accepted
-    /// step's rate: set by run_half_cycle once the half cycle has one
-    bool extrapolate_displacement = false;
     unsigned int folds_reported   = 0; ///< folded cells last warned of
     unsigned int last_output_step = 0;
     Branch       branch           = Branch::discharge;
