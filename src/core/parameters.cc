@@ -862,7 +862,9 @@ namespace ssbsim
                         "Krylov (GMRES, CG) preconditioned by ML AMG (the "
                         "mechanics with its rigid-body modes), for 3D and "
                         "large meshes; direct = sparse LU (Amesos KLU, the "
-                        "matrix gathered on one rank), exact, and 1.1-1.3 "
+                        "matrix gathered on one rank; the mechanics keeps "
+                        "one as CG/GMRES's preconditioner, Mechanics/Reuse "
+                        "factorization), 1.1-1.3 "
                         "times faster on the 2D cells of inputs/ (the 2D "
                         "microsphere, benchmarks/linear_solver.sh); "
                         "automatic = direct in 2D, iterative in 3D. A 2D "
@@ -1191,6 +1193,16 @@ namespace ssbsim
                         "cell: 1 and 2 ranks agree to 1e-4; it was an option "
                         "while friction stalls made the partitions part by "
                         "0.3 %, doc/model.md section 6).");
+      prm.declare_entry("Reuse factorization", "true", Bool(),
+                        "With the direct linear solver (Solver/Linear "
+                        "solver): keep the sparse LU of one mechanics matrix "
+                        "as the preconditioner of CG/GMRES on the Newton "
+                        "matrices after it, across time steps with 'Keep "
+                        "preconditioner', refactorised when a solve needs "
+                        "more than 10 iterations; false: factorise every "
+                        "Newton matrix. The same converged states (to the "
+                        "Linear solver tolerance); fewer factorisations "
+                        "(doc/model.md section 3).");
       prm.declare_entry("Extrapolate displacement", "true", Bool(),
                         "Start each time step's mechanics Newton iteration "
                         "from the accepted displacement moved on at the last "
@@ -1313,6 +1325,7 @@ namespace ssbsim
       interface_damping   = prm.get_double("Interface damping") * 1e15;
       linear_tolerance    = prm.get_double("Linear solver tolerance");
       keep_preconditioner = prm.get_bool("Keep preconditioner");
+      reuse_factorization = prm.get_bool("Reuse factorization");
       extrapolate_displacement = prm.get_bool("Extrapolate displacement");
       f_bar               = prm.get_bool("F-bar");
       residual_stiffness  = prm.get_double("Interface residual stiffness") *

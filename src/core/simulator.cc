@@ -227,6 +227,7 @@ namespace ssbsim
         materials.linear_tolerance    = m.linear_tolerance;
         materials.keep_preconditioner = m.keep_preconditioner;
         materials.direct_solver = parameters.solver.direct_linear_solver(dim);
+        materials.reuse_factorization = m.reuse_factorization;
         materials.f_bar               = m.f_bar;
         mechanics =
           std::make_unique<Mechanics<dim>>(materials, triangulation, pcout);
@@ -916,9 +917,12 @@ namespace ssbsim
       {
         const auto &m = mechanics->timings();
         pcout << ", mechanics " << share(timings.mechanics) << " (assembly "
-              << share(m.assembly) << ", AMG set-up "
-              << share(m.preconditioner) << ", Krylov "
-              << share(m.linear_solver) << ")";
+              << share(m.assembly) << ", "
+              << (parameters.solver.direct_linear_solver(dim) ?
+                    "LU factorisations " :
+                    "AMG set-ups ")
+              << m.preconditioner_builds << ": " << share(m.preconditioner)
+              << ", linear solves " << share(m.linear_solver) << ")";
       }
     pcout << ", output " << share(timings.output) << std::defaultfloat
           << std::endl;

@@ -32,6 +32,37 @@ namespace ssbsim
 {
   using namespace dealii;
 
+  /// The sparse LU (regions::direct_settings(): KLU, gathered on one
+  /// rank) of the matrix it was built from, applied to later matrices'
+  /// Krylov solves as their preconditioner: the Newton matrices of a
+  /// step, and of the steps after it, differ from it by the change of
+  /// the plastic tangent and the interface's secant, so it solves them
+  /// in a few iterations, each a pair of triangular solves, where a new
+  /// factorisation costs as much as ten of them.
+  class KeptFactorization
+  {
+  public:
+    explicit KeptFactorization(const TrilinosWrappers::SparseMatrix &matrix)
+      : control(1, 0)
+      , direct(control, regions::direct_settings())
+    {
+      direct.initialize(matrix);
+    }
+
+    void
+    vmult(TrilinosWrappers::MPI::Vector       &dst,
+          const TrilinosWrappers::MPI::Vector &src) const
+    {
+      direct.solve(dst, src);
+    }
+
+  private:
+    // SolverDirect::solve() is not const; the factors it applies are not
+    // changed by it
+    mutable SolverControl                  control;
+    mutable TrilinosWrappers::SolverDirect direct;
+  };
+
   namespace
   {
     using regions::electrolyte_fe;
@@ -266,6 +297,7 @@ namespace ssbsim
                                                locally_relevant_dofs);
     matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
     amg.reset();
+    factorization.reset(); // it points into the old matrix
     solution.reinit(locally_owned_dofs, mpi_communicator);
     accepted_solution.reinit(locally_owned_dofs, mpi_communicator);
     accepted_rate.reinit(locally_owned_dofs, mpi_communicator);
@@ -918,13 +950,50 @@ namespace ssbsim
   }
 
   template <int dim>
+  template <typename Preconditioner>
+  void
+  Mechanics<dim>::krylov_solve(SolverControl                       &control,
+                               const TrilinosWrappers::MPI::Vector &rhs,
+                               TrilinosWrappers::MPI::Vector       &x,
+                               const Preconditioner &preconditioner) const
+  {
+    // sliding friction makes the interface matrix unsymmetric: GMRES,
+    // right-preconditioned so that it measures the true residual like CG
+    // (left preconditioning would measure the preconditioned one, smaller
+    // by the stiffness, and stop at once)
+    using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
+    if (symmetric_matrix())
+      SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(matrix, x, rhs,
+                                                             preconditioner);
+    else
+      GMRES(control, GMRES::AdditionalData(100, true))
+        .solve(matrix, x, rhs, preconditioner);
+  }
+
+  template <int dim>
+  bool
+  Mechanics<dim>::preconditioner_stale() const
+  {
+    if (materials.direct_solver)
+      return !factorization ||
+             amg_last_iterations > materials.lu_refresh_iterations;
+    return !amg || amg_last_iterations > 2 * amg_first_iterations;
+  }
+
+  template <int dim>
   void
   Mechanics<dim>::build_preconditioner(const bool use_rigid_body_modes)
   {
-    amg = std::make_shared<TrilinosWrappers::PreconditionAMG>();
     ++timings_.preconditioner_builds;
     amg_first_iterations = 0;
     amg_last_iterations  = 0;
+    if (materials.direct_solver)
+      {
+        factorization.reset(); // its factors freed before the new ones
+        factorization = std::make_shared<KeptFactorization>(matrix);
+        return;
+      }
+    amg = std::make_shared<TrilinosWrappers::PreconditionAMG>();
     const auto data      = regions::amg_settings();
     if (!use_rigid_body_modes)
       {
@@ -973,23 +1042,26 @@ namespace ssbsim
             return result;
           }
 
-        // the hierarchy is kept while it works, across the Newton
+        // the preconditioner is kept while it works, across the Newton
         // iterations of a solve (and across time steps if asked): the
         // matrix changes little from one to the next (the interface
-        // secant, the bulk tangent), and ML set-up costs as much as a
-        // solve. The fine level smooths with the current matrix. It is
-        // rebuilt when the Krylov iterations double, and before a solve
-        // that failed with a kept one is retried.
+        // secant, the bulk tangent), and an ML set-up or a sparse LU costs
+        // as much as several Krylov iterations with the kept one. The ML
+        // hierarchy's fine level smooths with the current matrix. It is
+        // rebuilt when it has become slow (preconditioner_stale()), and
+        // before a solve that failed with a kept one is retried.
         SolverControl control(5000,
                               materials.linear_tolerance * residual_norm);
         residual *= -1.;
         if (it == 1 && !materials.keep_preconditioner)
-          amg.reset();
-        if (materials.direct_solver)
           {
-            // sparse LU (KLU, the matrix gathered on one rank): exact, and
-            // in 2D faster than AMG-CG, whose iteration counts the
-            // interface's penalty and the plastic tangent drive up
+            amg.reset();
+            factorization.reset();
+          }
+        if (materials.direct_solver && !materials.reuse_factorization)
+          {
+            // sparse LU of this matrix (KLU, gathered on one rank): exact
+            ++timings_.preconditioner_builds;
             update = 0;
             TrilinosWrappers::SolverDirect direct(control,
                                                   regions::direct_settings());
@@ -1010,31 +1082,40 @@ namespace ssbsim
         else
           for (bool fresh = false; !fresh;)
             {
-              fresh = !amg || amg_last_iterations > 2 * amg_first_iterations;
+              fresh = preconditioner_stale();
               if (fresh)
                 {
-                  build_preconditioner(use_rigid_body_modes);
+                  try
+                    {
+                      build_preconditioner(use_rigid_body_modes);
+                    }
+                  catch (const std::exception &)
+                    {
+                      // a singular matrix: no LU (ML does not throw)
+                      factorization.reset();
+                      result.failure = "mechanics direct solver failed";
+                      return result;
+                    }
                   lap(timings_.preconditioner);
                 }
               update = 0;
+              // a kept LU that needs many iterations is not worth them:
+              // give up early and factorise this matrix
+              control.set_max_steps(!fresh && materials.direct_solver ?
+                                      4 * materials.lu_refresh_iterations :
+                                      5000);
               try
                 {
-                  // sliding friction makes the interface matrix unsymmetric:
-                  // GMRES, right-preconditioned so that it measures the true
-                  // residual like CG (left preconditioning would measure the
-                  // AMG-scaled one, smaller by the stiffness, and stop at once)
-                  using GMRES = SolverGMRES<TrilinosWrappers::MPI::Vector>;
-                  if (symmetric_matrix())
-                    SolverCG<TrilinosWrappers::MPI::Vector>(control).solve(
-                      matrix, update, residual, *amg);
+                  if (materials.direct_solver)
+                    krylov_solve(control, residual, update, *factorization);
                   else
-                    GMRES(control, GMRES::AdditionalData(100, true))
-                      .solve(matrix, update, residual, *amg);
+                    krylov_solve(control, residual, update, *amg);
                   break;
                 }
               catch (const SolverControl::NoConvergence &)
                 {
                   amg.reset();
+                  factorization.reset();
                   if (fresh)
                     {
                       result.failure = "mechanics linear solver did not converge";

@@ -258,6 +258,7 @@ namespace ssbsim
       double linear_tolerance;                       // relative
       bool   f_bar;                                  // mean dilatation
       bool   keep_preconditioner;                    // across time steps
+      bool   reuse_factorization; // the LU as CG/GMRES's preconditioner
       bool   extrapolate_displacement; // Newton's initial guess, per step
       double residual_contact;
       bool   interface_intact;

@@ -10,6 +10,7 @@
 #include <deal.II/fe/mapping.h>
 #include <deal.II/hp/fe_collection.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/vector.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
@@ -31,6 +32,10 @@ namespace dealii::TrilinosWrappers
 
 namespace ssbsim
 {
+  /// The sparse LU of one mechanics matrix, applied as a preconditioner
+  /// (mechanics.cc)
+  class KeptFactorization;
+
   /// Interface state on one particle/electrolyte face: its vertices
   /// (reference position), the particle-side displacement there, and the
   /// means of Mechanics::InterfacePoint over its quadrature points.
@@ -150,9 +155,17 @@ namespace ssbsim
       /// keep the ML hierarchy across time steps (else: rebuilt at the
       /// first Newton iteration of each solve)
       bool keep_preconditioner = false;
-      /// sparse direct solve (Amesos KLU) of each Newton system instead
-      /// of AMG-preconditioned CG/GMRES
+      /// sparse LU (Amesos KLU) instead of ML AMG: the Newton systems
+      /// solved with it
       bool direct_solver = false;
+      /// with direct_solver: the LU of an earlier Newton matrix kept as
+      /// the preconditioner of CG/GMRES (refactorised when a solve needs
+      /// more than lu_refresh_iterations) instead of a factorisation of
+      /// every Newton matrix
+      bool reuse_factorization = true;
+      /// Krylov iterations of a solve with the kept LU beyond which it is
+      /// refactorised
+      unsigned int lu_refresh_iterations = 10;
       /// true: F-bar (mean dilatation): each quadrature point's volume
       /// change beyond its swelling replaced by its cell's, F_bar = (J_bar
       /// J_sw / J)^(1/dim) F with J_bar = int J dV / int J_sw dV (see
@@ -230,9 +243,10 @@ namespace ssbsim
     struct Timings
     {
       double assembly       = 0; ///< residuals and matrices, line search included
-      double preconditioner = 0; ///< ML AMG set-up
-      double linear_solver  = 0; ///< CG / GMRES
-      unsigned int preconditioner_builds = 0; ///< ML hierarchies set up
+      double preconditioner = 0; ///< ML AMG set-up or sparse LU
+      double linear_solver  = 0; ///< CG / GMRES, or the exact LU solves
+      /// ML hierarchies set up or sparse LU factorisations (either kind)
+      unsigned int preconditioner_builds = 0;
     };
 
     const Timings &
@@ -562,10 +576,28 @@ namespace ssbsim
     std::vector<double>
     rigid_body_modes() const;
 
-    /// A new ML hierarchy of the current matrix (with the rigid-body
+    /// A new preconditioner of the current matrix: its sparse LU with
+    /// materials.direct_solver, else an ML hierarchy (with the rigid-body
     /// modes of each body as its near null space if asked)
     void
     build_preconditioner(bool use_rigid_body_modes);
+
+    /// Whether the kept preconditioner must be rebuilt before the next
+    /// Krylov solve: none yet, or its last solve took too many iterations
+    /// (AMG: twice those of its first solve; the LU: more than
+    /// lu_refresh_iterations, where a factorisation costs less than the
+    /// iterations it saves)
+    bool
+    preconditioner_stale() const;
+
+    /// CG (a symmetric matrix) or right-preconditioned GMRES on the
+    /// current matrix: x = matrix^-1 rhs to the control's tolerance
+    template <typename Preconditioner>
+    void
+    krylov_solve(dealii::SolverControl                       &control,
+                 const dealii::TrilinosWrappers::MPI::Vector &rhs,
+                 dealii::TrilinosWrappers::MPI::Vector       &x,
+                 const Preconditioner &preconditioner) const;
 
     /// Calls f(dof, component, vertex) for each locally owned unknown of
     /// the locally owned cells (Q1: every unknown sits at a vertex);
@@ -709,6 +741,11 @@ namespace ssbsim
     /// stays below twice the count of its first solve (shared_ptr: the
     /// type stays incomplete in this header)
     std::shared_ptr<dealii::TrilinosWrappers::PreconditionAMG> amg;
+    /// with materials.direct_solver instead of amg: the sparse LU of the
+    /// matrix it was built from, kept while it preconditions the Krylov
+    /// solves of later matrices in few iterations (shared_ptr: the type
+    /// is local to mechanics.cc)
+    std::shared_ptr<KeptFactorization> factorization;
     unsigned int amg_first_iterations = 0;
     unsigned int amg_last_iterations  = 0;
     std::vector<materials::PlasticState> plastic_state;       // accepted
