@@ -10,17 +10,10 @@
 set -euo pipefail
 : "${SSBSIM:?}"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-case_file="$here/../regression/coupled_2d.prm"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for reuse in true false; do
-  "$SSBSIM" "$case_file" --set "Output/Output directory=$work/$reuse" \
-    --set "Solver/Linear solver=direct" \
-    --set "Mechanics/Reuse factorization=$reuse" > "$work/$reuse.log"
-done
-for f in statistics.csv cycles.csv; do
-  bash "$here/compare_csv.sh" "$work/false/$f" "$work/true/$f" 1e-8
-done
+bash "$here/ablation.sh" "Mechanics/Reuse factorization" 1e-8 "$work" \
+  --set "Solver/Linear solver=direct"
 /usr/bin/python3 - "$work" <<'PY'
 import re, sys
 work = sys.argv[1]
