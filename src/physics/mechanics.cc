@@ -1085,13 +1085,19 @@ namespace ssbsim
               fresh = preconditioner_stale();
               if (fresh)
                 {
+                  bool built = true;
                   try
                     {
                       build_preconditioner(use_rigid_body_modes);
                     }
                   catch (const std::exception &)
                     {
-                      // a singular matrix: no LU (ML does not throw)
+                      built = false; // a singular matrix: no LU
+                    }
+                  // the LU is factorised on one rank: every rank takes
+                  // the same branch
+                  if (Utilities::MPI::min(built ? 1 : 0, mpi_communicator) == 0)
+                    {
                       factorization.reset();
                       result.failure = "mechanics direct solver failed";
                       return result;
