@@ -976,8 +976,8 @@ namespace ssbsim
   {
     if (materials.direct_solver)
       return !factorization ||
-             amg_last_iterations > materials.lu_refresh_iterations;
-    return !amg || amg_last_iterations > 2 * amg_first_iterations;
+             krylov_last_iterations > materials.lu_refresh_iterations;
+    return !amg || krylov_last_iterations > 2 * krylov_first_iterations;
   }
 
   template <int dim>
@@ -985,8 +985,8 @@ namespace ssbsim
   Mechanics<dim>::build_preconditioner(const bool use_rigid_body_modes)
   {
     ++timings_.preconditioner_builds;
-    amg_first_iterations = 0;
-    amg_last_iterations  = 0;
+    krylov_first_iterations = 0;
+    krylov_last_iterations  = 0;
     if (materials.direct_solver)
       {
         factorization.reset(); // its factors freed before the new ones
@@ -1131,9 +1131,9 @@ namespace ssbsim
             }
         lap(timings_.linear_solver);
         result.linear_iterations += control.last_step();
-        amg_last_iterations = control.last_step();
-        if (amg_first_iterations == 0)
-          amg_first_iterations = amg_last_iterations;
+        krylov_last_iterations = control.last_step();
+        if (krylov_first_iterations == 0)
+          krylov_first_iterations = krylov_last_iterations;
         constraints.distribute(update);
 
         // backtracking line search on the residual norm

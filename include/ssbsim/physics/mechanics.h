@@ -10,8 +10,8 @@
 #include <deal.II/fe/mapping.h>
 #include <deal.II/hp/fe_collection.h>
 #include <deal.II/lac/affine_constraints.h>
-#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/vector.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
@@ -746,8 +746,10 @@ namespace ssbsim
     /// solves of later matrices in few iterations (shared_ptr: the type
     /// is local to mechanics.cc)
     std::shared_ptr<KeptFactorization> factorization;
-    unsigned int amg_first_iterations = 0;
-    unsigned int amg_last_iterations  = 0;
+    /// Krylov iterations of the first and of the last solve with the kept
+    /// preconditioner (either kind)
+    unsigned int krylov_first_iterations = 0;
+    unsigned int krylov_last_iterations  = 0;
     std::vector<materials::PlasticState> plastic_state;       // accepted
     std::vector<materials::PlasticState> trial_plastic_state; // last solve
     double                     tolerance        = 1e-14;
